@@ -1,0 +1,1 @@
+"""cache layer (see docs/architecture.md)."""

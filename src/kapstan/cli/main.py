@@ -1,0 +1,176 @@
+"""The ``kapstan`` command."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from kapstan import __version__
+from kapstan.localcluster import ClusterError, LocalCluster, ToolchainError
+from kapstan.localcluster.paths import clusters_root
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD for Kubernetes.")
+local = typer.Typer(no_args_is_help=True, help="Run a real local Kubernetes control plane.")
+app.add_typer(local, name="local-cluster")
+err = Console(stderr=True)
+
+NameOpt = Annotated[str, typer.Option("--name", "-n", help="Cluster name.")]
+OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output format: wide|json|yaml.")]
+
+
+def _workdir(name: str) -> Path:
+    if not name or "/" in name or name.startswith("."):
+        raise typer.BadParameter(f"invalid cluster name {name!r}")
+    return clusters_root() / name
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+def _wait_for_signal() -> None:
+    stop = False
+
+    def handler(_sig: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    while not stop:
+        time.sleep(0.2)
+
+
+@app.command()
+def version() -> None:
+    """Print the Kapstan version."""
+    print(f"kapstan {__version__}")
+
+
+@local.command("up")
+def local_up(
+    name: NameOpt = "kapstan",
+    nodes: Annotated[int, typer.Option(help="Number of fake (kwok) nodes.")] = 2,
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Stay attached; Ctrl-C stops the cluster.")
+    ] = False,
+) -> None:
+    """Start a local cluster in the background (or the foreground) and wait until it is ready."""
+    workdir = _workdir(name)
+    cluster = LocalCluster(workdir, name=name, nodes=nodes, owned=foreground)
+    if cluster.state_file.exists():
+        _fail(f"cluster {name!r} already exists; `kapstan local-cluster down --name {name}` first")
+    try:
+        with err.status(f"starting cluster {name} (etcd, apiserver, controllers, kwok)"):
+            cluster.start()
+    except (ClusterError, ToolchainError) as e:
+        cluster.destroy()
+        _fail(str(e))
+    err.print(f"cluster [bold]{name}[/] is ready at {cluster.server}")
+    err.print(f'kubectl --kubeconfig "$(kapstan local-cluster kubeconfig --name {name})" get nodes')
+    if foreground:
+        err.print("press Ctrl-C to stop it")
+        try:
+            _wait_for_signal()
+        finally:
+            cluster.destroy()
+            err.print(f"cluster {name} stopped")
+
+
+@local.command("down")
+def local_down(name: NameOpt = "kapstan") -> None:
+    """Stop every process of a local cluster and delete its state."""
+    workdir = _workdir(name)
+    if not workdir.exists():
+        err.print(f"cluster {name!r} does not exist")
+        return
+    try:
+        cluster = LocalCluster.attach(workdir)
+    except ClusterError:
+        cluster = LocalCluster(workdir, name=name, owned=False)
+    cluster.destroy()
+    err.print(f"cluster {name} stopped")
+
+
+@local.command("status")
+def local_status(name: NameOpt = "kapstan", output: OutputOpt = "wide") -> None:
+    """Show whether each component of a local cluster runs."""
+    try:
+        info: dict[str, Any] = LocalCluster.attach(_workdir(name)).status()
+    except ClusterError:
+        info = {"name": name, "running": False}
+    if output == "json":
+        print(json.dumps(info, indent=2))
+    elif output == "yaml":
+        print(yaml.safe_dump(info, sort_keys=False), end="")
+    else:
+        table = Table("COMPONENT", "STATE")
+        for comp, state in info.get("components", {}).items():
+            table.add_row(comp, state)
+        Console().print(table)
+        print(f"api: {info.get('server', '-')} ready={info.get('apiReady', False)}")
+    if not info.get("running"):
+        raise typer.Exit(1)
+
+
+@local.command("kubeconfig")
+def local_kubeconfig(name: NameOpt = "kapstan") -> None:
+    """Print the path of the admin kubeconfig of a running local cluster."""
+    try:
+        cluster = LocalCluster.attach(_workdir(name))
+    except ClusterError:
+        _fail(f"cluster {name!r} is not running; start it with `kapstan local-cluster up`")
+        return
+    print(cluster.kubeconfig)
+
+
+@app.command()
+def demo(name: NameOpt = "kapstan-demo") -> None:
+    """Start a local cluster and show what runs in it. Ctrl-C stops everything."""
+    workdir = _workdir(name)
+    if workdir.exists():
+        LocalCluster(workdir, name=name, owned=False).destroy()
+    cluster = LocalCluster(workdir, name=name, owned=True)
+    try:
+        with err.status("starting a local Kubernetes control plane"):
+            cluster.start()
+        nodes = cluster.request("GET", "/api/v1/nodes")["items"]
+        table = Table("NODE", "READY", "KUBELET")
+        for n in nodes:
+            ready = next(
+                (c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready"), "?"
+            )
+            table.add_row(n["metadata"]["name"], ready, n["status"]["nodeInfo"]["kubeletVersion"])
+        Console().print(table)
+        version = cluster.request("GET", "/version")["gitVersion"]
+        err.print(f"Kubernetes {version} is running at {cluster.server}")
+        err.print(f"kubeconfig: {cluster.kubeconfig}")
+        err.print(
+            "The GitOps controller is not built yet: this demo runs the cluster only. "
+            "Deploying sample apps from Git comes with the controller."
+        )
+        err.print("Press Ctrl-C to stop.")
+        _wait_for_signal()
+    except (ClusterError, ToolchainError) as e:
+        _fail(str(e))
+    finally:
+        cluster.destroy()
+        err.print("stopped")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""source layer (see docs/architecture.md)."""
