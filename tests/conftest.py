@@ -23,7 +23,9 @@ def toolchain() -> Toolchain:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory, toolchain: Toolchain) -> Iterator[LocalCluster]:
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, toolchain: Toolchain
+) -> Iterator[LocalCluster]:
     """One real control plane (etcd, apiserver, controller-manager, scheduler, kwok) for the run."""
     c = LocalCluster(tmp_path_factory.mktemp("cluster"), name="pytest", toolchain=toolchain)
     c.start()
@@ -48,7 +50,9 @@ def namespace(cluster: LocalCluster) -> Iterator[str]:
     """A namespace of its own for each test, deleted afterwards (without waiting)."""
     name = f"t-{uuid.uuid4().hex[:10]}"
     cluster.request(
-        "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        "POST",
+        "/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
     )
     yield name
     cluster.request("DELETE", f"/api/v1/namespaces/{name}")

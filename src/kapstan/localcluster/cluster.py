@@ -222,6 +222,9 @@ class LocalCluster:
         except BaseException:
             self.stop()
             raise
+        if not self.owned:
+            # A detached cluster (``local-cluster up``) outlives this process by design.
+            _STARTED_HERE.remove(self)
 
     def _spawn_and_wait_api(
         self,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class CommandError(RuntimeError):
@@ -151,8 +152,9 @@ def spawn(
             start_new_session=True,
             preexec_fn=preexec,  # noqa: PLW1509 - only prctl, which is async-signal-safe
         )
-    # Popen objects are dropped on purpose: the state file, not this object, owns the process.
-    # Reap it from a SIGCHLD-free path: stop() waits with waitpid when we are its parent.
+    # The handle (pid + start time), not the Popen object, identifies the process, so another
+    # process can stop it. The Popen object is kept so that this process can reap its child.
+    _CHILDREN[proc.pid] = proc
     st = _start_time(proc.pid)
     return ProcessHandle(name=name, pid=proc.pid, start_time=st or 0)
 
@@ -218,6 +220,11 @@ def _is_zombie(pid: int) -> bool:
 
 
 def _reap(pid: int) -> None:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is not None:
+            del _CHILDREN[pid]
+        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
 

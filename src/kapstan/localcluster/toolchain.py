@@ -196,8 +196,10 @@ class Toolchain:
         env = _go_env(cgo=spec.cgo)
         env.update(dict(spec.extra_env))
 
-        def go(*args: str, timeout: float = 1800) -> str:
+        def go(*args: str, timeout: float = 1800, stdout_only: bool = False) -> str:
             try:
+                if stdout_only:  # output that is parsed: keep "go: downloading" noise out
+                    return process.capture(["go", *args], cwd=src, env=env, timeout=timeout)
                 return process.run(["go", *args], cwd=src, env=env, log=log, timeout=timeout)
             except FileNotFoundError as e:
                 raise ToolchainError("the `go` command is not installed (Go >= 1.25 needed)") from e
@@ -208,23 +210,7 @@ class Toolchain:
                 ) from e
 
         on_step("resolving modules")
-        go("mod", "init", f"kapstan.local/toolchain/{spec.name}")
-        if spec.replaces is not None:
-            info = json.loads(go("mod", "download", "-json", f"{spec.module}@{spec.version}"))
-            upstream = Path(info["GoMod"])
-            for rep in spec.replaces(upstream, src):
-                go("mod", "edit", f"-replace={rep}")
-            # godebug lines only count in the main module: copy the upstream default so Go's
-            # newer defaults do not silently change TLS/x509 behaviour of the servers.
-            for line in upstream.read_text().splitlines():
-                if line.startswith("godebug "):
-                    go("mod", "edit", f"-godebug={line.split(None, 1)[1].strip()}")
-                if line.startswith("go "):
-                    go("mod", "edit", f"-go={line.split()[1]}")
-        imports = "\n".join(f'\t_ "{p}"' for p in spec.packages)
-        (src / "tools.go").write_text(
-            f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n"
-        )
+        _prepare_module(spec, src, go)
         go("get", f"{spec.module}@{spec.version}")
         go("mod", "tidy")
         on_step("compiling")
@@ -256,6 +242,27 @@ class Toolchain:
             json.dumps({"fingerprint": self._fingerprint(spec), "seconds": round(elapsed, 1)})
         )
         return elapsed
+
+
+def _prepare_module(spec: ToolSpec, src: Path, go: Callable[..., str]) -> None:
+    """Create the wrapper module in ``src``: init, replaces, go/godebug lines, tools.go."""
+    go("mod", "init", f"kapstan.local/toolchain/{spec.name}")
+    if spec.replaces is not None:
+        info = json.loads(
+            go("mod", "download", "-json", f"{spec.module}@{spec.version}", stdout_only=True)
+        )
+        upstream = Path(info["GoMod"])
+        for rep in spec.replaces(upstream, src):
+            go("mod", "edit", f"-replace={rep}")
+        # godebug lines only count in the main module: copy the upstream default so Go's
+        # newer defaults do not silently change TLS/x509 behaviour of the servers.
+        for line in upstream.read_text().splitlines():
+            if line.startswith("godebug "):
+                go("mod", "edit", f"-godebug={line.split(None, 1)[1].strip()}")
+            if line.startswith("go "):
+                go("mod", "edit", f"-go={line.split()[1]}")
+    imports = "\n".join(f'\t_ "{p}"' for p in spec.packages)
+    (src / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n")
 
 
 def _go_env(*, cgo: bool) -> dict[str, str]:

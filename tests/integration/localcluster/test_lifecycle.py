@@ -36,9 +36,7 @@ def listening_addresses(pids: set[int]) -> set[str]:
     return found
 
 
-def test_two_clusters_side_by_side_then_nothing_left(
-    tmp_path: Path, toolchain: Toolchain
-) -> None:
+def test_two_clusters_side_by_side_then_nothing_left(tmp_path: Path, toolchain: Toolchain) -> None:
     a = LocalCluster(tmp_path / "a", toolchain=toolchain, nodes=1)
     b = LocalCluster(tmp_path / "b", toolchain=toolchain, nodes=1)
     try:
@@ -67,13 +65,19 @@ def test_cli_up_kubeconfig_get_nodes_down(toolchain: Toolchain) -> None:
     kapstan = str(Path(__import__("sys").executable).parent / "kapstan")
     env = dict(os.environ)
     try:
-        capture([kapstan, "local-cluster", "up", "--name", name, "--nodes", "2"], env=env, timeout=240)
-        kubeconfig = capture([kapstan, "local-cluster", "kubeconfig", "--name", name], env=env).strip()
+        capture(
+            [kapstan, "local-cluster", "up", "--name", name, "--nodes", "2"], env=env, timeout=240
+        )
+        kubeconfig = capture(
+            [kapstan, "local-cluster", "kubeconfig", "--name", name], env=env
+        ).strip()
         nodes = Kubectl(Path(kubeconfig), toolchain)("get", "nodes")
         rows = [line.split() for line in nodes.splitlines()[1:]]
         assert len(rows) == 2
         assert all(r[1] == "Ready" for r in rows), nodes
-        status = capture([kapstan, "local-cluster", "status", "--name", name, "-o", "json"], env=env)
+        status = capture(
+            [kapstan, "local-cluster", "status", "--name", name, "-o", "json"], env=env
+        )
         assert '"running": true' in status
     finally:
         capture([kapstan, "local-cluster", "down", "--name", name], env=env)

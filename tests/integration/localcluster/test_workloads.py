@@ -11,6 +11,7 @@ import pytest
 
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.localcluster.process import CommandError
 
 pytestmark = pytest.mark.cluster
 TESTDATA = Path(__file__).parent / "testdata"
@@ -42,8 +43,10 @@ def test_deployment_becomes_available_and_scales(kubectl: Kubectl, namespace: st
     kubectl("apply", "-n", namespace, "-f", str(TESTDATA / "web-deployment.yaml"))
     wait_for(
         "3 ready replicas",
-        lambda: deployment_status(kubectl, namespace, "web")
-        == {"ready": 3, "updated": 3, "available": "True", "observed": True},
+        lambda: (
+            deployment_status(kubectl, namespace, "web")
+            == {"ready": 3, "updated": 3, "available": "True", "observed": True}
+        ),
     )
     pods = kubectl.get_json("pods", "-n", namespace, "-l", "app=web")["items"]
     assert len(pods) == 3
@@ -53,8 +56,10 @@ def test_deployment_becomes_available_and_scales(kubectl: Kubectl, namespace: st
     kubectl("scale", "-n", namespace, "deployment/web", "--replicas=5")
     wait_for(
         "5 ready replicas after scaling",
-        lambda: deployment_status(kubectl, namespace, "web")
-        == {"ready": 5, "updated": 5, "available": "True", "observed": True},
+        lambda: (
+            deployment_status(kubectl, namespace, "web")
+            == {"ready": 5, "updated": 5, "available": "True", "observed": True}
+        ),
     )
 
 
@@ -76,8 +81,10 @@ def test_job_completes(kubectl: Kubectl, namespace: str) -> None:
     kubectl("apply", "-n", namespace, "-f", str(TESTDATA / "migrate-job.yaml"))
     job = wait_for(
         "job completion",
-        lambda: (j := kubectl.get_json("job", "migrate", "-n", namespace))["status"].get("succeeded")
-        and j,
+        lambda: (
+            (j := kubectl.get_json("job", "migrate", "-n", namespace))["status"].get("succeeded")
+            and j
+        ),
     )
     conditions = {c["type"]: c["status"] for c in job["status"]["conditions"]}
     assert conditions.get("Complete") == "True"
@@ -110,9 +117,10 @@ def test_server_side_apply_records_field_manager(kubectl: Kubectl, namespace: st
 
     # A second manager that changes the same field conflicts unless it forces.
     changed = (TESTDATA / "settings-configmap.yaml").read_text().replace("blue", "green")
-    with pytest.raises(Exception, match="conflict"):
+    with pytest.raises(CommandError) as conflict:
         kubectl("apply", "--server-side", "--field-manager=intruder", "-n", namespace, "-f", "-",
                 stdin=changed)  # fmt: skip
+    assert 'conflict with "kapstan-test"' in conflict.value.output
     kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=intruder",
             "-n", namespace, "-f", "-", stdin=changed)  # fmt: skip
     cm = kubectl.get_json("configmap", "settings", "-n", namespace, "--show-managed-fields")
