@@ -1,0 +1,255 @@
+"""Async git client over the git CLI (run through :func:`kapstan.proc.run` only).
+
+Contracts:
+
+- Credentials never appear in argv, logs or exception text: they come from
+  :class:`~kapstan.source.credentials.RepoCredentials` or are stripped from the URL, travel via
+  the environment (see ``_auth``), and every secret is passed to ``proc.run(redact=...)`` and
+  scrubbed again from our own messages.
+- One bare cache repository per normalized URL at ``<cache_root>/<sha256(normalized)[:32]>``;
+  every operation touching it holds the per-repo lock (asyncio + fcntl), so concurrent fetches
+  of one repository serialize and both succeed.
+- :meth:`GitClient.checkout` returns a NEW directory holding the exact tree of a commit
+  (``git archive``, so no ``.git`` and no worktree bookkeeping); the caller deletes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import re
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+from kapstan import proc
+from kapstan.source import revisions
+from kapstan.source._auth import git_environment
+from kapstan.source._locks import repo_lock
+from kapstan.source.credentials import RepoCredentials
+from kapstan.source.errors import (
+    AuthenticationFailed,
+    HostKeyVerificationFailed,
+    RepositoryNotFound,
+    RevisionNotFound,
+    SourceError,
+)
+from kapstan.source.urls import normalize_url, strip_credentials
+
+log = logging.getLogger(__name__)
+
+_AUTH_PATTERNS = re.compile(
+    r"Authentication failed|could not read (Username|Password)|Permission denied \(|"
+    r"HTTP Basic: Access denied|The requested URL returned error: 40[13]|Invalid username",
+    re.IGNORECASE,
+)
+_HOSTKEY_PATTERNS = re.compile(r"Host key verification failed|REMOTE HOST IDENTIFICATION")
+_NOTFOUND_PATTERNS = re.compile(
+    r"Repository not found|does not appear to be a git repository|"
+    r"The requested URL returned error: 404|not found",
+    re.IGNORECASE,
+)
+
+
+class GitClient:
+    """Reads one repository; safe to share between tasks of one event loop or many."""
+
+    def __init__(
+        self,
+        url: str,
+        credentials: RepoCredentials | None = None,
+        *,
+        cache_root: Path,
+        timeout: float = proc.DEFAULT_TIMEOUT,
+    ) -> None:
+        clean, user, password = strip_credentials(url)
+        creds = credentials or RepoCredentials()
+        if not creds.has_credentials and (user or password):
+            # Embedded credentials are honoured but never kept in the URL we run or show.
+            creds = RepoCredentials(
+                username=user,
+                password=password,
+                insecure=creds.insecure,
+                known_hosts=creds.known_hosts,
+            )
+        self.url = clean
+        self._creds = creds
+        self._secrets = tuple(s for s in (*creds.secrets(), password or "") if s)
+        self._timeout = timeout
+        self._root = Path(cache_root)
+        self._root.mkdir(parents=True, exist_ok=True)
+        key = hashlib.sha256(normalize_url(clean).encode()).hexdigest()[:32]
+        self.repo_dir = self._root / key
+        self._lock_path = self._root / f"{key}.lock"
+
+    def __repr__(self) -> str:
+        return f"GitClient(url={self.url!r}, repo_dir={str(self.repo_dir)!r})"
+
+    # -- running git -------------------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        return proc.redact_text(text, self._secrets)
+
+    async def _git(
+        self, *args: str, cwd: Path | None = None, revision: str | None = None
+    ) -> proc.Completed:
+        async with git_environment(self.url, self._creds, self._root) as env:
+            try:
+                return await proc.run(
+                    ["git", *args],
+                    cwd=cwd,
+                    env=env,
+                    timeout=self._timeout,
+                    redact=self._secrets,
+                )
+            except proc.ProcessFailed as e:
+                raise self._classify(e.stderr or str(e), revision) from None
+            except proc.ProcessError as e:
+                raise SourceError(
+                    f"git {args[0]} on {self.url}: {self._scrub(str(e))}",
+                    url=self.url,
+                    revision=revision,
+                ) from None
+
+    def _classify(self, stderr: str, revision: str | None) -> SourceError:
+        text = self._scrub(stderr).strip()
+        tail = (text.splitlines() or ["(no error output)"])[-1]
+        log.debug("git failed for %s: %s", self.url, tail)
+        if _HOSTKEY_PATTERNS.search(text):
+            return HostKeyVerificationFailed(
+                f"host key verification failed for {self.url}", url=self.url, revision=revision
+            )
+        if _AUTH_PATTERNS.search(text):
+            return AuthenticationFailed(
+                f"authentication failed for {self.url}: {tail}", url=self.url, revision=revision
+            )
+        if _NOTFOUND_PATTERNS.search(text):
+            return RepositoryNotFound(
+                f"repository {self.url} not found: {tail}", url=self.url, revision=revision
+            )
+        return SourceError(f"git failed on {self.url}: {tail}", url=self.url, revision=revision)
+
+    # -- remote queries ----------------------------------------------------------------------
+
+    async def ls_remote(self) -> revisions.RemoteRefs:
+        """All refs of the remote (branches, tags peeled to commits) and its HEAD target."""
+        out = await self._git("ls-remote", "--symref", "--", self.url, cwd=self._root)
+        return revisions.parse_ls_remote(out.stdout.decode(errors="replace"))
+
+    async def resolve(self, target_revision: str) -> str:
+        """The full commit SHA that ``target_revision`` names (see :mod:`revisions`).
+
+        Raises RevisionNotFound when nothing matches (a short SHA must be a unique prefix of a
+        fetched commit).
+        """
+        rev = target_revision.strip()
+        if revisions.is_commit_sha(rev):
+            return rev.lower()  # as Argo CD: a full SHA needs no round trip
+        remote = await self.ls_remote()
+        try:
+            sha = revisions.resolve_ref(rev, remote)
+        except revisions.UnsatisfiableConstraint:
+            raise RevisionNotFound(self.url, rev, "no tag satisfies the constraint") from None
+        if sha is not None:
+            return sha
+        if revisions.needs_objects(rev):
+            await self.fetch()
+            found = await self._rev_parse(rev)
+            if found is not None:
+                return found
+        raise RevisionNotFound(self.url, rev)
+
+    # -- local cache -------------------------------------------------------------------------
+
+    async def _ensure_repo(self) -> None:
+        if (self.repo_dir / "HEAD").exists():
+            return
+        tmp = Path(tempfile.mkdtemp(prefix=".init-", dir=self._root))
+        await self._git("init", "--bare", "--quiet", str(tmp), cwd=self._root)
+        tmp.rename(self.repo_dir)  # atomic publish: a half-initialised cache is never seen
+
+    async def fetch(self, revision: str | None = None) -> None:
+        """Bring all branches and tags into the cache; with ``revision`` (a SHA) also try to
+        fetch that commit directly (protocol v2 serves any reachable commit)."""
+        async with repo_lock(self._lock_path):
+            await self._ensure_repo()
+            await self._git(
+                "fetch",
+                "--quiet",
+                "--prune",
+                "--force",
+                "--no-write-fetch-head",
+                "--",
+                self.url,
+                "+refs/heads/*:refs/heads/*",
+                "+refs/tags/*:refs/tags/*",
+                cwd=self.repo_dir,
+                revision=revision,
+            )
+            direct = revision is not None and revisions.is_commit_sha(revision)
+            if direct and revision and await self._has_commit(revision) is None:
+                try:
+                    await self._git(
+                        "fetch",
+                        "--quiet",
+                        "--",
+                        self.url,
+                        revision,
+                        cwd=self.repo_dir,
+                        revision=revision,
+                    )
+                except AuthenticationFailed:
+                    raise
+                except SourceError as e:
+                    # "not our ref": the server does not have (or serve) it; callers report
+                    # RevisionNotFound after looking for the commit themselves.
+                    log.debug("direct fetch of %s from %s failed: %s", revision, self.url, e)
+
+    async def _has_commit(self, sha: str) -> str | None:
+        return await self._rev_parse(sha)
+
+    async def _rev_parse(self, prefix: str) -> str | None:
+        """Full SHA of the commit whose id starts with ``prefix`` (None: absent or ambiguous)."""
+        if not revisions.is_short_sha(prefix) and not revisions.is_commit_sha(prefix):
+            return None
+        if not (self.repo_dir / "HEAD").exists():
+            return None
+        try:
+            out = await self._git(
+                "rev-parse", "--verify", "--quiet", f"{prefix}^{{commit}}", cwd=self.repo_dir
+            )
+        except SourceError:
+            return None
+        sha = out.stdout.decode().strip()
+        # rev-parse also accepts ref names; only a real id prefix counts as a short SHA.
+        return sha if sha.startswith(prefix.lower()) else None
+
+    async def checkout(self, sha: str, dest_root: Path | None = None) -> Path:
+        """Export the tree of commit ``sha`` into a new directory and return it (caller cleans
+        up). Fetches first when the commit is not in the cache yet."""
+        if not revisions.is_commit_sha(sha):
+            raise RevisionNotFound(self.url, sha, "checkout needs a full commit SHA")
+        sha = sha.lower()
+        if await self._has_commit(sha) is None:
+            await self.fetch(sha)
+        async with repo_lock(self._lock_path):
+            if await self._has_commit(sha) is None:
+                raise RevisionNotFound(self.url, sha)
+            out = await self._git("archive", "--format=tar", sha, cwd=self.repo_dir, revision=sha)
+        dest = Path(tempfile.mkdtemp(prefix=f"checkout-{sha[:12]}-", dir=dest_root))
+        try:
+            # Unpacking is blocking file I/O: keep it off the event loop.
+            await asyncio.to_thread(_extract, out.stdout, dest)
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+        return dest
+
+
+def _extract(archive: bytes, dest: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        # The "data" filter refuses absolute paths, '..' and links escaping the directory.
+        tar.extractall(dest, filter="data")
