@@ -1,0 +1,164 @@
+"""Helm sources: ``helm template`` with Argo CD's flags and value precedence.
+
+Contract of :func:`render_helm`:
+
+- release name = ``helm.releaseName`` or the app name; namespace = ``helm.namespace`` or the
+  destination namespace; ``--kube-version``/``--api-versions`` come from :class:`Tools`;
+- precedence (lowest→highest): chart values < ``valueFiles`` (in order) < ``values`` /
+  ``valuesObject`` (one temp file; ``valuesObject`` wins when both are set, as in Argo CD) <
+  ``parameters`` (``--set``, ``--set-string`` when ``forceString``) and ``fileParameters``;
+- every value/file path is confined: relative to the chart directory and inside the
+  repository, or ``$ref/path`` inside the checked-out directory of source ``ref``; absolute
+  paths and escapes are errors; missing value files are errors unless
+  ``ignoreMissingValueFiles``;
+- ``skipCrds`` → ``--skip-crds`` else ``--include-crds``; hooks are kept (helm prints them with
+  their ``helm.sh/hook`` annotations);
+- a chart from a Helm repository (``chart`` + ``repoURL`` + ``targetRevision``) is templated
+  with ``--repo``/``--version``; helm's caches live in a private temp directory.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kapstan.render import paths, yamlio
+from kapstan.render.base import Limits, Manifest, RenderError, Runner, Tools, run_tool
+
+_SOURCE_COMMENT = re.compile(rb"^# Source: (.+)$", re.MULTILINE)
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _escape_set_value(value: str) -> str:
+    # helm splits --set on commas; Argo CD escapes them unless the value is a {a,b} list.
+    if value.startswith("{") and value.endswith("}"):
+        return value
+    return value.replace(",", "\\,")
+
+
+def resolve_value_file(
+    raw: str, *, chart_dir: Path, root: Path, refs: Mapping[str, Path]
+) -> list[Path]:
+    """Paths for one ``valueFiles`` entry (several when it is a glob); confined as documented."""
+    base_root, base, rel = root, chart_dir, raw
+    if raw.startswith("$"):
+        ref, _, rel = raw[1:].partition("/")
+        if ref not in refs:
+            raise RenderError(f"values file {raw!r}: unknown source ref {ref!r}", file=raw)
+        base_root = refs[ref].resolve()
+        base = base_root
+    if not any(c in rel for c in _GLOB_CHARS):
+        return [paths.confine(base_root, rel, what="values file", base=base)]
+    paths.confine(base_root, str(Path(rel).parent), what="values file", base=base)
+    found = sorted(glob.glob(rel, root_dir=base))
+    return [paths.confine(base_root, f, what="values file", base=base) for f in found]
+
+
+def _chart_sources(stdout: bytes) -> list[tuple[int, str]]:
+    """(line, template path) of every ``# Source:`` comment helm prints, in order."""
+    return [
+        (stdout.count(b"\n", 0, m.start()) + 1, m.group(1).decode(errors="replace").strip())
+        for m in _SOURCE_COMMENT.finditer(stdout)
+    ]
+
+
+def _source_for(line: int | None, sources: list[tuple[int, str]]) -> str:
+    best = "helm"
+    for src_line, name in sources:
+        if line is not None and src_line <= line:
+            best = f"helm:{name}"
+    return best
+
+
+def _value_args(
+    spec: Mapping[str, Any],
+    chart_dir: Path,
+    root: Path,
+    refs: Mapping[str, Path],
+    tmp: Path,
+    limits: Limits,
+) -> list[str]:
+    """Value flags in Argo CD's precedence order (helm applies later flags over earlier)."""
+    argv: list[str] = []
+    for raw in spec.get("valueFiles") or []:
+        for path in resolve_value_file(str(raw), chart_dir=chart_dir, root=root, refs=refs):
+            if path.is_file():
+                argv += ["--values", str(path)]
+            elif not spec.get("ignoreMissingValueFiles"):
+                raise RenderError("values file not found", file=str(raw))
+    inline: Any = spec.get("valuesObject")
+    if inline is None and spec.get("values"):
+        inline = yamlio.load_values(str(spec["values"]), name="helm.values", limits=limits)
+    if inline:
+        values_file = tmp / "values-inline.yaml"
+        values_file.write_text(yaml.safe_dump(inline, sort_keys=False))
+        argv += ["--values", str(values_file)]
+    for param in spec.get("parameters") or []:
+        flag = "--set-string" if param.get("forceString") else "--set"
+        argv += [flag, f"{param['name']}={_escape_set_value(str(param.get('value', '')))}"]
+    for param in spec.get("fileParameters") or []:
+        rel = str(param.get("path", ""))
+        path = paths.confine(root, rel, what="file parameter", base=chart_dir)
+        argv += ["--set-file", f"{param['name']}={path}"]
+    return argv
+
+
+async def render_helm(
+    source: Mapping[str, Any],
+    app_dir: Path | None,
+    root: Path,
+    *,
+    app_name: str,
+    namespace: str,
+    tools: Tools,
+    limits: Limits,
+    refs: Mapping[str, Path],
+    runner: Runner,
+) -> list[Manifest]:
+    """Render a Helm source (chart directory ``app_dir``, or a repository chart)."""
+    spec: Mapping[str, Any] = source.get("helm") or {}
+    release = str(spec.get("releaseName") or app_name)
+    with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp_name:
+        tmp = Path(tmp_name)
+        argv = [tools.helm, "template"]
+        if app_dir is not None:
+            paths.check_tree(app_dir, root)
+            argv.append(str(app_dir))
+            chart_dir = app_dir
+        else:
+            argv += [str(source["chart"]), "--repo", str(source.get("repoURL") or "")]
+            if source.get("targetRevision"):
+                argv += ["--version", str(source["targetRevision"])]
+            chart_dir = root
+        argv += ["--name-template", release]
+        ns = str(spec.get("namespace") or namespace)
+        if ns:
+            argv += ["--namespace", ns]
+        kube_version = spec.get("kubeVersion") or tools.kube_version
+        if kube_version:
+            argv += ["--kube-version", str(kube_version)]
+        for api in [*tools.api_versions, *(spec.get("apiVersions") or [])]:
+            argv += ["--api-versions", str(api)]
+        argv += _value_args(spec, chart_dir, root, refs, tmp, limits)
+        argv.append("--skip-crds" if spec.get("skipCrds") else "--include-crds")
+        if spec.get("skipTests"):
+            argv.append("--skip-tests")
+        if spec.get("skipSchemaValidation"):
+            argv.append("--skip-schema-validation")
+        env = {
+            # Keep helm away from the user's config, caches and plugins.
+            "HELM_CACHE_HOME": str(tmp / "cache"),
+            "HELM_CONFIG_HOME": str(tmp / "config"),
+            "HELM_DATA_HOME": str(tmp / "data"),
+            "HOME": str(tmp),
+        }
+        stdout = await run_tool(runner, argv, tool="helm template", limits=limits, env=env, cwd=tmp)
+    sources = _chart_sources(stdout)
+    docs = yamlio.load_manifests(stdout, name="helm template", limits=yamlio.tool_limits(limits))
+    return [Manifest(obj=obj, source=_source_for(line, sources)) for line, obj in docs]
