@@ -1,0 +1,289 @@
+"""A thin async Kubernetes API client on ``httpx2`` that speaks plain dicts (decoded by orjson).
+
+Contract:
+
+- every call is throttled by a client-side :class:`~kapstan.kube.ratelimit.TokenBucket`;
+- 429/502/503/504 answers (a 500 only with ``Retry-After``) and connection failures are
+  retried with exponential backoff and jitter, honouring ``Retry-After``, for at most
+  ``RetryPolicy.max_attempts`` attempts; a POST is only retried when the request cannot
+  have reached the server (connect errors, 429, 503);
+- a 401 with an exec plugin or token file refreshes the credential and retries once;
+- non-2xx answers raise the :mod:`kapstan.kube.errors` class for the code;
+- :meth:`KubeClient.watch` yields :class:`WatchEvent` tuples and raises :class:`Gone` on 410
+  (HTTP or an ``ERROR`` event), so the caller re-lists. Close the iterator (``aclosing``) when
+  stopping early. Always ``aclose()`` the client (or use ``async with``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import httpx2
+import orjson
+
+from kapstan.kube.config import ClusterConfig
+from kapstan.kube.credentials import Credential, Credentials, ssl_context
+from kapstan.kube.errors import KubeError, Timeout, from_status
+from kapstan.kube.ratelimit import RetryPolicy, TokenBucket, parse_retry_after, should_retry
+
+JSON = "application/json"
+_SAFE_RETRY_ON_POST = frozenset({429, 503})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH"})
+
+
+class WatchEvent(NamedTuple):
+    """One watch event: ``type`` is ADDED, MODIFIED, DELETED or BOOKMARK."""
+
+    type: str
+    object: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ListResult:
+    """All items of a (paged) list; each item carries ``apiVersion`` and ``kind``."""
+
+    items: list[dict[str, Any]] = field(repr=False)
+    resource_version: str
+    kind: str = ""
+
+
+def _decode(resp: httpx2.Response) -> Any:
+    if not resp.content:
+        return {}
+    try:
+        return orjson.loads(resp.content)
+    except orjson.JSONDecodeError:
+        return {"message": resp.text[:500]}
+
+
+class KubeClient:
+    """An async client for one API server. Use as ``async with KubeClient(cfg) as kube``."""
+
+    def __init__(
+        self,
+        config: ClusterConfig,
+        *,
+        qps: float = 50.0,
+        burst: int = 100,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        http2: bool = False,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.limiter = TokenBucket(qps, burst)
+        self._http2 = http2 and importlib.util.find_spec("h2") is not None
+        self._transport = transport
+        self._sleep = sleep
+        self._creds = Credentials(config)
+        self._http: httpx2.AsyncClient | None = None
+        self._http_cert: bytes | None = None
+
+    async def __aenter__(self) -> KubeClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (idempotent)."""
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    async def _client(self, cred: Credential) -> httpx2.AsyncClient:
+        cert = cred.client_cert_data
+        if self._http is not None and cert == self._http_cert:
+            return self._http
+        await self.aclose()  # an exec plugin rotated the client certificate
+        if self._transport is not None:
+            self._http = httpx2.AsyncClient(
+                base_url=self.config.server, transport=self._transport, trust_env=False
+            )
+        else:
+            self._http = httpx2.AsyncClient(
+                base_url=self.config.server,
+                verify=ssl_context(self.config, cred),
+                http2=self._http2,
+                trust_env=False,
+                timeout=self.timeout,
+            )
+        self._http_cert = cert
+        return self._http
+
+    def _headers(self, cred: Credential, accept: str, content_type: str | None) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": "kapstan"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if cred.token:
+            headers["Authorization"] = f"Bearer {cred.token}"
+        elif self.config.username:
+            auth = httpx2.BasicAuth(self.config.username, self.config.password)
+            headers["Authorization"] = next(auth.auth_flow(httpx2.Request("GET", "/"))).headers[
+                "Authorization"
+            ]
+        return headers
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        accept: str = JSON,
+        stream: bool = False,
+        timeout: float | None = None,
+    ) -> httpx2.Response:
+        """Send with throttling, auth and retries; return the (2xx) response or raise.
+
+        With ``stream=True`` the caller must close the returned response.
+        """
+        method = method.upper()
+        content = None
+        if body is not None:
+            content = body if isinstance(body, bytes) else orjson.dumps(body)
+            content_type = content_type or JSON
+        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        extensions = {"sni_hostname": self.config.tls_server_name}
+        if not self.config.tls_server_name:
+            extensions = {}
+        auth_retried = False
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.limiter.acquire()
+            cred = await self._creds.current()
+            http = await self._client(cred)
+            request = http.build_request(
+                method,
+                path,
+                params=query,
+                content=content,
+                headers=self._headers(cred, accept, content_type),
+                timeout=timeout if timeout is not None else self.timeout,
+                extensions=extensions,
+            )
+            try:
+                resp = await http.send(request, stream=stream)
+            except httpx2.TransportError as e:
+                connect = isinstance(e, httpx2.ConnectError | httpx2.ConnectTimeout)
+                if attempt >= self.retry.max_attempts or not (connect or method in _IDEMPOTENT):
+                    kind = type(e).__name__
+                    raise Timeout(
+                        f"{method} {path}: {kind} after {attempt} attempt(s)",
+                        verb=method,
+                        path=path,
+                    ) from None
+                await self._sleep(self.retry.delay(attempt))
+                continue
+            code = resp.status_code
+            if code < 300:
+                return resp
+            if stream:
+                await resp.aread()
+                await resp.aclose()
+            if code == 401 and not auth_retried and (self.config.exec or self.config.token_file):
+                auth_retried = True
+                self._creds.invalidate()
+                continue
+            after = parse_retry_after(resp.headers.get("Retry-After"))
+            retryable = should_retry(code, after) and (
+                method != "POST" or code in _SAFE_RETRY_ON_POST
+            )
+            if retryable and attempt < self.retry.max_attempts:
+                await self._sleep(self.retry.delay(attempt, after))
+                continue
+            raise from_status(code, _decode(resp), verb=method, path=path)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        """One API call; returns the decoded JSON body (``{}`` when empty)."""
+        resp = await self.send(method, path, params=params, body=body, content_type=content_type)
+        data = _decode(resp)
+        return data if isinstance(data, dict) else {"items": data}
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET ``path`` as a dict."""
+        return await self.request("GET", path, params)
+
+    async def list(
+        self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = 500
+    ) -> ListResult:
+        """All items of a collection, fetched ``limit`` at a time via ``continue`` tokens.
+
+        The result's ``resource_version`` is the list's (to start a watch from). An expired
+        ``continue`` token raises :class:`Gone` (re-list from scratch).
+        """
+        items: list[dict[str, Any]] = []
+        query = dict(params or {})
+        query["limit"] = limit
+        while True:
+            page = await self.get(path, query)
+            api_version = str(page.get("apiVersion") or "")
+            kind = str(page.get("kind") or "").removesuffix("List")
+            for item in page.get("items") or []:
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                items.append(item)
+            meta = page.get("metadata") or {}
+            token = meta.get("continue")
+            if not token:
+                return ListResult(items, str(meta.get("resourceVersion") or ""), kind)
+            query["continue"] = token
+
+    async def watch(
+        self,
+        path: str,
+        *,
+        resource_version: str = "",
+        timeout_seconds: int = 300,
+        params: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[WatchEvent]:
+        """Watch a collection from ``resource_version``; ends when the server closes the watch.
+
+        Bookmarks are requested (``allowWatchBookmarks=true``) and yielded as BOOKMARK events.
+        """
+        query = dict(params or {})
+        query.update(watch="true", allowWatchBookmarks="true", timeoutSeconds=timeout_seconds)
+        if resource_version:
+            query["resourceVersion"] = resource_version
+        resp = await self.send(
+            "GET", path, params=query, stream=True, timeout=timeout_seconds + 30.0
+        )
+        try:
+            async for line in resp.aiter_lines():
+                if not line.strip():
+                    continue
+                event = orjson.loads(line)
+                kind, obj = str(event.get("type") or ""), event.get("object") or {}
+                if kind == "ERROR":
+                    raise from_status(int(obj.get("code") or 500), obj, verb="WATCH", path=path)
+                yield WatchEvent(kind, obj)
+        except httpx2.TransportError as e:
+            raise Timeout(f"WATCH {path}: {type(e).__name__}", verb="WATCH", path=path) from None
+        finally:
+            await resp.aclose()
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+__all__ = ["JSON", "KubeClient", "KubeError", "ListResult", "WatchEvent"]
