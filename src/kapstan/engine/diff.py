@@ -118,6 +118,18 @@ def _last_applied(live: Mapping[str, Any]) -> tuple[dict[str, Any] | None, tuple
     return parsed, ()
 
 
+def _drop_empty_annotations(obj: dict[str, Any]) -> dict[str, Any]:
+    """gitops-engine ``removeNamespaceAnnotation`` (annotation half): ``annotations: {}``
+    or ``null`` in last-applied/config means nothing, but as a merge-patch ``orig`` it
+    would delete every live annotation. ``kubectl apply`` always writes
+    ``"annotations":{}`` into last-applied for a manifest without annotations."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "annotations" in meta and not meta["annotations"]:
+        meta = {k: v for k, v in meta.items() if k != "annotations"}
+        return {**obj, "metadata": meta}
+    return obj
+
+
 def _prepare(
     obj: Mapping[str, Any],
     key: ResourceKey,
@@ -199,7 +211,12 @@ def _diff(
         warnings.extend(warns)
         # No last-applied: a "2-way" diff that is a 3-way diff with orig = config.
         orig = prep(orig_raw) if orig_raw is not None else config
-        merged = three_way_merge(orig, config, current, strategic=key.group in BUILTIN_GROUPS)
+        merged = three_way_merge(
+            _drop_empty_annotations(orig),
+            _drop_empty_annotations(config),
+            current,
+            strategic=key.group in BUILTIN_GROUPS,
+        )
         predicted = merged if isinstance(merged, dict) else config
 
     target = finalize(predicted) if predicted is not None else None
