@@ -78,11 +78,15 @@ def app_sync_status(results: Iterable[ResourceDiff]) -> SyncStatusCode:
     return SyncStatusCode.SYNCED
 
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def to_yaml(obj: Mapping[str, Any] | None) -> str:
     """Stable YAML rendering used for the text diff (sorted keys, block style)."""
     if obj is None:
         return ""
-    return yaml.safe_dump(dict(obj), sort_keys=True, default_flow_style=False)
+    # libyaml's emitter: the pure-Python one was three quarters of an OutOfSync diff's cost.
+    return yaml.dump(dict(obj), Dumper=_Dumper, sort_keys=True, default_flow_style=False)
 
 
 def unified_yaml_diff(
