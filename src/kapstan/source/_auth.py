@@ -5,6 +5,8 @@ Contract of :func:`git_environment`: an async context manager yielding the envir
 
 - HTTPS: ``GIT_ASKPASS`` names a small script that echoes ``KAPSTAN_GIT_USERNAME`` /
   ``KAPSTAN_GIT_PASSWORD`` from its environment;
+- HTTPS with a CA (``tls_ca_data``): the PEM goes into a temp file named by
+  ``GIT_SSL_CAINFO``; ``insecure`` sets ``GIT_SSL_NO_VERIFY``;
 - SSH: ``GIT_SSH_COMMAND`` with the key in a 0600 temp file, ``IdentitiesOnly=yes``,
   ``UserKnownHostsFile=<file>`` and ``StrictHostKeyChecking=yes`` (``no`` only when insecure);
   without known hosts the check fails closed;
@@ -70,6 +72,13 @@ async def git_environment(
             env["KAPSTAN_GIT_PASSWORD"] = creds.password or ""
             if creds.insecure:
                 env["GIT_SSL_NO_VERIFY"] = "true"
+            if creds.tls_ca_data and not creds.insecure:
+                with tempfile.TemporaryDirectory(prefix="tls-", dir=work_root) as tmp:
+                    ca = Path(tmp) / "ca.pem"
+                    ca.write_text(creds.tls_ca_data.rstrip("\n") + "\n")
+                    env["GIT_SSL_CAINFO"] = str(ca)
+                    yield env
+                return
         yield env
         return
     with tempfile.TemporaryDirectory(prefix="ssh-", dir=work_root) as tmp:

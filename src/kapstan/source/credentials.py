@@ -40,6 +40,9 @@ class RepoCredentials:
     ssh_private_key: str | None = None
     insecure: bool = False  # skip TLS verification / SSH host key checking
     known_hosts: str | None = None  # ssh_known_hosts text for SSH repositories
+    # PEM CA bundle trusted for this HTTPS repository (Argo CD's argocd-tls-certs-cm entry for
+    # the host); given to git through GIT_SSL_CAINFO, never on a command line.
+    tls_ca_data: str | None = None
 
     @property
     def has_credentials(self) -> bool:
@@ -58,7 +61,8 @@ class RepoCredentials:
         return (
             f"RepoCredentials(username={self.username!r}, password={mask(self.password)}, "
             f"ssh_private_key={mask(self.ssh_private_key)}, insecure={self.insecure}, "
-            f"known_hosts={'set' if self.known_hosts else None})"
+            f"known_hosts={'set' if self.known_hosts else None}, "
+            f"tls_ca_data={'set' if self.tls_ca_data else None})"
         )
 
     __str__ = __repr__
@@ -136,6 +140,7 @@ def credentials_for(
     templates: Iterable[RepoSecret] = (),
     *,
     known_hosts: str | None = None,
+    tls_ca_data: str | None = None,
 ) -> RepoCredentials:
     """Credentials to use for ``repo_url`` (see the module contract); empty when none match."""
     target = normalize_url(repo_url)
@@ -149,4 +154,6 @@ def credentials_for(
             found = replace(found, insecure=True)
     if known_hosts is not None and found.known_hosts is None:
         found = replace(found, known_hosts=known_hosts)
+    if tls_ca_data is not None and found.tls_ca_data is None:
+        found = replace(found, tls_ca_data=tls_ca_data)
     return found

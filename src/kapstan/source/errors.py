@@ -38,3 +38,7 @@ class HostKeyVerificationFailed(AuthenticationFailed):
 
 class RepositoryNotFound(SourceError):
     """The server answered but has no such repository."""
+
+
+class TLSVerificationFailed(SourceError):
+    """The HTTPS server's certificate is not signed by a CA we trust for this repository."""

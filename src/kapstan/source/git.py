@@ -16,6 +16,7 @@ Contracts:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import io
 import logging
@@ -36,6 +37,7 @@ from kapstan.source.errors import (
     RepositoryNotFound,
     RevisionNotFound,
     SourceError,
+    TLSVerificationFailed,
 )
 from kapstan.source.urls import normalize_url, strip_credentials
 
@@ -47,6 +49,11 @@ _AUTH_PATTERNS = re.compile(
     re.IGNORECASE,
 )
 _HOSTKEY_PATTERNS = re.compile(r"Host key verification failed|REMOTE HOST IDENTIFICATION")
+_TLS_PATTERNS = re.compile(
+    r"SSL certificate problem|server certificate verification failed|"
+    r"certificate verify failed|unable to get local issuer certificate",
+    re.IGNORECASE,
+)
 _NOTFOUND_PATTERNS = re.compile(
     r"Repository not found|does not appear to be a git repository|"
     r"The requested URL returned error: 404|not found",
@@ -69,12 +76,7 @@ class GitClient:
         creds = credentials or RepoCredentials()
         if not creds.has_credentials and (user or password):
             # Embedded credentials are honoured but never kept in the URL we run or show.
-            creds = RepoCredentials(
-                username=user,
-                password=password,
-                insecure=creds.insecure,
-                known_hosts=creds.known_hosts,
-            )
+            creds = dataclasses.replace(creds, username=user, password=password)
         self.url = clean
         self._creds = creds
         self._secrets = tuple(s for s in (*creds.secrets(), password or "") if s)
@@ -121,6 +123,13 @@ class GitClient:
         if _HOSTKEY_PATTERNS.search(text):
             return HostKeyVerificationFailed(
                 f"host key verification failed for {self.url}", url=self.url, revision=revision
+            )
+        if _TLS_PATTERNS.search(text):
+            return TLSVerificationFailed(
+                f"TLS certificate of {self.url} is not trusted (add its CA to the repository's "
+                f"TLS certificates, or mark it insecure): {tail}",
+                url=self.url,
+                revision=revision,
             )
         if _AUTH_PATTERNS.search(text):
             return AuthenticationFailed(

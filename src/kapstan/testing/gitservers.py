@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import socketserver
+import ssl
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,6 +66,21 @@ def _git_env() -> dict[str, str]:
 
 def _git(work: Path, *args: str) -> str:
     return capture(["git", "-C", str(work), *args], env=_git_env()).strip()
+
+
+def init_worktree(work: Path) -> Path:
+    """A fresh non-bare repository at ``work`` (branch ``main``), usable as a ``file://``
+    remote; fill it and call :func:`commit_all`."""
+    work.mkdir(parents=True, exist_ok=True)
+    _git(work, "init", "--quiet", "--initial-branch=main")
+    return work
+
+
+def commit_all(work: Path, message: str) -> str:
+    """Commit every change in ``work`` and return the new commit's SHA."""
+    _git(work, "add", "-A")
+    _git(work, "commit", "--quiet", "--allow-empty", "-m", message)
+    return _git(work, "rev-parse", "HEAD")
 
 
 def build_repo(root: Path, name: str = "repo.git") -> GitRepoFixture:
@@ -124,6 +142,7 @@ class Server:
     base_url: str
     handle: ProcessHandle
     known_hosts: str = ""
+    ca_pem: str = ""  # for TLS servers: the CA that signed the server certificate
 
 
 _LIGHTTPD_CONF = """
@@ -166,6 +185,78 @@ def http_server(root: Path, projects: Path, users: dict[str, str]) -> Iterator[S
         yield Server(base_url=f"http://127.0.0.1:{port}/git", handle=handle)
     finally:
         stop(handle)
+
+
+class _TlsProxy(socketserver.ThreadingTCPServer):
+    """Terminates TLS on 127.0.0.1 and forwards the plain bytes to ``backend_port``.
+
+    Debian's lighttpd ships ``mod_openssl`` in a separate package that is not installed here,
+    so TLS is done in-process with :mod:`ssl` instead; to git it is the same HTTPS server.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, context: ssl.SSLContext, backend_port: int) -> None:
+        self.context = context
+        self.backend_port = backend_port
+        super().__init__(("127.0.0.1", 0), _TlsHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Handshake failures (an untrusting client) are expected: stay quiet."""
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := src.recv(65536):
+            dst.sendall(data)
+    with contextlib.suppress(OSError):
+        dst.shutdown(socket.SHUT_WR)
+
+
+class _TlsHandler(socketserver.BaseRequestHandler):
+    server: _TlsProxy
+
+    def handle(self) -> None:
+        try:
+            tls = self.server.context.wrap_socket(self.request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return  # the client refused our certificate
+        try:
+            with tls, socket.create_connection(("127.0.0.1", self.server.backend_port)) as up:
+                back = threading.Thread(target=_pump, args=(up, tls), daemon=True)
+                back.start()
+                _pump(tls, up)
+                back.join(timeout=30)
+        except OSError:
+            return
+
+
+@contextlib.contextmanager
+def https_server(root: Path, projects: Path, users: dict[str, str]) -> Iterator[Server]:
+    """:func:`http_server` behind TLS: ``https://127.0.0.1:P/git/``, certificate for 127.0.0.1
+    signed by a fresh CA (its PEM in ``Server.ca_pem``), generated under ``root``."""
+    from kapstan.localcluster import pki
+
+    certs = pki.generate(root / "pki")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs.serving_cert, certs.serving_key)
+    with http_server(root / "backend", projects, users) as backend:
+        backend_port = int(backend.base_url.split(":")[2].split("/")[0])
+        proxy = _TlsProxy(context, backend_port)
+        thread = threading.Thread(target=proxy.serve_forever, name="tls-proxy", daemon=True)
+        thread.start()
+        try:
+            port = proxy.server_address[1]
+            yield Server(
+                base_url=f"https://127.0.0.1:{port}/git",
+                handle=backend.handle,
+                ca_pem=certs.ca_cert.read_text(),
+            )
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+            thread.join(timeout=10)
 
 
 _SSHD_CONF = """

@@ -1,7 +1,8 @@
-"""Real git remotes for the source tests: file://, lighttpd (HTTP basic auth) and sshd.
+"""Real git remotes for the source tests: file://, lighttpd (HTTP basic auth), the same behind
+TLS (HTTPS with a test CA) and sshd.
 
 Each server is session-scoped, bound to 127.0.0.1 on a free port and stopped at the end; the
-``remote`` fixture is parametrized over the three transports and starts a server only when a
+``remote`` fixture is parametrized over the four transports and starts a server only when a
 test asks for it.
 """
 
@@ -45,6 +46,16 @@ def http_server(
 
 
 @pytest.fixture(scope="session")
+def https_server(
+    tmp_path_factory: pytest.TempPathFactory, git_repo: gitservers.GitRepoFixture
+) -> Iterator[gitservers.Server]:
+    with gitservers.https_server(
+        tmp_path_factory.mktemp("https"), git_repo.bare.parent, {HTTP_USER: HTTP_PASSWORD}
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def ssh_client_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return gitservers.ssh_keypair(tmp_path_factory.mktemp("sshclient") / "id_ed25519")
 
@@ -67,6 +78,17 @@ def http_remote(http_server: gitservers.Server, git_repo: gitservers.GitRepoFixt
 
 
 @pytest.fixture
+def https_remote(https_server: gitservers.Server, git_repo: gitservers.GitRepoFixture) -> Remote:
+    return Remote(
+        "https",
+        f"{https_server.base_url}/{git_repo.bare.name}",
+        RepoCredentials(
+            username=HTTP_USER, password=HTTP_PASSWORD, tls_ca_data=https_server.ca_pem
+        ),
+    )
+
+
+@pytest.fixture
 def ssh_remote(
     ssh_server: gitservers.Server,
     ssh_client_key: tuple[str, str],
@@ -76,7 +98,7 @@ def ssh_remote(
     return Remote("ssh", f"{ssh_server.base_url}{git_repo.bare}", creds)
 
 
-@pytest.fixture(params=["file", "http", "ssh"])
+@pytest.fixture(params=["file", "http", "https", "ssh"])
 def remote(request: pytest.FixtureRequest, git_repo: gitservers.GitRepoFixture) -> Remote:
     if request.param == "file":
         return Remote("file", git_repo.file_url, RepoCredentials())
