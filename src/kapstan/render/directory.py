@@ -13,13 +13,15 @@ Contract of :func:`render_directory`:
 
 from __future__ import annotations
 
-import asyncio
+import json
 import re
+import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kapstan import proc
 from kapstan.render import paths, yamlio
 from kapstan.render.base import Limits, Manifest, RenderError
 
@@ -88,48 +90,40 @@ def select_files(app_dir: Path, root: Path, spec: Mapping[str, Any]) -> list[Pat
     return chosen
 
 
-def _jsonnet_vars(items: Any, what: str) -> tuple[dict[str, str], dict[str, str]]:
-    plain: dict[str, str] = {}
-    code: dict[str, str] = {}
-    for item in items or []:
-        if not isinstance(item, Mapping) or not item.get("name"):
-            raise RenderError(f"jsonnet {what}: each entry needs a name")
-        target = code if item.get("code") else plain
-        target[str(item["name"])] = str(item.get("value", ""))
-    return plain, code
-
-
-def _evaluate_jsonnet(file: Path, root: Path, jsonnet: Mapping[str, Any], limits: Limits) -> bytes:
-    import _gojsonnet  # type: ignore[import-not-found]  # compiled module without stubs
-
-    libs = [paths.confine(root, str(lib), what="jsonnet lib") for lib in jsonnet.get("libs") or []]
-    ext_vars, ext_codes = _jsonnet_vars(jsonnet.get("extVars"), "extVars")
-    tla_vars, tla_codes = _jsonnet_vars(jsonnet.get("tlas"), "tlas")
-
-    def import_callback(importer_dir: str, rel: str) -> tuple[str, bytes]:
-        # Our callback replaces go-jsonnet's file importer, so it alone decides what is read.
-        bases = [Path(importer_dir)] if importer_dir else []
-        for base in [*bases, *libs]:
-            target = paths.confine(root, rel, what="jsonnet import", base=base)
-            if target.is_file():
-                if target.stat().st_size > limits.max_file_bytes:
-                    raise RenderError("jsonnet import over the size limit", file=rel)
-                return str(target), target.read_bytes()
-        raise RenderError("jsonnet import not found", file=rel)
-
+async def _jsonnet_in_child(
+    file: Path, root: Path, jsonnet: Mapping[str, Any], limits: Limits, name: str
+) -> bytes:
+    # go-jsonnet cannot be interrupted in-process, so each evaluation runs in a child process
+    # that kapstan.proc kills at the timeout and whose output it caps.
+    request = {
+        "file": str(file),
+        "root": str(root),
+        "jsonnet": dict(jsonnet),
+        "max_file_bytes": limits.max_file_bytes,
+    }
     try:
-        text: str = _gojsonnet.evaluate_file(
-            str(file),
-            ext_vars=ext_vars,
-            ext_codes=ext_codes,
-            tla_vars=tla_vars,
-            tla_codes=tla_codes,
-            import_callback=import_callback,
+        done = await proc.run(
+            [sys.executable, "-m", "kapstan.render.jsonnet_worker"],
+            stdin=json.dumps(request).encode(),
+            timeout=limits.timeout,
+            max_output=limits.max_output,
         )
-    except RuntimeError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else "evaluation failed"
-        raise RenderError(f"jsonnet: {first}", file=paths.relative(file, root)) from None
-    return text.encode()
+    except proc.ProcessTimeout:
+        raise RenderError(f"jsonnet timed out after {limits.timeout:g}s", file=name) from None
+    except proc.OutputTooLarge:
+        raise RenderError(f"jsonnet output exceeded {limits.max_output} bytes", file=name) from None
+    except proc.ProcessFailed as e:
+        raise _worker_error(e, name) from None
+    return done.stdout
+
+
+def _worker_error(e: proc.ProcessFailed, name: str) -> RenderError:
+    last = e.stderr.strip().splitlines()[-1:] or [""]
+    try:
+        info = json.loads(last[0])
+        return RenderError(str(info["error"]), file=info.get("file") or name)
+    except (ValueError, KeyError, TypeError):
+        return RenderError(f"jsonnet evaluation failed: {last[0] or 'no error output'}", file=name)
 
 
 async def render_directory(
@@ -141,16 +135,7 @@ async def render_directory(
     for path in select_files(app_dir, root, spec):
         name = paths.relative(path, root)
         if path.suffix == ".jsonnet":
-            # gojsonnet releases the GIL; the thread cannot be killed, so the timeout only
-            # bounds how long we wait (a runaway evaluation is a known limitation).
-            try:
-                data = await asyncio.wait_for(
-                    asyncio.to_thread(_evaluate_jsonnet, path, root, jsonnet, limits),
-                    limits.timeout,
-                )
-            except TimeoutError:
-                msg = f"jsonnet timed out after {limits.timeout:g}s"
-                raise RenderError(msg, file=name) from None
+            data = await _jsonnet_in_child(path, root, jsonnet, limits, name)
             docs = yamlio.load_manifests(data, name=name, limits=limits, json=True)
         else:
             docs = yamlio.load_file(path, name=name, limits=limits)

@@ -193,3 +193,14 @@ def test_tool_emitting_non_objects_is_rejected(tmp_path: Path) -> None:
     tools = Tools(helm=_fake_tool(tmp_path, "printf 'apiVersion: v1\\nkind: A\\n---\\n- 1\\n'"))
     with pytest.raises(RenderError, match="not a Kubernetes object"):
         _run({"path": "chart"}, repo, tools=tools)
+
+
+def test_jsonnet_that_runs_forever_is_killed(tmp_path: Path) -> None:
+    # A fold over a hundred million elements: far longer than the limit, bounded in stack.
+    loop = "std.foldl(function(acc, i) acc + i, std.range(1, 100000000), 0)"
+    manifest = "{ apiVersion: 'v1', kind: 'ConfigMap', x: " + loop + " }"
+    repo = _repo(tmp_path, {"app/main.jsonnet": manifest})
+    start = time.monotonic()
+    with pytest.raises(RenderError, match=r"app/main\.jsonnet: jsonnet timed out after 0\.5s"):
+        _run({"path": "app"}, repo, limits=Limits(timeout=0.5))
+    assert time.monotonic() - start < 10
