@@ -13,6 +13,7 @@ from typing import Any
 from kapstan import proc
 from kapstan.render import paths
 from kapstan.render.base import (
+    HelmRepoCredentials,
     Limits,
     Manifest,
     RenderError,
@@ -27,6 +28,7 @@ from kapstan.render.helm import render_helm
 from kapstan.render.kustomize import render_kustomize
 
 __all__ = [
+    "HelmRepoCredentials",
     "Limits",
     "Manifest",
     "RenderError",
@@ -49,6 +51,7 @@ async def render(
     limits: Limits | None = None,
     refs: Mapping[str, Path] | None = None,
     runner: Runner | None = None,
+    helm_repo: HelmRepoCredentials | None = None,
 ) -> RenderResult:
     """Render ``source`` (an ApplicationSource dict) from the checkout at ``repo_dir``.
 
@@ -56,6 +59,8 @@ async def render(
     ``$ref/...`` value files). All-or-nothing: on any problem a :class:`RenderError` is raised
     and no partial result exists; a tool past ``limits.timeout`` is killed and the error says
     it timed out. Objects are returned in tool order, each with its provenance.
+    ``helm_repo`` holds the settings (credentials, OCI, plain HTTP) of the repository of a Helm
+    chart source (``chart`` + ``repoURL``); it is not used for other sources.
     """
     tools = tools or Tools()
     limits = limits or Limits()
@@ -78,6 +83,7 @@ async def render(
             limits=limits,
             refs=refs or {},
             runner=run,
+            repo=helm_repo,
         )
     elif kind == "Kustomize":
         assert app_dir is not None  # detect() never picks Kustomize without a directory

@@ -60,6 +60,23 @@ class Tools:
 
 
 @dataclass(frozen=True)
+class HelmRepoCredentials:
+    """The repository settings of a Helm source's ``repoURL`` (Argo CD's repository secret).
+
+    ``username``/``password``: HTTP basic auth of a Helm HTTP repository (never put on a
+    command line; see :mod:`kapstan.render.helm`). ``enable_oci``: ``repoURL`` is an OCI
+    registry even without the ``oci://`` scheme. ``plain_http``: talk to an OCI registry over
+    plain HTTP (Argo CD's ``insecureOCIForceHttp``). ``insecure``: skip TLS verification.
+    """
+
+    username: str = ""
+    password: str = field(default="", repr=False)
+    enable_oci: bool = False
+    plain_http: bool = False
+    insecure: bool = False
+
+
+@dataclass(frozen=True)
 class Manifest:
     """One rendered object and where it came from (repo-relative file, or ``helm:<template>``)."""
 
@@ -102,19 +119,35 @@ async def run_tool(
     limits: Limits,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    redact: Sequence[str] = (),
 ) -> bytes:
-    """Run a tool under ``limits`` and translate every process failure into RenderError."""
+    """Run a tool under ``limits`` and translate every process failure into RenderError.
+
+    ``redact`` strings (credentials) never appear in the error: they are passed to
+    :func:`kapstan.proc.run` when that is the runner, and removed here for any runner.
+    """
     try:
-        done = await runner(
-            argv, cwd=cwd, env=env, timeout=limits.timeout, max_output=limits.max_output
-        )
+        if redact and runner is proc.run:
+            done = await proc.run(
+                argv,
+                cwd=cwd,
+                env=env,
+                timeout=limits.timeout,
+                max_output=limits.max_output,
+                redact=redact,
+            )
+        else:
+            done = await runner(
+                argv, cwd=cwd, env=env, timeout=limits.timeout, max_output=limits.max_output
+            )
     except proc.ProcessTimeout as e:
-        raise RenderError(f"timed out after {limits.timeout:g}s; killed ({e})", file=tool) from None
+        reason = proc.redact_text(f"timed out after {limits.timeout:g}s; killed ({e})", redact)
+        raise RenderError(reason, file=tool) from None
     except proc.OutputTooLarge:
         raise RenderError(f"output exceeded {limits.max_output} bytes; killed", file=tool) from None
     except proc.ProcessFailed as e:
         tail = e.stderr.strip()[-2000:] or str(e)
-        raise RenderError(f"failed: {tail}", file=tool) from None
+        raise RenderError(proc.redact_text(f"failed: {tail}", redact), file=tool) from None
     except proc.ProcessError as e:
-        raise RenderError(str(e), file=tool) from None
+        raise RenderError(proc.redact_text(str(e), redact), file=tool) from None
     return done.stdout

@@ -14,12 +14,23 @@ Contract of :func:`render_helm`:
 - ``skipCrds`` → ``--skip-crds`` else ``--include-crds``; hooks are kept (helm prints them with
   their ``helm.sh/hook`` annotations);
 - a chart from a Helm repository (``chart`` + ``repoURL`` + ``targetRevision``) is templated
-  with ``--repo``/``--version``; helm's caches live in a private temp directory.
+  with ``--repo``/``--version``; helm's caches live in a private temp directory;
+- a repository with credentials (:class:`HelmRepoCredentials`) is written, with its username
+  and password, to a private ``repositories.yaml`` (mode 0600, inside the temp directory that is
+  deleted after the render) and fetched as ``helm repo update`` + ``helm template
+  <name>/<chart>``: the password is never on a command line and is redacted from every error;
+  ``helm.passCredentials`` lets helm send them to a chart URL on another host, as in Argo CD;
+- an OCI chart (``repoURL`` ``oci://host/path``, or ``host/path`` with ``enable_oci``) is
+  templated as ``oci://host/path/<chart> --version <targetRevision>``, ``--plain-http`` when the
+  repository says so; OCI credentials go to a private registry config file, never to argv.
 """
 
 from __future__ import annotations
 
+import base64
 import glob
+import json
+import os
 import re
 import tempfile
 from collections.abc import Mapping
@@ -28,11 +39,21 @@ from typing import Any
 
 import yaml
 
+from kapstan import proc
 from kapstan.render import paths, yamlio
-from kapstan.render.base import Limits, Manifest, RenderError, Runner, Tools, run_tool
+from kapstan.render.base import (
+    HelmRepoCredentials,
+    Limits,
+    Manifest,
+    RenderError,
+    Runner,
+    Tools,
+    run_tool,
+)
 
 _SOURCE_COMMENT = re.compile(rb"^# Source: (.+)$", re.MULTILINE)
 _GLOB_CHARS = frozenset("*?[")
+_REPO_NAME = "kapstan-source"
 
 
 def _escape_set_value(value: str) -> str:
@@ -109,6 +130,83 @@ def _value_args(
     return argv
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` readable by us only (it may hold credentials)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def is_oci(repo_url: str, repo: HelmRepoCredentials) -> bool:
+    """Whether a chart source's ``repoURL`` names an OCI registry."""
+    return repo_url.startswith("oci://") or repo.enable_oci
+
+
+def oci_chart_ref(repo_url: str, chart: str) -> str:
+    """``oci://host/path/chart`` for ``repoURL`` with or without the ``oci://`` scheme."""
+    base = repo_url.removeprefix("oci://").strip("/")
+    return f"oci://{base}/{chart.strip('/')}"
+
+
+async def _repo_chart_args(
+    source: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    repo: HelmRepoCredentials,
+    tmp: Path,
+    env: dict[str, str],
+    *,
+    limits: Limits,
+    runner: Runner,
+    tools: Tools,
+) -> list[str]:
+    """Chart reference flags for a chart from a Helm or OCI repository (may update ``env``)."""
+    chart = str(source["chart"])
+    repo_url = str(source.get("repoURL") or "")
+    version = str(source.get("targetRevision") or "")
+    secrets = [repo.password] if repo.password else []
+    if is_oci(repo_url, repo):
+        ref = oci_chart_ref(repo_url, chart)
+        argv = [ref]
+        if repo.username or repo.password:
+            host = ref.removeprefix("oci://").split("/", 1)[0]
+            token = base64.b64encode(f"{repo.username}:{repo.password}".encode()).decode()
+            registry_config = tmp / "registry.json"
+            _write_private(registry_config, json.dumps({"auths": {host: {"auth": token}}}))
+            env["HELM_REGISTRY_CONFIG"] = str(registry_config)
+        if repo.plain_http:
+            argv.append("--plain-http")
+    elif repo.username or repo.password:
+        entry = {
+            "name": _REPO_NAME,
+            "url": repo_url,
+            "username": repo.username,
+            "password": repo.password,
+            "insecure_skip_tls_verify": repo.insecure,
+            "pass_credentials_all": bool(spec.get("passCredentials")),
+        }
+        repo_config = tmp / "repositories.yaml"
+        _write_private(repo_config, yaml.safe_dump({"apiVersion": "", "repositories": [entry]}))
+        env["HELM_REPOSITORY_CONFIG"] = str(repo_config)
+        # helm exits 0 when the index cannot be fetched (e.g. 401) and explains it on stdout.
+        update = [tools.helm, "repo", "update", _REPO_NAME]
+        out = await run_tool(
+            runner, update, tool="helm repo update", limits=limits, env=env, cwd=tmp, redact=secrets
+        )
+        text = out.decode(errors="replace")
+        if "Unable to get an update" in text:
+            reason = " ".join(text[text.index("Unable to get an update") :].split())[:2000]
+            reason = proc.redact_text(reason, secrets)
+            raise RenderError(f"cannot fetch the chart repository index: {reason}", file="helm")
+        argv = [f"{_REPO_NAME}/{chart}"]
+    else:
+        argv = [chart, "--repo", repo_url]
+    if repo.insecure:
+        argv.append("--insecure-skip-tls-verify")
+    if version:
+        argv += ["--version", version]
+    return argv
+
+
 async def render_helm(
     source: Mapping[str, Any],
     app_dir: Path | None,
@@ -120,21 +218,31 @@ async def render_helm(
     limits: Limits,
     refs: Mapping[str, Path],
     runner: Runner,
+    repo: HelmRepoCredentials | None = None,
 ) -> list[Manifest]:
     """Render a Helm source (chart directory ``app_dir``, or a repository chart)."""
     spec: Mapping[str, Any] = source.get("helm") or {}
     release = str(spec.get("releaseName") or app_name)
+    repo = repo or HelmRepoCredentials()
+    secrets = [repo.password] if repo.password else []
     with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp_name:
         tmp = Path(tmp_name)
+        env = {
+            # Keep helm away from the user's config, caches and plugins.
+            "HELM_CACHE_HOME": str(tmp / "cache"),
+            "HELM_CONFIG_HOME": str(tmp / "config"),
+            "HELM_DATA_HOME": str(tmp / "data"),
+            "HOME": str(tmp),
+        }
         argv = [tools.helm, "template"]
         if app_dir is not None:
             paths.check_tree(app_dir, root)
             argv.append(str(app_dir))
             chart_dir = app_dir
         else:
-            argv += [str(source["chart"]), "--repo", str(source.get("repoURL") or "")]
-            if source.get("targetRevision"):
-                argv += ["--version", str(source["targetRevision"])]
+            argv += await _repo_chart_args(
+                source, spec, repo, tmp, env, limits=limits, runner=runner, tools=tools
+            )
             chart_dir = root
         argv += ["--name-template", release]
         ns = str(spec.get("namespace") or namespace)
@@ -151,14 +259,9 @@ async def render_helm(
             argv.append("--skip-tests")
         if spec.get("skipSchemaValidation"):
             argv.append("--skip-schema-validation")
-        env = {
-            # Keep helm away from the user's config, caches and plugins.
-            "HELM_CACHE_HOME": str(tmp / "cache"),
-            "HELM_CONFIG_HOME": str(tmp / "config"),
-            "HELM_DATA_HOME": str(tmp / "data"),
-            "HOME": str(tmp),
-        }
-        stdout = await run_tool(runner, argv, tool="helm template", limits=limits, env=env, cwd=tmp)
+        stdout = await run_tool(
+            runner, argv, tool="helm template", limits=limits, env=env, cwd=tmp, redact=secrets
+        )
     sources = _chart_sources(stdout)
     docs = yamlio.load_manifests(stdout, name="helm template", limits=yamlio.tool_limits(limits))
     return [Manifest(obj=obj, source=_source_for(line, sources)) for line, obj in docs]
