@@ -1,0 +1,277 @@
+"""Execute a :class:`~kapstan.engine.sync.plan.SyncPlan` against a cluster.
+
+The pure step machine (:func:`~kapstan.engine.sync.operation.next_step`) decides; this runner
+performs each step (dry-run, apply, wait, delete hooks), records what it observed and saves
+the operation state through a :class:`StateStore` after every step, so that a new runner
+started from the saved state resumes without re-running completed hooks or finished waves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from kapstan.engine.health import assess
+from kapstan.engine.sync.operation import (
+    HookOutcome,
+    Observations,
+    StepKind,
+    TaskObservation,
+    next_step,
+)
+from kapstan.engine.sync.plan import SyncPlan
+from kapstan.engine.sync.state import OperationState
+from kapstan.engine.sync.tasks import SyncTask, TaskAction
+from kapstan.kube.apply import Action, Propagation, Writer
+from kapstan.kube.client import KubeClient
+from kapstan.kube.discovery import Discovery
+from kapstan.kube.errors import Conflict, KubeError, NotFound
+from kapstan.model.health import HealthStatus
+
+
+class StateStore(Protocol):
+    """Where the operation state of one sync is persisted."""
+
+    def load(self) -> OperationState | None: ...
+
+    def save(self, state: OperationState) -> None: ...
+
+
+class JsonFileStore:
+    """A :class:`StateStore` keeping the state as one JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> OperationState | None:
+        if not self.path.exists():
+            return None
+        return OperationState.from_dict(orjson.loads(self.path.read_bytes()))
+
+    def save(self, state: OperationState) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(state.to_dict(), option=orjson.OPT_INDENT_2))
+        tmp.replace(self.path)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One write the runner did: ``verb`` is apply/create-hook/prune/delete-hook."""
+
+    task_id: str
+    verb: str
+    phase: str
+    wave: int
+    kind: str
+    name: str
+    at: float
+    ok: bool
+    message: str = ""
+    uid: str = ""
+
+
+_PROPAGATION = {
+    "foreground": Propagation.foreground,
+    "background": Propagation.background,
+    "orphan": Propagation.orphan,
+}
+
+
+class SyncRunner:
+    """Runs one sync operation; :attr:`events` logs every write with its wall-clock time."""
+
+    def __init__(
+        self,
+        kube: KubeClient,
+        plan: SyncPlan,
+        store: StateStore,
+        *,
+        terminate: asyncio.Event | None = None,
+        poll: float = 0.25,
+    ) -> None:
+        self.kube = kube
+        self.plan = plan
+        self.store = store
+        self.writer = Writer(kube, Discovery(kube))
+        self.terminate = terminate or asyncio.Event()
+        self.poll = poll
+        self.events: list[Event] = []
+        self._obs: dict[str, TaskObservation] = {}
+        self._new_namespaces = {
+            t.name for t in plan.tasks if t.kind == "Namespace" and t.target is not None
+        }
+
+    async def run(self) -> OperationState:
+        """Drive the operation to its end and return the final state."""
+        state = self.store.load() or OperationState()
+        while True:
+            obs = Observations(dict(self._obs), terminate=self.terminate.is_set())
+            step = next_step(self.plan, state, obs)
+            state = step.state
+            self.store.save(state)
+            if step.kind is StepKind.DONE:
+                return state
+            if step.kind is StepKind.DRY_RUN:
+                for task in step.tasks:
+                    await self._dry_run(task)
+            elif step.kind is StepKind.APPLY:
+                for task in step.tasks:
+                    await self._apply(task)
+            elif step.kind is StepKind.WAIT:
+                if not await self._observe(step.tasks):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.terminate.wait(), self.poll)
+            elif step.kind is StepKind.DELETE_HOOKS:
+                for task in step.tasks:
+                    await self._delete(task, "delete-hook", Propagation.background)
+
+    def _set(self, task: SyncTask, **changes: Any) -> None:
+        self._obs[task.id] = dataclasses.replace(
+            self._obs.get(task.id, TaskObservation()), **changes
+        )
+
+    def _log(self, task: SyncTask, verb: str, ok: bool, message: str = "", uid: str = "") -> None:
+        self.events.append(
+            Event(
+                task.id,
+                verb,
+                str(task.phase),
+                task.wave,
+                task.kind,
+                task.name,
+                time.time(),
+                ok,
+                message,
+                uid,
+            )
+        )
+
+    async def _dry_run(self, task: SyncTask) -> None:
+        obj = task.target if task.target is not None else task.live
+        assert obj is not None
+        try:
+            if task.action is TaskAction.PRUNE:
+                await self.writer.delete(obj, dry_run=True)
+            else:
+                await self.writer.apply(obj, dry_run=True, force=True, strict=task.options.validate)
+        except NotFound as err:
+            if task.key.namespace in self._new_namespaces:
+                self._set(task, dry_run=True)  # its namespace is created by this sync
+            else:
+                self._set(task, dry_run=False, message=str(err))
+        except KubeError as err:
+            self._set(task, dry_run=False, message=str(err))
+        else:
+            self._set(task, dry_run=True)
+
+    async def _apply(self, task: SyncTask) -> None:
+        if task.action is TaskAction.PRUNE:
+            policy = _PROPAGATION[task.options.prune_propagation_policy]
+            await self._delete(task, "prune", policy)
+            return
+        obj = task.target
+        assert obj is not None
+        verb = "create-hook" if task.is_hook else "apply"
+        opts = task.options
+        try:
+            if task.is_hook:
+                if task.recreate_before_create:
+                    await self._delete_and_wait(obj)
+                try:
+                    record = await self.writer.create(obj)
+                except Conflict:
+                    record = await self.writer.apply(obj, force=True)
+            elif opts.replace:
+                try:
+                    record = await self.writer.replace(obj)
+                except NotFound:
+                    record = await self.writer.create(obj)
+            else:
+                record = await self.writer.apply(obj, force=opts.force, strict=opts.validate)
+        except KubeError as err:
+            self._set(task, applied=False, message=str(err))
+            self._log(task, verb, False, str(err))
+            return
+        if task.kind == "CustomResourceDefinition":
+            self.writer.discovery.invalidate()
+        uid = str(((record.live or {}).get("metadata") or {}).get("uid") or "")
+        message = f"{task.kind.lower()}/{task.name} {record.action.value}"
+        self._set(task, applied=True, message=message)
+        self._log(task, verb, True, message, uid)
+
+    async def _delete(self, task: SyncTask, verb: str, propagation: Propagation) -> None:
+        obj = task.live if task.target is None else task.target
+        assert obj is not None
+        try:
+            record = await self.writer.delete(obj, propagation=propagation)
+        except KubeError as err:
+            self._set(task, applied=False, message=str(err))
+            self._log(task, verb, False, str(err))
+            return
+        message = "pruned" if record.action is Action.deleted else "already gone"
+        self._set(task, applied=True, message=message)
+        self._log(task, verb, True, message)
+
+    async def _delete_and_wait(self, obj: Mapping[str, Any], timeout: float = 60.0) -> None:
+        record = await self.writer.delete(obj, propagation=Propagation.background)
+        if record.action is Action.skipped:
+            return
+        deadline = time.monotonic() + timeout
+        while await self._get(obj) is not None and time.monotonic() < deadline:
+            await asyncio.sleep(self.poll)
+
+    async def _get(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
+        info = await self.writer.discovery.for_object(obj)
+        meta = obj.get("metadata") or {}
+        ns = str(meta.get("namespace") or "") if info.namespaced else ""
+        try:
+            return await self.kube.get(info.path(ns, str(meta.get("name") or "")))
+        except NotFound:
+            return None
+
+    async def _observe(self, tasks: tuple[SyncTask, ...]) -> bool:
+        """Look at each pending task; True when anything was settled."""
+        settled = False
+        for task in tasks:
+            assert task.target is not None
+            live = await self._get(task.target)
+            if live is None:
+                continue
+            if task.is_hook:
+                outcome, message = _hook_outcome(live)
+                if outcome is not HookOutcome.RUNNING:
+                    settled = True
+                self._set(task, hook=outcome, message=message)
+                continue
+            health = assess(live)
+            if health is None or health.status in (HealthStatus.HEALTHY, HealthStatus.SUSPENDED):
+                self._set(task, healthy=True)
+                settled = True
+            elif health.status is HealthStatus.DEGRADED:
+                self._set(task, healthy=False, message=health.message)
+                settled = True
+        return settled
+
+
+def _hook_outcome(live: Mapping[str, Any]) -> tuple[HookOutcome, str]:
+    if live.get("kind") == "Pod" and "/" not in str(live.get("apiVersion")):
+        phase = str((live.get("status") or {}).get("phase") or "")
+        if phase == "Succeeded":
+            return HookOutcome.SUCCEEDED, "pod succeeded"
+        if phase == "Failed":
+            return HookOutcome.FAILED, "pod failed"
+        return HookOutcome.RUNNING, phase
+    health = assess(live)
+    if health is None or health.status is HealthStatus.HEALTHY:
+        return HookOutcome.SUCCEEDED, health.message if health else ""
+    if health.status is HealthStatus.DEGRADED:
+        return HookOutcome.FAILED, health.message
+    return HookOutcome.RUNNING, health.message
