@@ -103,6 +103,8 @@ class LocalCluster:
         self.toolchain = toolchain or Toolchain()
         self.owned = owned
         self.state: ClusterState | None = None
+        # argv of each component started here, so that restart_component can start it again.
+        self._argv: dict[str, list[str]] = {}
 
     # -- paths ---------------------------------------------------------------------------------
     @property
@@ -328,6 +330,52 @@ class LocalCluster:
             "components": components,
         }
 
+    def restart_component(self, name: str, timeout: float = 60.0) -> None:
+        """Stop one component and start it again with the same argv (tests of reconnects).
+
+        Only for clusters started by this object. Waits for ``/readyz`` after restarting etcd
+        or the API server. Call it from the thread that started the cluster: an owned cluster's
+        processes die with the thread that spawned them (``PR_SET_PDEATHSIG`` is per thread),
+        so a restart from a short-lived worker thread would not survive that thread.
+        """
+        if self.state is None or name not in self._argv:
+            raise ClusterError(f"cluster {self.name}: component {name} was not started here")
+        handles = list(self.state.processes)
+        at = next(i for i, h in enumerate(handles) if h.name == name)
+        process.stop(handles[at])
+        handles[at] = self._spawn(name, self._argv[name])
+        self._record(handles)
+        if name not in ("etcd", "kube-apiserver"):
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError, ClusterError):
+                if self.request("GET", "/readyz", parse=False) == "ok":
+                    return
+            if time.monotonic() > deadline:
+                raise ClusterError(self._with_log(name, "not ready after restart"))
+            time.sleep(0.2)
+
+    def compact_etcd(self) -> int:
+        """Compact etcd up to its current revision (physically); return that revision.
+
+        Watches resuming from an older resourceVersion then get 410 Gone.
+        """
+        if self.state is None:
+            raise ClusterError(f"cluster {self.name} is not running")
+        base = f"http://{_LOOPBACK}:{self.state.etcd_port}/v3/kv"
+
+        def post(path: str, body: dict[str, Any]) -> Any:
+            req = urllib.request.Request(  # noqa: S310 - http to our own loopback etcd
+                base + path, data=json.dumps(body).encode(), method="POST"
+            )
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                return json.loads(resp.read().decode())
+
+        revision = int(post("/range", {"key": "AA==", "limit": 1})["header"]["revision"])
+        post("/compaction", {"revision": str(revision), "physical": True})
+        return revision
+
     # -- API access (tooling only; the product has its own client) -----------------------------
     def _ssl(self) -> ssl.SSLContext:
         d = self.workdir / "pki"
@@ -410,6 +458,7 @@ class LocalCluster:
 
     # -- helpers ---------------------------------------------------------------------------------
     def _spawn(self, component: str, argv: list[str]) -> process.ProcessHandle:
+        self._argv[component] = list(argv)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.workdir)}
         return process.spawn(
             component,
