@@ -19,6 +19,7 @@ Contract of :meth:`ManifestGenerator.generate`:
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +71,21 @@ class _Plan:
     is_chart: bool
     key: CacheKey | None = None
     refs_used: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cacheable(self) -> bool:
+        """A chart version constraint (``0.1.*``, ``>=1 <2``) may match a newly published
+        version at any time, so only exact chart versions and git commits are cached."""
+        return not self.is_chart or is_exact_chart_version(self.revision)
+
+
+# Three numeric parts: helm (Masterminds semver) reads a partial version like "1.2" as a range.
+_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
+
+
+def is_exact_chart_version(revision: str) -> bool:
+    """True when ``revision`` names one chart version rather than a semver constraint."""
+    return bool(_EXACT_VERSION.match(revision.strip()))
 
 
 def _is_ref_only(source: Mapping[str, Any]) -> bool:
@@ -148,7 +164,7 @@ class ManifestGenerator:
         missing: list[_Plan] = []
         for plan in render_plans:
             assert plan.key is not None
-            cached = self.cache.get(plan.key)
+            cached = self.cache.get(plan.key) if plan.cacheable else None
             if cached is None:
                 missing.append(plan)
             else:
@@ -289,5 +305,6 @@ class ManifestGenerator:
         for plan in missing:
             assert plan.key is not None
             self.cache.misses += 1
-            self.cache.put(plan.key, out[plan.index])
+            if plan.cacheable:
+                self.cache.put(plan.key, out[plan.index])
         return out
