@@ -12,15 +12,18 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
+from kapstan.controller.status import tracked_by, with_tracking
 from kapstan.engine.health import assess
+from kapstan.engine.ignore import IgnoreRule, preserve_ignored
 from kapstan.engine.sync.operation import (
+    TERMINATED,
     HookOutcome,
     Observations,
     StepKind,
@@ -28,13 +31,16 @@ from kapstan.engine.sync.operation import (
     next_step,
 )
 from kapstan.engine.sync.plan import SyncPlan
+from kapstan.engine.sync.retry import RetryPolicy
 from kapstan.engine.sync.state import OperationState
 from kapstan.engine.sync.tasks import SyncTask, TaskAction
 from kapstan.kube.apply import Action, Propagation, Writer
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import Discovery
 from kapstan.kube.errors import Conflict, KubeError, NotFound
+from kapstan.model import annotations as ann
 from kapstan.model.health import HealthStatus
+from kapstan.model.sync import OperationPhase
 
 
 class StateStore(Protocol):
@@ -86,7 +92,18 @@ _PROPAGATION = {
 
 
 class SyncRunner:
-    """Runs one sync operation; :attr:`events` logs every write with its wall-clock time."""
+    """Runs one sync operation; :attr:`events` logs every write with its wall-clock time.
+
+    Resources are written with server-side apply by default (Kapstan's documented choice,
+    unlike Argo CD's client-side default): field ownership is tracked by the API server
+    under the ``kapstan-controller`` manager. An explicit ``ServerSideApply=false`` (app or
+    resource option) selects client-side apply (``last-applied-configuration`` annotation).
+    ``Validate=false`` sends ``fieldValidation=Ignore`` so unknown fields are dropped; as
+    server-side apply rejects fields missing from the schema whatever ``fieldValidation``
+    says, such resources are written with client-side apply (as Argo CD's kubectl does).
+    With ``app_name`` every applied object carries the annotation-mode tracking id;
+    ``ignore_rules`` are the app's ignoreDifferences (for ``RespectIgnoreDifferences``).
+    """
 
     def __init__(
         self,
@@ -96,8 +113,15 @@ class SyncRunner:
         *,
         terminate: asyncio.Event | None = None,
         poll: float = 0.25,
+        app_name: str = "",
+        app_options: Sequence[str] = (),
+        ignore_rules: Sequence[IgnoreRule] = (),
     ) -> None:
         self.kube = kube
+        self.app_name = app_name
+        self.app_options = tuple(app_options)
+        self.ignore_rules = tuple(ignore_rules)
+        self._names: dict[str, str] = {}
         self.plan = plan
         self.store = store
         self.writer = Writer(kube, Discovery(kube))
@@ -154,14 +178,45 @@ class SyncRunner:
             )
         )
 
+    def _client_side(self, task: SyncTask) -> bool:
+        options = ann.parse_option_list(self.app_options)
+        options.update(ann.resource_option_map(task.target))
+        return options.get("ServerSideApply", "").strip().lower() == "false"
+
+    def _desired(self, task: SyncTask) -> dict[str, Any]:
+        """The object to write: tracking id set, ignored fields kept from live if asked."""
+        assert task.target is not None
+        obj = with_tracking(self.app_name, task.target)
+        if task.options.respect_ignore_differences and self.ignore_rules:
+            obj = preserve_ignored(obj, task.live, task.key, self.ignore_rules)
+        return obj
+
+    async def _write(self, task: SyncTask, *, force: bool, dry_run: bool = False) -> Any:
+        obj = self._desired(task)
+        validation = "Strict" if task.options.validate else "Ignore"
+        if self._client_side(task) or not task.options.validate:
+            return await self.writer.client_side_apply(
+                obj, dry_run=dry_run, field_validation=validation
+            )
+        return await self.writer.apply(
+            obj, dry_run=dry_run, force=force, field_validation=validation
+        )
+
     async def _dry_run(self, task: SyncTask) -> None:
         obj = task.target if task.target is not None else task.live
         assert obj is not None
+        owner = tracked_by(task.live)
+        if task.options.fail_on_shared_resource and owner and owner != self.app_name:
+            message = f"{task.kind}/{task.name} is part of application {owner}"
+            self._set(task, dry_run=False, message=message)
+            return
         try:
             if task.action is TaskAction.PRUNE:
                 await self.writer.delete(obj, dry_run=True)
+            elif task.is_hook and _generated(obj):
+                pass  # generateName hooks cannot be dry-run applied
             else:
-                await self.writer.apply(obj, dry_run=True, force=True, strict=task.options.validate)
+                await self._write(task, dry_run=True, force=True)
         except NotFound as err:
             if task.key.namespace in self._new_namespaces:
                 self._set(task, dry_run=True)  # its namespace is created by this sync
@@ -182,20 +237,24 @@ class SyncRunner:
         verb = "create-hook" if task.is_hook else "apply"
         opts = task.options
         try:
-            if task.is_hook:
+            if task.is_hook and _generated(obj):
+                record = await self.writer.create(with_tracking(self.app_name, obj))
+                actual = str(((record.live or {}).get("metadata") or {}).get("name") or "")
+                self._names[task.id] = actual
+            elif task.is_hook:
                 if task.recreate_before_create:
                     await self._delete_and_wait(obj)
                 try:
-                    record = await self.writer.create(obj)
+                    record = await self.writer.create(self._desired(task))
                 except Conflict:
-                    record = await self.writer.apply(obj, force=True)
+                    record = await self.writer.apply(self._desired(task), force=True)
             elif opts.replace:
                 try:
-                    record = await self.writer.replace(obj)
+                    record = await self.writer.replace(self._desired(task))
                 except NotFound:
-                    record = await self.writer.create(obj)
+                    record = await self.writer.create(self._desired(task))
             else:
-                record = await self.writer.apply(obj, force=opts.force, strict=opts.validate)
+                record = await self._write(task, force=opts.force)
         except KubeError as err:
             self._set(task, applied=False, message=str(err))
             self._log(task, verb, False, str(err))
@@ -203,13 +262,25 @@ class SyncRunner:
         if task.kind == "CustomResourceDefinition":
             self.writer.discovery.invalidate()
         uid = str(((record.live or {}).get("metadata") or {}).get("uid") or "")
-        message = f"{task.kind.lower()}/{task.name} {record.action.value}"
+        name = self._names.get(task.id, task.name)
+        message = f"{task.kind.lower()}/{name} {record.action.value}"
         self._set(task, applied=True, message=message)
         self._log(task, verb, True, message, uid)
 
-    async def _delete(self, task: SyncTask, verb: str, propagation: Propagation) -> None:
+    def _named(self, task: SyncTask) -> Mapping[str, Any]:
+        """The task's object, named as created (``generateName`` hooks get a real name)."""
         obj = task.live if task.target is None else task.target
         assert obj is not None
+        actual = self._names.get(task.id)
+        if actual is None:
+            return obj
+        return {**obj, "metadata": {**(obj.get("metadata") or {}), "name": actual}}
+
+    async def _delete(self, task: SyncTask, verb: str, propagation: Propagation) -> None:
+        obj = self._named(task)
+        if not str((obj.get("metadata") or {}).get("name") or ""):
+            self._set(task, applied=True, message="never created")
+            return
         try:
             record = await self.writer.delete(obj, propagation=propagation)
         except KubeError as err:
@@ -242,7 +313,7 @@ class SyncRunner:
         settled = False
         for task in tasks:
             assert task.target is not None
-            live = await self._get(task.target)
+            live = await self._get(self._named(task))
             if live is None:
                 continue
             if task.is_hook:
@@ -259,6 +330,41 @@ class SyncRunner:
                 self._set(task, healthy=False, message=health.message)
                 settled = True
         return settled
+
+
+def _generated(obj: Mapping[str, Any]) -> bool:
+    meta = obj.get("metadata") or {}
+    return not meta.get("name") and bool(meta.get("generateName"))
+
+
+async def run_with_retry(
+    kube: KubeClient,
+    make_plan: Callable[[], Awaitable[SyncPlan]],
+    store: StateStore,
+    policy: RetryPolicy,
+    *,
+    terminate: asyncio.Event | None = None,
+    **runner_options: Any,
+) -> tuple[OperationState, list[SyncRunner]]:
+    """``syncPolicy.retry``: re-plan and re-run a failed operation with backoff.
+
+    Each retry starts from a fresh state carrying ``retry_count``; a terminated operation
+    is never retried, and at most ``policy.limit`` retries are made.
+    """
+    stop = terminate or asyncio.Event()
+    runners: list[SyncRunner] = []
+    while True:
+        runner = SyncRunner(kube, await make_plan(), store, terminate=stop, **runner_options)
+        runners.append(runner)
+        state = await runner.run()
+        retryable = state.phase is OperationPhase.FAILED and state.message != TERMINATED
+        if not retryable or not policy.allows(state.retry_count) or stop.is_set():
+            return state, runners
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), policy.delay(state.retry_count))
+        if stop.is_set():
+            return state, runners
+        store.save(OperationState(retry_count=state.retry_count + 1))
 
 
 def _hook_outcome(live: Mapping[str, Any]) -> tuple[HookOutcome, str]:

@@ -242,3 +242,61 @@ def apply_rules(
         for fields in owned_fields(managed_fields, rule.managed_fields_managers):
             remove_owned(obj, fields)
     return IgnoreResult(obj=obj, warnings=tuple(warnings))
+
+
+_MISSING = object()
+
+
+def _lookup(doc: Any, tokens: Sequence[str]) -> Any:
+    for token in tokens:
+        if isinstance(doc, Mapping) and token in doc:
+            doc = doc[token]
+        elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
+            doc = doc[int(token)]
+        else:
+            return _MISSING
+    return doc
+
+
+def _store(doc: Any, tokens: Sequence[str], value: Any) -> None:
+    for token in tokens[:-1]:
+        if isinstance(doc, dict):
+            doc = doc.setdefault(token, {})
+        elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
+            doc = doc[int(token)]
+        else:
+            return
+    last = tokens[-1]
+    if isinstance(doc, dict):
+        doc[last] = value
+    elif isinstance(doc, list) and last.isdigit() and int(last) < len(doc):
+        doc[int(last)] = value
+
+
+def preserve_ignored(
+    target: Mapping[str, Any],
+    live: Mapping[str, Any] | None,
+    key: ResourceKey,
+    rules: Iterable[IgnoreRule],
+) -> dict[str, Any]:
+    """``RespectIgnoreDifferences``: a copy of ``target`` taking ignored JSON-pointer fields
+    from ``live`` (absent in live: removed from the target), so a sync does not overwrite them.
+
+    Only ``jsonPointers`` are honoured; a new object (``live`` is ``None``) is returned as is.
+    """
+    out: dict[str, Any] = json.loads(json.dumps(target))
+    if live is None:
+        return out
+    for rule in rules:
+        if not rule.matches(key):
+            continue
+        for pointer in rule.json_pointers:
+            tokens = parse_pointer(pointer)
+            if not tokens:
+                continue
+            value = _lookup(live, tokens)
+            if value is _MISSING:
+                remove_pointer(out, pointer)
+            else:
+                _store(out, tokens, json.loads(json.dumps(value)))
+    return out

@@ -35,6 +35,7 @@ MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 DISCOVERY_WAIT = 30.0
+FIELD_VALIDATIONS = ("Strict", "Warn", "Ignore")
 
 
 class Action(enum.Enum):
@@ -106,8 +107,17 @@ class Writer:
         force: bool = False,
         dry_run: bool = False,
         strict: bool = False,
+        field_validation: str | None = None,
     ) -> ChangeRecord:
-        """Server-side apply ``obj`` as :attr:`field_manager`."""
+        """Server-side apply ``obj`` as :attr:`field_manager`.
+
+        ``field_validation`` ("Strict" | "Warn" | "Ignore") is sent as ``fieldValidation``;
+        ``strict`` is shorthand for "Strict" when it is not given.
+        """
+        if field_validation is None and strict:
+            field_validation = "Strict"
+        if field_validation is not None and field_validation not in FIELD_VALIDATIONS:
+            raise ValueError(f"field_validation must be one of {', '.join(FIELD_VALIDATIONS)}")
         info, key, ns = await self._where(obj, namespace)
         body = copy.deepcopy(dict(obj))
         if ns:
@@ -117,8 +127,8 @@ class Writer:
         params: dict[str, Any] = {"fieldManager": self.field_manager, "force": force}
         if dry_run:
             params["dryRun"] = "All"
-        if strict:
-            params["fieldValidation"] = "Strict"
+        if field_validation is not None:
+            params["fieldValidation"] = field_validation
         after = await self.client.request("PATCH", path, params, body, APPLY_PATCH)
         if before is None:
             action = Action.created
@@ -130,9 +140,19 @@ class Writer:
         return ChangeRecord(key, action, after)
 
     async def client_side_apply(
-        self, obj: Mapping[str, Any], *, namespace: str = "", dry_run: bool = False
+        self,
+        obj: Mapping[str, Any],
+        *,
+        namespace: str = "",
+        dry_run: bool = False,
+        field_validation: str | None = None,
     ) -> ChangeRecord:
-        """``kubectl apply`` (simple version): create, or merge-patch from last-applied."""
+        """``kubectl apply`` (simple version): create, or merge-patch from last-applied.
+
+        ``field_validation="Ignore"`` drops unknown fields silently (``--validate=false``).
+        """
+        if field_validation is not None and field_validation not in FIELD_VALIDATIONS:
+            raise ValueError(f"field_validation must be one of {', '.join(FIELD_VALIDATIONS)}")
         info, key, ns = await self._where(obj, namespace)
         desired = copy.deepcopy(dict(obj))
         if ns:
@@ -140,6 +160,8 @@ class Writer:
         desired.get("metadata", {}).get("annotations", {}).pop(LAST_APPLIED, None)
         annotation = orjson.dumps(desired, option=orjson.OPT_SORT_KEYS).decode()
         params = {"dryRun": "All"} if dry_run else {}
+        if field_validation is not None:
+            params["fieldValidation"] = field_validation
         live = await self._get(info.path(ns, key.name))
         if live is None:
             body = copy.deepcopy(desired)
@@ -153,7 +175,11 @@ class Writer:
         patch = merge_patch(original, desired, live)
         if not patch and annotations.get(LAST_APPLIED) == annotation:
             return ChangeRecord(key, Action.unchanged, live)
-        patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = annotation
+        patch_meta = patch.setdefault("metadata", {})
+        if patch_meta.get("annotations") is None:  # all annotations removed: keep our own
+            removed = (original.get("metadata") or {}).get("annotations") or {}
+            patch_meta["annotations"] = {k: None for k in removed if k in annotations}
+        patch_meta["annotations"][LAST_APPLIED] = annotation
         after = await self.client.request(
             "PATCH", info.path(ns, key.name), params, patch, MERGE_PATCH
         )

@@ -165,11 +165,14 @@ def build_plan(
     namespace_exists: bool = False,
     shared: Mapping[ResourceKey, str] | None = None,
     deletion_approved: bool = False,
+    managed_namespace_metadata: Mapping[str, Any] | None = None,
 ) -> SyncPlan:
     """Plan a sync of ``desired`` over the app's tracked ``live`` objects.
 
     ``statuses`` are per-resource sync statuses (for ``ApplyOutOfSyncOnly``), ``resources``
     the selective-sync list, ``shared`` maps resources tracked by another app to its name.
+    ``managed_namespace_metadata`` (``labels``/``annotations``) is set on a namespace
+    created by ``CreateNamespace=true``.
     """
     try:
         app_opts = ann.SyncOptions.from_map(ann.parse_option_list(app_options))
@@ -202,11 +205,12 @@ def build_plan(
     if app_opts.create_namespace and destination_namespace and not namespace_exists:
         ns_key = ResourceKey("", "Namespace", "", destination_namespace)
         if ns_key not in desired_keys:
-            manifest = {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {"name": destination_namespace},
-            }
+            ns_meta: dict[str, Any] = {"name": destination_namespace}
+            for part in ("labels", "annotations"):
+                values = (managed_namespace_metadata or {}).get(part)
+                if values:
+                    ns_meta[part] = {str(k): str(v) for k, v in values.items()}
+            manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": ns_meta}
             tasks.append(
                 SyncTask(
                     key=ns_key,
