@@ -13,6 +13,7 @@ import pytest
 from kapstan.cache.cluster import ClusterCache
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.testing.builders import open_crd
 from tests.integration.cache.conftest import Recorder, eventually, running_cache
 
 pytestmark = pytest.mark.cluster
@@ -200,29 +201,7 @@ def test_relists_after_compaction(
 
 def test_crd_then_instance_is_cached(kubeconfig: Path, kubectl: Kubectl, namespace: str) -> None:
     group = f"w{uuid.uuid4().hex[:8]}.example.com"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = open_crd(group, "Widget", "widgets")
     widget = {
         "apiVersion": f"{group}/v1",
         "kind": "Widget",

@@ -10,8 +10,6 @@ the engine must call it OutOfSync with a diff naming that field.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +22,11 @@ from kapstan.engine.mode import DiffMode
 from kapstan.engine.normalize import LAST_APPLIED_ANNOTATION
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.model.status import SyncStatusCode
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 TESTDATA = Path(__file__).parent / "testdata"
 MANAGER = "kapstan-controller"
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
 
 
 def desired_manifest(namespace: str) -> dict[str, Any]:

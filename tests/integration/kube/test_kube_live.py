@@ -23,6 +23,7 @@ from kapstan.kube.discovery import Discovery
 from kapstan.kube.errors import Conflict, Invalid, NotFound
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.testing.builders import open_crd
 
 pytestmark = pytest.mark.cluster
 T = TypeVar("T")
@@ -125,29 +126,7 @@ def test_not_found_mapping(kubeconfig: Path, namespace: str) -> None:
 
 def test_crd_then_instance_in_same_run(kubeconfig: Path, namespace: str) -> None:
     group = f"g{uuid.uuid4().hex[:8]}.kapstan.test"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{group}"},
-        "spec": {
-            "group": group,
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = open_crd(group, "Widget", "widgets")
 
     async def body(kube: KubeClient, w: Writer) -> None:
         await w.discovery.refresh()  # cached model predates the CRD

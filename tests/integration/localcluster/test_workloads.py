@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +10,10 @@ import pytest
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.localcluster.process import CommandError
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 TESTDATA = Path(__file__).parent / "testdata"
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
 
 
 def deployment_status(kubectl: Kubectl, ns: str, name: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import NotFound
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase, ResultCode
+from kapstan.testing.builders import open_crd
 
 from .helpers import get, live_of, plan_for, with_client
 
@@ -54,29 +55,7 @@ def _deploy(namespace: str, name: str, opts: str = "", replicas: int = 1) -> dic
 
 
 def _crd(group: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"gadgets.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    return open_crd(group, "Gadget", "gadgets")
 
 
 def _gadget(group: str, namespace: str, opts: str = "") -> dict[str, Any]:
