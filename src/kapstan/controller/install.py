@@ -1,0 +1,123 @@
+"""Install Kapstan's Argo CD-compatible CRDs and the ``default`` AppProject.
+
+Contract:
+
+- :func:`load_crds` returns the three CustomResourceDefinitions shipped in
+  ``kapstan/controller/crds/*.yaml`` (``applications``, ``appprojects``, ``applicationsets`` in
+  group ``argoproj.io``, version ``v1alpha1``), read with :mod:`importlib.resources`;
+- :func:`install_crds` server-side applies them (field manager ``kapstan-controller``, forced,
+  so an earlier install by Argo CD's manifests is taken over) and waits until every one reports
+  ``Established=True`` (raises :class:`TimeoutError` otherwise); it is idempotent;
+- :func:`ensure_default_project` creates the ``default`` AppProject (any repo, any destination,
+  any cluster-scoped kind) in ``namespace`` only when no such project exists; an existing one,
+  edited or not, is left alone. Returns True when it created the project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from kapstan.kube.client import KubeClient
+from kapstan.kube.errors import Conflict, NotFound
+
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+APPLY_PATCH = "application/apply-patch+yaml"
+FIELD_MANAGER = "kapstan-controller"
+CRD_NAMES = (
+    "applications.argoproj.io",
+    "appprojects.argoproj.io",
+    "applicationsets.argoproj.io",
+)
+DEFAULT_PROJECT = "default"
+
+
+def load_crds() -> tuple[dict[str, Any], ...]:
+    """The shipped CRD documents, in :data:`CRD_NAMES` order."""
+    folder = resources.files("kapstan.controller").joinpath("crds")
+    out: list[dict[str, Any]] = []
+    for name in CRD_NAMES:
+        doc = yaml.safe_load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+            raise ValueError(f"crds/{name}.yaml is not a CustomResourceDefinition")
+        out.append(doc)
+    return tuple(out)
+
+
+def _established(crd: Mapping[str, Any]) -> bool:
+    for cond in (crd.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Established":
+            return bool(cond.get("status") == "True")
+    return False
+
+
+async def install_crds(
+    kube: KubeClient, *, timeout: float = 60.0, poll: float = 0.2
+) -> tuple[dict[str, Any], ...]:
+    """Apply the CRDs and wait until each is Established; returns the live CRDs."""
+    for crd in load_crds():
+        name = crd["metadata"]["name"]
+        await kube.request(
+            "PATCH",
+            f"{CRD_PATH}/{name}",
+            {"fieldManager": FIELD_MANAGER, "force": True},
+            crd,
+            APPLY_PATCH,
+        )
+    deadline = time.monotonic() + timeout
+    live: dict[str, dict[str, Any]] = {}
+    while True:
+        for name in CRD_NAMES:
+            if name not in live or not _established(live[name]):
+                live[name] = await kube.get(f"{CRD_PATH}/{name}")
+        pending = [n for n in CRD_NAMES if not _established(live[n])]
+        if not pending:
+            return tuple(live[n] for n in CRD_NAMES)
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"CRDs not Established after {timeout:g}s: {', '.join(pending)}")
+        await asyncio.sleep(poll)
+
+
+def default_project(namespace: str) -> dict[str, Any]:
+    """Argo CD's built-in ``default`` AppProject: permits everything."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": DEFAULT_PROJECT, "namespace": namespace},
+        "spec": {
+            "sourceRepos": ["*"],
+            "destinations": [{"server": "*", "namespace": "*"}],
+            "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
+        },
+    }
+
+
+async def ensure_default_project(kube: KubeClient, namespace: str) -> bool:
+    """Create the ``default`` AppProject in ``namespace`` if missing; True when created."""
+    base = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/appprojects"
+    try:
+        await kube.get(f"{base}/{DEFAULT_PROJECT}")
+    except NotFound:
+        pass
+    else:
+        return False
+    try:
+        await kube.request("POST", base, None, default_project(namespace))
+    except Conflict:  # created concurrently (another replica): it exists, which is the goal
+        return False
+    return True
+
+
+__all__ = [
+    "CRD_NAMES",
+    "DEFAULT_PROJECT",
+    "default_project",
+    "ensure_default_project",
+    "install_crds",
+    "load_crds",
+]
