@@ -254,7 +254,9 @@ class SyncRunner:
                 except NotFound:
                     record = await self.writer.create(self._desired(task))
             else:
-                record = await self._write(task, force=opts.force)
+                # Server-side apply always takes over fields another manager set (Argo CD
+                # applies with --force-conflicts): otherwise a live edit could never be healed.
+                record = await self._write(task, force=True)
         except KubeError as err:
             self._set(task, applied=False, message=str(err))
             self._log(task, verb, False, str(err))

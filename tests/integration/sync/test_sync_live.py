@@ -209,7 +209,9 @@ def test_replace_puts_the_whole_object(kubeconfig: Path, namespace: str, tmp_pat
     with_client(kubeconfig, body)
 
 
-def test_ssa_conflict_needs_force(kubeconfig: Path, namespace: str, tmp_path: Path) -> None:
+def test_ssa_takes_over_fields_of_other_managers(
+    kubeconfig: Path, namespace: str, tmp_path: Path
+) -> None:
     async def body(kube: KubeClient) -> None:
         path = f"/api/v1/namespaces/{namespace}/configmaps/f"
         other = _cm(namespace, "f", {"a": "other"})
@@ -222,12 +224,13 @@ def test_ssa_conflict_needs_force(kubeconfig: Path, namespace: str, tmp_path: Pa
         )
         mine = _cm(namespace, "f", {"a": "mine"})
         state, _ = await sync(kube, await plan_for(kube, [mine]), tmp_path / "a.json")
-        assert state.phase is OperationPhase.FAILED
-        assert "conflict" in state.resources[0].message.lower()
-        forced = _cm(namespace, "f", {"a": "mine"}, "Force=true")
-        state, _ = await sync(kube, await plan_for(kube, [forced]), tmp_path / "b.json")
         assert state.phase is OperationPhase.SUCCEEDED, state.message
-        assert (await kube.get(path))["data"] == {"a": "mine"}
+        live = await kube.get(path)
+        assert live["data"] == {"a": "mine"}
+        owners = {
+            m["manager"] for m in live["metadata"]["managedFields"] if "f:data" in m["fieldsV1"]
+        }
+        assert owners == {"kapstan-controller"}
 
     with_client(kubeconfig, body)
 
