@@ -168,6 +168,62 @@ def demo(name: NameOpt = "kapstan-demo") -> None:
         err.print("stopped")
 
 
+@app.command()
+def controller(
+    kubeconfig: Annotated[
+        Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: $KUBECONFIG).")
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="Namespace of the Applications.")
+    ] = "argocd",
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 10.0,
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Git and render cache directory.")
+    ] = None,
+) -> None:
+    """Reconcile the Applications of NAMESPACE until Ctrl-C."""
+    import asyncio
+    import logging
+
+    from kapstan.controller.manifests import ManifestGenerator
+    from kapstan.controller.reconciler import Reconciler
+    from kapstan.controller.settings import Settings, SettingsError
+    from kapstan.kube.client import KubeClient
+    from kapstan.kube.config import ConfigError, load_kubeconfig
+    from kapstan.kube.errors import KubeError, NotFound
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for noisy in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        config = load_kubeconfig(kubeconfig)
+    except (ConfigError, OSError) as e:
+        _fail(f"kubeconfig: {e}")
+        return
+    cache = cache_dir or Path.home() / ".cache" / "kapstan" / "controller"
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with KubeClient(config) as kube:
+            try:
+                cm = await kube.get(f"/api/v1/namespaces/{namespace}/configmaps/argocd-cm")
+                settings = Settings.from_configmap(cm.get("data"))
+            except NotFound:
+                settings = Settings()
+            gen = ManifestGenerator(cache_root=cache)
+            err.print(f"reconciling Applications in {namespace} every {interval:g}s; Ctrl-C stops")
+            await Reconciler(kube, gen, namespace, settings, interval).run(stop)
+
+    try:
+        asyncio.run(run())
+    except (KubeError, SettingsError) as e:
+        _fail(str(e))
+    err.print("controller stopped")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -1,0 +1,222 @@
+"""The reconciler against the real cluster: an automated guestbook Application from a real git
+repository (file://) is synced to Synced/Healthy, a live edit is self-healed, and a new commit
+(replicas changed, a ConfigMap added, the Service removed) is synced with pruning, growing the
+history. The reconciler runs in a background thread and is stopped cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kapstan.controller.manifests import ManifestGenerator
+from kapstan.controller.reconciler import Reconciler
+from kapstan.kube.client import KubeClient
+from kapstan.kube.config import load_kubeconfig
+from kapstan.localcluster.kubectl import Kubectl
+from kapstan.testing import gitservers
+
+pytestmark = pytest.mark.cluster
+
+GUESTBOOK = Path(__file__).parents[2] / "unit" / "render" / "testdata" / "apps" / "guestbook-dir"
+APP = "guestbook"
+ARGOCD = "argocd"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    work = gitservers.init_worktree(tmp_path / "apps")
+    shutil.copytree(GUESTBOOK, work / "guestbook")
+    gitservers.commit_all(work, "guestbook")
+    return work
+
+
+class Background:
+    """The reconciler on its own event loop in a thread."""
+
+    def __init__(self, kubeconfig: Path, cache: Path) -> None:
+        self.kubeconfig = kubeconfig
+        self.cache = cache
+        self.loop = asyncio.new_event_loop()
+        self.stop: asyncio.Event | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self) -> None:
+        async def body() -> None:
+            self.stop = asyncio.Event()
+            async with KubeClient(load_kubeconfig(self.kubeconfig)) as kube:
+                gen = ManifestGenerator(cache_root=self.cache)
+                await Reconciler(kube, gen, ARGOCD, poll_interval=0.5).run(self.stop)
+
+        try:
+            self.loop.run_until_complete(body())
+        except BaseException as err:  # reported by the test
+            self.error = err
+        finally:
+            self.loop.close()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        deadline = time.monotonic() + 10
+        while self.stop is None and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop = self.stop
+        if stop is not None and self.thread.is_alive():
+            self.loop.call_soon_threadsafe(stop.set)
+        self.thread.join(60)
+
+
+@pytest.fixture
+def reconciler(tmp_path: Path, kubeconfig: Path) -> Iterator[Background]:
+    bg = Background(kubeconfig, tmp_path / "cache")
+    yield bg
+    bg.close()
+
+
+def _wait(
+    what: str,
+    check: Callable[[], Any],
+    bg: Background,
+    kubectl: Kubectl | None = None,
+    timeout: float = 90.0,
+) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        assert bg.error is None, f"reconciler died: {bg.error!r}"
+        last = check()
+        if last:
+            return last
+        time.sleep(0.5)
+    detail = ""
+    if kubectl is not None:  # the app's status says why (sync result messages)
+        status = _app(kubectl).get("status") or {}
+        detail = json.dumps({k: status.get(k) for k in ("sync", "operationState")})[:3000]
+    raise AssertionError(f"timed out waiting for {what}: {detail}")
+
+
+def test_automated_sync_self_heal_and_new_commit(
+    repo: Path, kubectl: Kubectl, namespace: str, reconciler: Background
+) -> None:
+    kubectl(
+        "apply",
+        "-f",
+        "-",
+        stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}),
+    )
+    reconciler.start()
+    # The CRDs come from the reconciler itself.
+    _wait("the Application CRD", lambda: "applications" in kubectl("api-resources"), reconciler)
+    app = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": APP, "namespace": ARGOCD},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": repo.as_uri(), "targetRevision": "main", "path": "guestbook"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": namespace},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+    }
+    kubectl("apply", "-f", "-", stdin=json.dumps(app))
+    try:
+        _run_scenario(repo, kubectl, namespace, reconciler)
+    finally:
+        kubectl("delete", "application", APP, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
+
+
+def _app(kubectl: Kubectl) -> dict[str, Any]:
+    found: dict[str, Any] = kubectl.get_json("application", APP, "-n", ARGOCD)
+    return found
+
+
+def _synced_healthy(kubectl: Kubectl, revision: str) -> dict[str, Any] | None:
+    app = _app(kubectl)
+    status = app.get("status") or {}
+    ok = (
+        (status.get("sync") or {}).get("status") == "Synced"
+        and (status.get("sync") or {}).get("revision") == revision
+        and (status.get("health") or {}).get("status") == "Healthy"
+        and not app.get("operation")
+        and (status.get("operationState") or {}).get("phase") == "Succeeded"
+    )
+    return app if ok else None
+
+
+def _replicas(kubectl: Kubectl, namespace: str) -> int:
+    dep = kubectl.get_json("deployment", "guestbook-ui", "-n", namespace)
+    return int(dep["spec"]["replicas"])
+
+
+def _run_scenario(repo: Path, kubectl: Kubectl, namespace: str, bg: Background) -> None:
+    first = gitservers.commit_all(repo, "noop")  # HEAD of main
+
+    # 1. Automated sync: Synced + Healthy, the Deployment exists and is tracked.
+    app = _wait("Synced/Healthy", lambda: _synced_healthy(kubectl, first), bg, kubectl)
+    dep = kubectl.get_json("deployment", "guestbook-ui", "-n", namespace)
+    assert dep["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] == (
+        f"{APP}:apps/Deployment:{namespace}/guestbook-ui"
+    )
+    op_state = app["status"]["operationState"]
+    assert op_state["operation"]["initiatedBy"] == {"automated": True}
+    assert op_state["operation"]["sync"]["prune"] is True
+    assert op_state["syncResult"]["revision"] == first
+    assert op_state["startedAt"] <= op_state["finishedAt"]
+    assert {r["kind"] for r in op_state["syncResult"]["resources"]} == {"Deployment", "Service"}
+    history = app["status"]["history"]
+    assert len(history) == 1
+    assert history[0]["revision"] == first
+    assert history[0]["source"] == app["spec"]["source"]
+    assert app["status"]["sourceType"] == "Directory"
+
+    # 2. Self-heal: a live edit of a managed field is reverted.
+    kubectl(
+        "patch",
+        "deployment",
+        "guestbook-ui",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        json.dumps({"spec": {"replicas": 3}}),
+    )
+    _wait("self-heal", lambda: _replicas(kubectl, namespace) == 1, bg, kubectl)
+    app = _wait("Synced after self-heal", lambda: _synced_healthy(kubectl, first), bg, kubectl)
+    assert len(app["status"]["history"]) >= 2
+
+    # 3. A new commit: replicas 2, a ConfigMap added, the Service removed (pruned).
+    deployment = repo / "guestbook" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("replicas: 1", "replicas: 2"))
+    (repo / "guestbook" / "config.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook-config}\ndata: {k: v2}\n"
+    )
+    (repo / "guestbook" / "service.yml").unlink()
+    before = len(app["status"]["history"])
+    second = gitservers.commit_all(repo, "scale, add config, drop service")
+    app = _wait("the new commit synced", lambda: _synced_healthy(kubectl, second), bg, kubectl)
+    assert _replicas(kubectl, namespace) == 2
+    cm = kubectl.get_json("configmap", "guestbook-config", "-n", namespace)
+    assert cm["data"] == {"k": "v2"}
+    services = kubectl.get_json("services", "-n", namespace)["items"]
+    assert [s["metadata"]["name"] for s in services] == []
+    history = app["status"]["history"]
+    assert len(history) == before + 1
+    assert history[-1]["revision"] == second
+    assert [h["id"] for h in history] == list(range(len(history)))
+    assert {r["kind"] for r in app["status"]["resources"]} == {"Deployment", "ConfigMap"}
+
+    # 4. A clean stop.
+    bg.close()
+    assert not bg.thread.is_alive()
+    assert bg.error is None
