@@ -13,6 +13,7 @@ import contextlib
 import functools
 import hmac
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,22 @@ storage:
 http:
   addr: 127.0.0.1:{port}
 """
+
+
+def helm_home_env(home: Path, *, registry: bool = False) -> dict[str, str]:
+    """Environment for running the real helm in tests with every helm directory under
+    ``home`` (so nothing touches the user's ~/.config/helm); ``registry`` adds
+    HELM_REGISTRY_CONFIG for OCI pushes."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
+    if registry:
+        env["HELM_REGISTRY_CONFIG"] = str(home / "registry.json")
+    return env
 
 
 @contextlib.contextmanager

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 
 from kapstan.localcluster.process import capture
 from kapstan.render import HelmRepoCredentials, RenderError, Tools, render
-from kapstan.testing.chartservers import DOCKER_REGISTRY, oci_registry
+from kapstan.testing.chartservers import DOCKER_REGISTRY, helm_home_env, oci_registry
 
 from .conftest import APPS
 
@@ -27,14 +26,7 @@ def registry(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         pytest.fail("docker-registry not installed: see toolchain/apt-packages.txt")
     root = tmp_path_factory.mktemp("oci")
     home = root / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_DATA_HOME": str(home / "data"),
-        "HELM_REGISTRY_CONFIG": str(home / "registry.json"),
-    }
+    env = helm_home_env(home, registry=True)
     packages = root / "packages"
     chart = root / "guestbook"
     shutil.copytree(APPS / "guestbook-helm", chart)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 
 from kapstan.localcluster.process import capture
 from kapstan.render import RenderError, Tools, render
+from kapstan.testing.chartservers import helm_home_env
 
 from .conftest import APPS
 
@@ -30,13 +30,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def chart_repo(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("helmrepo")
     home = root / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_DATA_HOME": str(home / "data"),
-    }
+    env = helm_home_env(home)
     served = root / "served"
     served.mkdir()
     chart = root / "guestbook"

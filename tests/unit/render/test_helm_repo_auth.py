@@ -5,7 +5,6 @@ The password must never reach a command line or an error message."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from kapstan import proc
 from kapstan.localcluster.process import capture
 from kapstan.render import HelmRepoCredentials, RenderError, Tools, render
-from kapstan.testing.chartservers import auth_chart_repo
+from kapstan.testing.chartservers import auth_chart_repo, helm_home_env
 
 from .conftest import APPS
 
@@ -28,13 +27,7 @@ PASSWORD = "s3cr3t-Pa55-word"
 def chart_repo(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("helmrepo-auth")
     home = root / "home"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_DATA_HOME": str(home / "data"),
-    }
+    env = helm_home_env(home)
     served = root / "served"
     served.mkdir()
     chart = root / "guestbook"
