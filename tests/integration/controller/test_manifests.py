@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kapstan import proc
 from kapstan.controller.manifests import ManifestGenerationError, ManifestGenerator
 from kapstan.render import Tools
 from kapstan.source.credentials import RepoCredentials
 from kapstan.source.git import GitClient
 from kapstan.testing import gitservers
+from kapstan.testing.runners import RecordingRunner
 
 APPS = Path(__file__).parents[2] / "unit" / "render" / "testdata" / "apps"
 
@@ -41,19 +40,11 @@ class Spy:
         self.fetch = 0
         self.checkout = 0
         self.ls_remote = 0
-        self.tools: list[str] = []
+        self.runner = RecordingRunner()
 
-    async def runner(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: Path | None = None,
-        env: Mapping[str, str] | None = None,
-        timeout: float = proc.DEFAULT_TIMEOUT,
-        max_output: int = proc.DEFAULT_MAX_OUTPUT,
-    ) -> proc.Completed:
-        self.tools.append(Path(argv[0]).name)
-        return await proc.run(argv, cwd=cwd, env=env, timeout=timeout, max_output=max_output)
+    @property
+    def tools(self) -> list[str]:
+        return self.runner.tools
 
     def client(self, url: str, creds: RepoCredentials, cache_root: Path) -> GitClient:
         spy = self

@@ -16,6 +16,7 @@ from kapstan import proc
 from kapstan.localcluster.process import capture
 from kapstan.render import HelmRepoCredentials, RenderError, Tools, render
 from kapstan.testing.chartservers import auth_chart_repo, helm_home_env
+from kapstan.testing.runners import RecordingRunner
 
 from .conftest import APPS
 
@@ -38,25 +39,6 @@ def chart_repo(tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield url
 
 
-class _Spy:
-    """Runs the real tools and records every argv and environment."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], dict[str, str]]] = []
-
-    async def __call__(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: Path | None = None,
-        env: Mapping[str, str] | None = None,
-        timeout: float = proc.DEFAULT_TIMEOUT,
-        max_output: int = proc.DEFAULT_MAX_OUTPUT,
-    ) -> proc.Completed:
-        self.calls.append((list(argv), dict(env or {})))
-        return await proc.run(argv, cwd=cwd, env=env, timeout=timeout, max_output=max_output)
-
-
 def _source(url: str, **helm: Any) -> dict[str, Any]:
     return {"repoURL": url, "chart": "guestbook", "targetRevision": "0.1.0", "helm": helm}
 
@@ -74,7 +56,7 @@ def _render(
 def test_right_password_renders_without_secret_on_argv(
     chart_repo: str, tools: Tools, tmp_path: Path, pass_credentials: bool
 ) -> None:
-    spy = _Spy()
+    spy = RecordingRunner()
     repo = HelmRepoCredentials(username=USER, password=PASSWORD)
     source = _source(chart_repo, passCredentials=pass_credentials)
     result = asyncio.run(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kapstan import proc
 from kapstan.render import Limits, RenderError, Tools, detect, render
 from kapstan.render.cache import RenderCache, cache_key
 from kapstan.render.directory import glob_regex
 from kapstan.render.kustomize import parse_image
 from kapstan.render.yamlio import load_manifests
+from kapstan.testing.runners import RecordingRunner
 
 from .conftest import APPS
 
@@ -118,27 +116,8 @@ def test_detect_rejects_two_blocks() -> None:
         detect({"helm": {"x": 1}, "kustomize": {"y": 1}}, APPS)
 
 
-class SpyRunner:
-    """Counts tool runs, delegating to kapstan.proc.run."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[str]] = []
-
-    async def __call__(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: Path | None = None,
-        env: Mapping[str, str] | None = None,
-        timeout: float = proc.DEFAULT_TIMEOUT,
-        max_output: int = proc.DEFAULT_MAX_OUTPUT,
-    ) -> proc.Completed:
-        self.calls.append(list(argv))
-        return await proc.run(argv, cwd=cwd, env=env, timeout=timeout, max_output=max_output)
-
-
 def test_cache_hit_runs_no_tool(tools: Tools) -> None:
-    spy = SpyRunner()
+    spy = RecordingRunner()
     cache = RenderCache()
     source = {"path": "guestbook-helm", "helm": {"parameters": [{"name": "a", "value": "1"}]}}
 
