@@ -176,7 +176,14 @@ def controller(
     namespace: Annotated[
         str, typer.Option("--namespace", help="Namespace of the Applications.")
     ] = "argocd",
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 10.0,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--app-resync",
+            "--interval",
+            help="Seconds between Git polls of each app (argocd-cm timeout.reconciliation).",
+        ),
+    ] = 10.0,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Git and render cache directory.")
     ] = None,
