@@ -176,24 +176,31 @@ def controller(
     namespace: Annotated[
         str, typer.Option("--namespace", help="Namespace of the Applications.")
     ] = "argocd",
-    interval: Annotated[
-        float,
+    resync: Annotated[
+        float | None,
         typer.Option(
             "--app-resync",
             "--interval",
-            help="Seconds between Git polls of each app (argocd-cm timeout.reconciliation).",
+            help="Seconds between Git polls of each app (default: argocd-cm "
+            "timeout.reconciliation, 120 s plus up to 60 s jitter); 0 disables polling.",
         ),
-    ] = 10.0,
+    ] = None,
+    status_processors: Annotated[
+        int, typer.Option("--status-processors", help="Apps refreshed at once.")
+    ] = 4,
+    operation_processors: Annotated[
+        int, typer.Option("--operation-processors", help="Sync operations run at once.")
+    ] = 8,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Git and render cache directory.")
     ] = None,
 ) -> None:
-    """Reconcile the Applications of NAMESPACE until Ctrl-C."""
+    """Reconcile the Applications of NAMESPACE until Ctrl-C (or SIGTERM)."""
     import asyncio
     import logging
 
+    from kapstan.controller.appcontroller import Controller
     from kapstan.controller.manifests import ManifestGenerator
-    from kapstan.controller.reconciler import Reconciler
     from kapstan.controller.settings import Settings, SettingsError
     from kapstan.kube.client import KubeClient
     from kapstan.kube.config import ConfigError, load_kubeconfig
@@ -220,9 +227,18 @@ def controller(
                 settings = Settings.from_configmap(cm.get("data"))
             except NotFound:
                 settings = Settings()
-            gen = ManifestGenerator(cache_root=cache)
-            err.print(f"reconciling Applications in {namespace} every {interval:g}s; Ctrl-C stops")
-            await Reconciler(kube, gen, namespace, settings, interval).run(stop)
+            ctl = Controller(
+                kube,
+                ManifestGenerator(cache_root=cache),
+                namespace,
+                settings,
+                resync=resync,
+                status_processors=status_processors,
+                operation_processors=operation_processors,
+            )
+            every = f"every {ctl.resync:g}s" if ctl.resync > 0 else "on changes only"
+            err.print(f"reconciling Applications in {namespace} ({every}); Ctrl-C stops")
+            await ctl.run(stop)
 
     try:
         asyncio.run(run())
