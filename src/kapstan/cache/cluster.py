@@ -121,6 +121,11 @@ class ClusterCache:
         waits = [r.synced.wait() for r in self._initial]
         await asyncio.wait_for(asyncio.gather(*waits), timeout)
 
+    @property
+    def synced(self) -> bool:
+        """True once every kind known at :meth:`start` has been listed."""
+        return bool(self._initial) and all(r.synced.is_set() for r in self._initial)
+
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(apps, change)`` for every change; returns the unsubscribe function."""
         self._subscribers.append(callback)

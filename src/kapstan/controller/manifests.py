@@ -150,8 +150,10 @@ class ManifestGenerator:
         namespace: str = "",
         source: Mapping[str, Any] | None = None,
         sources: Sequence[Mapping[str, Any]] | None = None,
+        refresh_cache: bool = False,
     ) -> GeneratedManifests:
-        """Manifests for ``source`` or ``sources`` (see the module contract)."""
+        """Manifests for ``source`` or ``sources`` (see the module contract); with
+        ``refresh_cache`` (a hard refresh) the render cache is not consulted."""
         if sources:
             specs = list(sources)
         elif source:
@@ -164,7 +166,7 @@ class ManifestGenerator:
         missing: list[_Plan] = []
         for plan in render_plans:
             assert plan.key is not None
-            cached = self.cache.get(plan.key) if plan.cacheable else None
+            cached = self.cache.get(plan.key) if plan.cacheable and not refresh_cache else None
             if cached is None:
                 missing.append(plan)
             else:

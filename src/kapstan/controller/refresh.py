@@ -159,6 +159,7 @@ def _compare(
     config: HealthConfig,
     ignore_rules: Sequence[IgnoreRule],
     dry_runs: Mapping[ResourceKey, Mapping[str, Any]],
+    diffs_out: dict[ResourceKey, ResourceDiff] | None = None,
 ) -> _Compared:
     resources: list[dict[str, Any]] = []
     managed: list[ManagedResource] = []
@@ -186,6 +187,8 @@ def _compare(
             dry_run=dry_run,
         )
         diffs.append(result)
+        if diffs_out is not None:
+            diffs_out[pair.key] = result
         code = result.sync_status
         if pair.live is None or result.requires_pruning:
             code = SyncStatusCode.OUT_OF_SYNC
@@ -216,8 +219,11 @@ def compute_status(
     ignore_rules: Sequence[IgnoreRule] = (),
     dry_run_results: Mapping[ResourceKey, Mapping[str, Any]] | None = None,
     instance: str | None = None,
+    diffs_out: dict[ResourceKey, ResourceDiff] | None = None,
 ) -> dict[str, Any]:
     """The Argo CD ``status`` of ``app`` (everything but operationState and history).
+
+    ``diffs_out``, when given, receives the diff of every compared (non-hook) resource.
 
     ``live`` may hold any objects: only those tracked by the app (``instance``, default
     ``metadata.name``) take part. With ``error`` set (or no ``generated``) the target state
@@ -251,6 +257,7 @@ def compute_status(
             config=health_config,
             ignore_rules=ignore_rules,
             dry_runs=dry_run_results or {},
+            diffs_out=diffs_out,
         )
         if multi:
             sync["revisions"] = list(generated.revisions)

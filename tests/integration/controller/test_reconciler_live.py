@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from kapstan.controller.manifests import ManifestGenerator
-from kapstan.controller.reconciler import Reconciler
+from kapstan.controller.appcontroller import Controller
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.localcluster.kubectl import Kubectl
@@ -55,7 +55,7 @@ class Background:
             self.stop = asyncio.Event()
             async with KubeClient(load_kubeconfig(self.kubeconfig)) as kube:
                 gen = ManifestGenerator(cache_root=self.cache)
-                await Reconciler(kube, gen, ARGOCD, poll_interval=0.5).run(self.stop)
+                await Controller(kube, gen, ARGOCD, resync=0.5).run(self.stop)
 
         try:
             self.loop.run_until_complete(body())
@@ -129,9 +129,10 @@ def test_automated_sync_self_heal_and_new_commit(
             "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
         },
     }
+    first = gitservers.commit_all(repo, "noop")  # HEAD of main before the app exists
     kubectl("apply", "-f", "-", stdin=json.dumps(app))
     try:
-        _run_scenario(repo, kubectl, namespace, reconciler)
+        _run_scenario(repo, kubectl, namespace, reconciler, first)
     finally:
         kubectl("delete", "application", APP, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
 
@@ -159,9 +160,9 @@ def _replicas(kubectl: Kubectl, namespace: str) -> int:
     return int(dep["spec"]["replicas"])
 
 
-def _run_scenario(repo: Path, kubectl: Kubectl, namespace: str, bg: Background) -> None:
-    first = gitservers.commit_all(repo, "noop")  # HEAD of main
-
+def _run_scenario(
+    repo: Path, kubectl: Kubectl, namespace: str, bg: Background, first: str
+) -> None:
     # 1. Automated sync: Synced + Healthy, the Deployment exists and is tracked.
     app = _wait("Synced/Healthy", lambda: _synced_healthy(kubectl, first), bg, kubectl)
     dep = kubectl.get_json("deployment", "guestbook-ui", "-n", namespace)

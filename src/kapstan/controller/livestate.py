@@ -1,0 +1,78 @@
+"""The live objects an Application tracks, from the watch cache or straight from the API.
+
+- :func:`from_cache` answers refreshes: the cluster cache's app index (objects whose tracking
+  id names the app), full objects, no API call unless an entry is still compact (it was
+  tracked a moment ago and its full copy is being fetched). Returns ``None`` when the cache
+  is not ready, so the caller falls back to :func:`from_api`.
+- :func:`from_api` answers sync operations, which must not plan on a possibly lagging cache:
+  it lists the desired kinds and the kinds the app last reported in the destination
+  namespace (and cluster-wide for cluster-scoped kinds).
+Both return only objects tracked by ``app`` (see :func:`kapstan.controller.refresh.is_tracked`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kapstan.cache.cluster import ClusterCache
+from kapstan.controller.refresh import is_tracked
+from kapstan.kube.client import KubeClient
+from kapstan.kube.discovery import DiscoveryModel
+from kapstan.kube.errors import NotFound
+from kapstan.model.keys import group_of
+
+
+async def from_cache(
+    cache: ClusterCache | None, kube: KubeClient, model: DiscoveryModel, app: str
+) -> list[dict[str, Any]] | None:
+    """Tracked objects of ``app`` from ``cache``, or ``None`` when it cannot answer."""
+    if cache is None or not cache.synced:
+        return None
+    found: list[dict[str, Any]] = []
+    for key in sorted(cache.index.of_app(app)):
+        entry = cache.get(key)
+        if entry is None:
+            continue
+        obj = entry.obj
+        if obj is None:
+            group, kind, namespace, name = key
+            info = model.find(group, kind)
+            if info is None:
+                continue
+            try:
+                obj = await kube.get(info.path(namespace, name))
+            except NotFound:
+                continue
+        if is_tracked(app, obj):
+            found.append(obj)
+    return found
+
+
+async def from_api(
+    kube: KubeClient,
+    model: DiscoveryModel,
+    app: Mapping[str, Any],
+    desired: Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """Tracked objects of the desired kinds and of the kinds in ``status.resources``."""
+    name = str((app.get("metadata") or {}).get("name") or "")
+    dest_ns = str(((app.get("spec") or {}).get("destination") or {}).get("namespace") or "")
+    kinds = {(group_of(str(o.get("apiVersion") or "")), str(o.get("kind"))) for o in desired}
+    for res in (app.get("status") or {}).get("resources") or []:
+        kinds.add((str(res.get("group") or ""), str(res.get("kind") or "")))
+    found: list[dict[str, Any]] = []
+    for group, kind in sorted(kinds):
+        info = model.find(group, kind)
+        if info is None or (info.verbs and "list" not in info.verbs):
+            continue
+        path = info.path(dest_ns) if info.namespaced else info.path()
+        try:
+            items = (await kube.list(path)).items
+        except NotFound:
+            continue
+        found.extend(o for o in items if is_tracked(name, o))
+    return found
+
+
+__all__ = ["from_api", "from_cache"]

@@ -1,0 +1,320 @@
+"""Running the ``operation`` of an Application: sync, rollback, terminate, resume, history.
+
+Contract of :func:`run_operation`:
+
+- the operation is the top-level ``operation`` field (Argo CD's ``Operation``: ``sync`` with
+  ``revision(s)``, ``prune``, ``dryRun``, ``resources``, ``syncOptions``, ``source`` — the
+  rollback form — plus ``initiatedBy`` and ``retry``); with ``resume`` it is taken from
+  ``status.operationState.operation`` and the saved step progress, so an operation a
+  stopped controller left ``Running`` continues where it was instead of starting over;
+- ``status.operationState`` (Argo CD's shape plus ``progress``, Kapstan's resume point) is
+  written when the operation starts, after every step and when it ends; the ``operation``
+  field is removed at the end;
+- ``terminate`` set (the API or ``kubectl`` wrote ``operationState.phase: Terminating``)
+  stops the sync between steps; the phase reads ``Terminating`` until it has stopped;
+- a successful, complete (not dry-run, not selective) sync is appended to ``status.history``
+  with the next id, trimmed to ``spec.revisionHistoryLimit`` (default 10);
+- failed syncs are retried per ``operation.retry`` (else ``syncPolicy.retry``);
+- a render error ends the operation in phase ``Error`` and touches nothing in the cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from kapstan.controller.clusters import Target
+from kapstan.controller.livestate import from_api
+from kapstan.controller.manifests import ManifestGenerationError, ManifestGenerator
+from kapstan.controller.refresh import rfc3339
+from kapstan.controller.settings import Settings
+from kapstan.controller.sync import run_with_retry
+from kapstan.engine.pairing import with_namespace
+from kapstan.engine.sync.plan import PlanError, SyncPlan, build_plan
+from kapstan.engine.sync.retry import RetryPolicy
+from kapstan.engine.sync.state import OperationState
+from kapstan.kube.errors import KubeError, NotFound
+from kapstan.model.keys import ResourceKey
+from kapstan.model.status import SyncStatusCode
+from kapstan.model.sync import OperationPhase
+
+log = logging.getLogger(__name__)
+DEFAULT_HISTORY_LIMIT = 10
+StatusWriter = Callable[[str, Any], Awaitable[dict[str, Any]]]
+
+
+def now() -> str:
+    return rfc3339(datetime.now(UTC))
+
+
+class PlanFailed(Exception):
+    """The operation cannot be planned (render error, bad plan); ends in phase Error."""
+
+
+class _Store:
+    """The runner's :class:`StateStore`; ``changed`` tells the flusher to write it out."""
+
+    def __init__(self, state: OperationState | None) -> None:
+        self.state = state
+        self.changed = asyncio.Event()
+
+    def load(self) -> OperationState | None:
+        return self.state
+
+    def save(self, state: OperationState) -> None:
+        self.state = state
+        self.changed.set()
+
+
+def operation_state_dict(
+    state: OperationState,
+    operation: Mapping[str, Any],
+    *,
+    revision: str,
+    source: Mapping[str, Any],
+    started_at: str,
+    finished_at: str = "",
+    terminating: bool = False,
+) -> dict[str, Any]:
+    """Argo CD's ``status.operationState`` for ``state`` (``progress`` kept for resuming)."""
+    data = state.to_dict()
+    if terminating and state.phase is OperationPhase.RUNNING:
+        data["phase"] = OperationPhase.TERMINATING.value
+    data["operation"] = dict(operation)
+    data["syncResult"]["revision"] = revision
+    data["syncResult"]["source"] = dict(source)
+    data["startedAt"] = started_at
+    if finished_at:
+        data["finishedAt"] = finished_at
+        data.pop("progress", None)
+    return data
+
+
+def history_entry(
+    history: list[dict[str, Any]], operation: Mapping[str, Any], **fields: Any
+) -> dict[str, Any]:
+    """The next ``status.history`` entry (ids grow by one from the highest)."""
+    next_id = max((int(h.get("id") or 0) for h in history), default=-1) + 1
+    return {"id": next_id, **fields, "initiatedBy": dict(operation.get("initiatedBy") or {})}
+
+
+def rollback_operation(
+    app: Mapping[str, Any], history_id: int, prune: bool = False
+) -> dict[str, Any]:
+    """The ``operation`` Argo CD's API writes for ``rollback ID``: a sync of the history
+    entry's source at its revision. Raises ``ValueError`` for an unknown id or while
+    automated sync is on (Argo CD refuses that rollback too)."""
+    spec = app.get("spec") or {}
+    if (spec.get("syncPolicy") or {}).get("automated"):
+        raise ValueError("rollback cannot be initiated when auto-sync is enabled")
+    for entry in (app.get("status") or {}).get("history") or []:
+        if int(entry.get("id", -1)) == history_id:
+            sync = {
+                "revision": entry.get("revision"),
+                "source": entry.get("source"),
+                "prune": prune,
+            }
+            return {"sync": sync, "initiatedBy": {"username": "kapstan"}}
+    raise ValueError(
+        f"application {app.get('metadata', {}).get('name')} has no history {history_id}"
+    )
+
+
+class OperationRunner:
+    """Runs operations for one controller (see the module contract)."""
+
+    def __init__(self, generator: ManifestGenerator, settings: Settings) -> None:
+        self.generator = generator
+        self.settings = settings
+        self.count = 0  # operations finished (for tests and logs)
+
+    async def run(
+        self,
+        app: dict[str, Any],
+        target: Target,
+        write: StatusWriter,
+        clear_operation: Callable[[], Awaitable[dict[str, Any]]],
+        terminate: asyncio.Event,
+        *,
+        resume: bool = False,
+    ) -> dict[str, Any]:
+        """Run (or resume) the app's operation to its end; returns the final Application."""
+        spec = app.get("spec") or {}
+        name = str(app["metadata"]["name"])
+        previous = (app.get("status") or {}).get("operationState") or {}
+        operation: Mapping[str, Any] = (
+            previous.get("operation") if resume else app.get("operation")
+        ) or {}
+        sync_op = operation.get("sync") or {}
+        source = dict(sync_op.get("source") or spec.get("source") or {})
+        revision = str(sync_op.get("revision") or "")
+        started = str(previous.get("startedAt") or now()) if resume else now()
+        store = _Store(OperationState.from_dict(previous) if resume else None)
+
+        def state_dict(state: OperationState, finished: str = "") -> dict[str, Any]:
+            return operation_state_dict(
+                state,
+                operation,
+                revision=revision,
+                source=source,
+                started_at=started,
+                finished_at=finished,
+                terminating=terminate.is_set(),
+            )
+
+        if not resume:
+            await write("operationState", state_dict(OperationState()))
+        options = [
+            str(o)
+            for o in sync_op.get("syncOptions")
+            or (spec.get("syncPolicy") or {}).get("syncOptions")
+            or []
+        ]
+
+        async def make_plan() -> SyncPlan:
+            nonlocal revision
+            plan, revision = await self._plan(app, target, source, revision, sync_op, options)
+            return plan
+
+        policy = RetryPolicy.from_spec(
+            operation.get("retry") or (spec.get("syncPolicy") or {}).get("retry")
+        )
+        flusher = asyncio.create_task(self._flush(store, write, state_dict))
+        try:
+            final, _ = await run_with_retry(
+                target.kube,
+                make_plan,
+                store,
+                policy,
+                terminate=terminate,
+                poll=0.5,
+                app_name=name,
+                app_options=options,
+                ignore_rules=self.settings.ignore_rules,
+            )
+        except PlanFailed as err:
+            final = OperationState(phase=OperationPhase.ERROR, message=str(err))
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+        finished = now()
+        self.count += 1
+        app = await write("operationState", state_dict(final, finished))
+        selective = bool(sync_op.get("resources"))
+        if final.phase is OperationPhase.SUCCEEDED and not sync_op.get("dryRun") and not selective:
+            history = list((app.get("status") or {}).get("history") or [])
+            history.append(
+                history_entry(
+                    history,
+                    operation,
+                    revision=revision,
+                    deployedAt=finished,
+                    deployStartedAt=started,
+                    source=source,
+                )
+            )
+            limit = spec.get("revisionHistoryLimit")
+            keep = DEFAULT_HISTORY_LIMIT if limit is None else max(0, int(limit))
+            app = await write("history", history[-keep:] if keep else [])
+        log.info("application %s: operation %s: %s", name, final.phase, final.message)
+        return await clear_operation()
+
+    async def _flush(self, store: _Store, write: StatusWriter, state_dict: Any) -> None:
+        while True:
+            await store.changed.wait()
+            store.changed.clear()
+            if store.state is not None:
+                with contextlib.suppress(KubeError):
+                    await write("operationState", state_dict(store.state))
+
+    async def _plan(
+        self,
+        app: Mapping[str, Any],
+        target: Target,
+        source: Mapping[str, Any],
+        revision: str,
+        sync_op: Mapping[str, Any],
+        options: list[str],
+    ) -> tuple[SyncPlan, str]:
+        spec = app.get("spec") or {}
+        name = str(app["metadata"]["name"])
+        dest_ns = str((spec.get("destination") or {}).get("namespace") or "")
+        single = {**source, "targetRevision": revision} if revision else dict(source)
+        try:
+            generated = await self.generator.generate(
+                app_name=name,
+                namespace=dest_ns,
+                source=None if spec.get("sources") else single,
+                sources=spec.get("sources"),
+            )
+        except ManifestGenerationError as err:
+            raise PlanFailed(str(err)) from err
+        revision = generated.revisions[0] if generated.revisions else revision
+        model = await target.discovery.model()
+
+        def is_namespaced(group: str, kind: str) -> bool | None:
+            info = model.find(group, kind)
+            return None if info is None else info.namespaced
+
+        desired = [with_namespace(o, dest_ns, is_namespaced) for o in generated.objects]
+        live = await from_api(target.kube, model, app, desired)
+        try:
+            await target.kube.get(f"/api/v1/namespaces/{dest_ns}")
+            ns_exists = True
+        except NotFound:
+            ns_exists = False
+        statuses = {
+            ResourceKey(
+                str(r.get("group") or ""),
+                str(r.get("kind")),
+                str(r.get("namespace") or ""),
+                str(r.get("name")),
+            ): SyncStatusCode(r["status"])
+            for r in (app.get("status") or {}).get("resources") or []
+            if r.get("status") in {c.value for c in SyncStatusCode}
+        }
+        selected = [
+            ResourceKey(
+                str(r.get("group") or ""),
+                str(r.get("kind")),
+                str(r.get("namespace") or ""),
+                str(r.get("name")),
+            )
+            for r in sync_op.get("resources") or []
+        ]
+        try:
+            plan = build_plan(
+                desired,
+                live,
+                statuses=statuses,
+                app_options=options,
+                resources=selected or None,
+                prune=bool(sync_op.get("prune")),
+                dry_run=bool(sync_op.get("dryRun")),
+                allow_empty=bool(
+                    ((spec.get("syncPolicy") or {}).get("automated") or {}).get("allowEmpty")
+                ),
+                destination_namespace=dest_ns,
+                namespace_exists=ns_exists,
+                managed_namespace_metadata=(spec.get("syncPolicy") or {}).get(
+                    "managedNamespaceMetadata"
+                ),
+            )
+        except PlanError as err:
+            raise PlanFailed(str(err)) from err
+        return plan, revision
+
+
+__all__ = [
+    "DEFAULT_HISTORY_LIMIT",
+    "OperationRunner",
+    "PlanFailed",
+    "history_entry",
+    "operation_state_dict",
+    "rollback_operation",
+]
