@@ -6,10 +6,8 @@ history. The reconciler runs in a background thread and is stopped cleanly.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +15,9 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.manifests import ManifestGenerator
-from kapstan.controller.appcontroller import Controller
-from kapstan.kube.client import KubeClient
-from kapstan.kube.config import load_kubeconfig
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
+from kapstan.testing.controllers import ControllerThread
 
 pytestmark = pytest.mark.cluster
 
@@ -39,47 +34,9 @@ def repo(tmp_path: Path) -> Path:
     return work
 
 
-class Background:
-    """The reconciler on its own event loop in a thread."""
-
-    def __init__(self, kubeconfig: Path, cache: Path) -> None:
-        self.kubeconfig = kubeconfig
-        self.cache = cache
-        self.loop = asyncio.new_event_loop()
-        self.stop: asyncio.Event | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._main, daemon=True)
-
-    def _main(self) -> None:
-        async def body() -> None:
-            self.stop = asyncio.Event()
-            async with KubeClient(load_kubeconfig(self.kubeconfig)) as kube:
-                gen = ManifestGenerator(cache_root=self.cache)
-                await Controller(kube, gen, ARGOCD, resync=0.5).run(self.stop)
-
-        try:
-            self.loop.run_until_complete(body())
-        except BaseException as err:  # reported by the test
-            self.error = err
-        finally:
-            self.loop.close()
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def close(self) -> None:
-        deadline = time.monotonic() + 10
-        while self.stop is None and self.thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        stop = self.stop
-        if stop is not None and self.thread.is_alive():
-            self.loop.call_soon_threadsafe(stop.set)
-        self.thread.join(60)
-
-
 @pytest.fixture
-def reconciler(tmp_path: Path, kubeconfig: Path) -> Iterator[Background]:
-    bg = Background(kubeconfig, tmp_path / "cache")
+def reconciler(tmp_path: Path, kubeconfig: Path) -> Iterator[ControllerThread]:
+    bg = ControllerThread(kubeconfig, tmp_path / "cache", ARGOCD, resync=0.5)
     yield bg
     bg.close()
 
@@ -87,7 +44,7 @@ def reconciler(tmp_path: Path, kubeconfig: Path) -> Iterator[Background]:
 def _wait(
     what: str,
     check: Callable[[], Any],
-    bg: Background,
+    bg: ControllerThread,
     kubectl: Kubectl | None = None,
     timeout: float = 90.0,
 ) -> Any:
@@ -107,7 +64,7 @@ def _wait(
 
 
 def test_automated_sync_self_heal_and_new_commit(
-    repo: Path, kubectl: Kubectl, namespace: str, reconciler: Background
+    repo: Path, kubectl: Kubectl, namespace: str, reconciler: ControllerThread
 ) -> None:
     kubectl(
         "apply",
@@ -161,7 +118,7 @@ def _replicas(kubectl: Kubectl, namespace: str) -> int:
 
 
 def _run_scenario(
-    repo: Path, kubectl: Kubectl, namespace: str, bg: Background, first: str
+    repo: Path, kubectl: Kubectl, namespace: str, bg: ControllerThread, first: str
 ) -> None:
     # 1. Automated sync: Synced + Healthy, the Deployment exists and is tracked.
     app = _wait("Synced/Healthy", lambda: _synced_healthy(kubectl, first), bg, kubectl)
