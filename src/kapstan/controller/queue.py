@@ -5,7 +5,8 @@ Contract of :class:`AppQueue`:
 - :meth:`add` queues an app with a :class:`Level`; an app already waiting is not queued
   twice, its level is raised to the highest requested (a hard refresh is never downgraded
   to a live-only one);
-- :meth:`add` with ``delay`` schedules the add (timers for the same app keep the earliest);
+- :meth:`add` with ``delay`` schedules the add (one timer per app: the earliest time with
+  the highest level requested);
 - :meth:`get` hands out an app that nobody is processing; an app added while it is being
   processed is handed out again only after :meth:`done` (so one app is never reconciled by
   two workers at once, and no change is lost);
@@ -36,7 +37,7 @@ class AppQueue:
         self._ready: asyncio.Queue[str] = asyncio.Queue()
         self._busy: set[str] = set()
         self._deferred: dict[str, Level] = {}  # added while busy
-        self._timers: dict[str, tuple[float, asyncio.TimerHandle]] = {}
+        self._timers: dict[str, tuple[float, Level, asyncio.TimerHandle]] = {}
 
     def __len__(self) -> int:
         return len(self._levels) + len(self._deferred)
@@ -59,11 +60,17 @@ class AppQueue:
         due = time.monotonic() + delay
         current = self._timers.get(name)
         if current is not None:
-            if current[0] <= due:
+            # One timer per app: the earliest time, with the highest level asked for (a
+            # short LIVE wait must not swallow the pending NORMAL poll).
+            level = max(level, current[1])
+            if current[0] <= due and current[1] == level:
                 return
-            current[1].cancel()
-        handle = asyncio.get_running_loop().call_later(delay, self._fire, name, level)
-        self._timers[name] = (due, handle)
+            due = min(due, current[0])
+            current[2].cancel()
+        handle = asyncio.get_running_loop().call_at(
+            asyncio.get_running_loop().time() + (due - time.monotonic()), self._fire, name, level
+        )
+        self._timers[name] = (due, level, handle)
 
     def _fire(self, name: str, level: Level) -> None:
         self._timers.pop(name, None)
@@ -92,11 +99,11 @@ class AppQueue:
         self._deferred.pop(name, None)
         timer = self._timers.pop(name, None)
         if timer is not None:
-            timer[1].cancel()
+            timer[2].cancel()
 
     def close(self) -> None:
         """Cancel every timer."""
-        for _, handle in self._timers.values():
+        for _, _, handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
 

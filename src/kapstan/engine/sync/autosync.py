@@ -11,8 +11,11 @@ Rules (Argo CD's ``autoSync``):
   or when comparison failed (``ComparisonError``): a render error never syncs;
 - without ``allowEmpty`` a sync that would prune every resource (all requiring pruning) is
   refused with "auto-sync will wipe out all resources";
-- each (revision, source) is attempted once; it is synced again only with ``selfHeal`` and
-  only when that earlier attempt succeeded (live drift after a good sync);
+- without ``prune``, an app whose only differences are resources to prune is left alone
+  (a sync could not change anything), and the wipe-out refusal does not apply;
+- each (revision, source, parameters: ``prune`` and ``syncOptions``) is attempted once; it
+  is synced again only with ``selfHeal`` and only when that earlier attempt succeeded (live
+  drift after a good sync);
 - self-heal attempts back off: attempt ``n`` (0-based, counting attempts since the app was
   last seen Synced) waits ``min(cap, base * factor**n)`` after the previous operation ended.
 """
@@ -89,6 +92,17 @@ def _operation(
     return operation
 
 
+def _same_parameters(
+    last: Mapping[str, Any], policy: Mapping[str, Any], automated: Mapping[str, Any]
+) -> bool:
+    """The last operation used the sync parameters automated sync would use now (turning
+    ``prune`` on, or changing ``syncOptions``, is a new attempt)."""
+    sync = last.get("sync") or {}
+    return bool(sync.get("prune")) == bool(automated.get("prune")) and list(
+        sync.get("syncOptions") or []
+    ) == list(policy.get("syncOptions") or [])
+
+
 def decide(
     app: Mapping[str, Any],
     status: Mapping[str, Any],
@@ -115,13 +129,19 @@ def decide(
     if not revision and not revisions:
         return NOTHING
     resources = [r for r in status.get("resources") or [] if not r.get("hook")]
-    if (
+    if not automated.get("prune"):
+        drifted = [r for r in resources if r.get("status") == "OutOfSync"]
+        if drifted and all(r.get("requiresPruning") for r in drifted):
+            return NOTHING  # Argo CD: "automated prune is disabled"
+    elif (
         not automated.get("allowEmpty")
         and resources
         and all(r.get("requiresPruning") for r in resources)
     ):
         return Decision(refusal=WIPE_OUT)
-    attempted = _attempted(spec, current.get("syncResult") or {}, revision, revisions)
+    attempted = _attempted(
+        spec, current.get("syncResult") or {}, revision, revisions
+    ) and _same_parameters(current.get("operation") or {}, policy, automated)
     healing = False
     if attempted:
         if not automated.get("selfHeal") or current.get("phase") != OperationPhase.SUCCEEDED.value:
