@@ -220,6 +220,17 @@ class Controller:
         for name in apps:
             if name in self.apps:
                 self.queue.add(name, Level.LIVE)
+        namespace = change.key[2]
+        if apps or not namespace:
+            return
+        # An object no app tracks: it may be an orphan for apps deploying to its namespace.
+        for name, app in self.apps.items():
+            spec = app.get("spec") or {}
+            if (spec.get("destination") or {}).get("namespace") != namespace:
+                continue
+            project = self.projects.get(str(spec.get("project") or "")) or {}
+            if (project.get("spec") or {}).get("orphanedResources") is not None:
+                self.queue.add(name, Level.LIVE)
 
     # -- work ----------------------------------------------------------------------------------
     async def _worker(self) -> None:

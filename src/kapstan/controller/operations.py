@@ -84,6 +84,8 @@ def operation_state_dict(
     data = state.to_dict()
     if terminating and state.phase is OperationPhase.RUNNING:
         data["phase"] = OperationPhase.TERMINATING.value
+    if not data.get("retryCount"):
+        data.pop("retryCount", None)  # omitted when zero, as Argo CD's omitempty does
     data["operation"] = dict(operation)
     data["syncResult"]["revision"] = revision
     data["syncResult"]["source"] = dict(source)

@@ -45,6 +45,9 @@ from kapstan.engine.diff import ResourceDiff
 from kapstan.engine.drift import describe, drift_records, drifted_paths
 from kapstan.engine.pairing import with_namespace
 from kapstan.engine.project import Project, sync_allowed, violations
+from kapstan.engine.project.orphans import CONDITION as ORPHAN_CONDITION
+from kapstan.engine.project.orphans import Candidate, orphans
+from kapstan.engine.project.orphans import warning as orphan_warning
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import DiscoveryModel
 from kapstan.kube.errors import KubeError, NotFound
@@ -233,12 +236,35 @@ class Reconciler:
         conditions = list(status.get("conditions") or [])
         conditions.extend(_condition(c.type, c.message, stamp) for c in found)
         blocked = "; ".join(c.message for c in found)
+        orphaned = self._orphans(app, project, target, dest_ns)
+        if orphaned:
+            conditions.append(_condition(ORPHAN_CONDITION, orphan_warning(len(orphaned)), stamp))
         await self._add_drift(app, target, model, status, diffs, live)
         if conditions:
             status["conditions"] = conditions
         status["observedAt"] = stamp
         written = await self._write(app, status, level)
         return Refreshed(written, status, target, project, blocked=blocked)
+
+    def _orphans(
+        self, app: Mapping[str, Any], project: Project, target: Target, namespace: str
+    ) -> list[ResourceKey]:
+        """Orphans in the destination namespace when the project asks for the warning."""
+        raw = self.project_of(project.name) or {}
+        settings = (raw.get("spec") or {}).get("orphanedResources")
+        cache = target.cache
+        if not isinstance(settings, Mapping) or settings.get("warn") is False:
+            return []
+        if cache is None or not cache.synced or not namespace:
+            return []
+        candidates = []
+        for key in cache.index.in_namespace(namespace):
+            entry = cache.get(key)
+            if entry is not None:
+                candidates.append(
+                    Candidate(ResourceKey(*key), owned=bool(entry.owners), tracked=bool(entry.app))
+                )
+        return orphans(project, settings, candidates)
 
     def window_allows(self, refreshed: Refreshed, *, manual: bool) -> tuple[bool, str]:
         """Sync windows of the app's project at the present time."""
