@@ -185,6 +185,14 @@ def controller(
             "timeout.reconciliation, 120 s plus up to 60 s jitter); 0 disables polling.",
         ),
     ] = None,
+    jitter: Annotated[
+        float | None,
+        typer.Option(
+            "--app-resync-jitter",
+            help="Up to this many seconds added to each poll (default: argocd-cm "
+            "timeout.reconciliation.jitter, 0 with --app-resync).",
+        ),
+    ] = None,
     status_processors: Annotated[
         int, typer.Option("--status-processors", help="Apps refreshed at once.")
     ] = 4,
@@ -233,6 +241,7 @@ def controller(
                 namespace,
                 settings,
                 resync=resync,
+                jitter=jitter,
                 status_processors=status_processors,
                 operation_processors=operation_processors,
             )

@@ -87,6 +87,7 @@ class Controller:
         settings: Settings | None = None,
         *,
         resync: float | None = None,
+        jitter: float | None = None,
         status_processors: int = 4,
         operation_processors: int = 8,
     ) -> None:
@@ -94,7 +95,9 @@ class Controller:
         self.namespace = namespace
         self.settings = settings or Settings()
         self.resync = self.settings.reconciliation_timeout if resync is None else resync
-        self.jitter = self.settings.reconciliation_jitter
+        if jitter is None:  # an explicit resync period comes without argocd-cm's jitter
+            jitter = self.settings.reconciliation_jitter if resync is None else 0.0
+        self.jitter = jitter
         self.status_processors = status_processors
         self.queue = AppQueue()
         self.apps: dict[str, dict[str, Any]] = {}

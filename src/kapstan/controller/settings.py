@@ -3,8 +3,9 @@
 Contract of :meth:`Settings.from_configmap` (the ConfigMap's ``data`` dict; absent keys take
 the defaults below):
 
-- ``timeout.reconciliation`` (default ``180s``) and ``timeout.reconciliation.jitter``
-  (default ``0s``): a Go duration (``3m``, ``1m30s``) or plain seconds; negative is invalid;
+- ``timeout.reconciliation`` (default ``120s``) and ``timeout.reconciliation.jitter``
+  (default ``60s``; Argo CD's defaults: a poll every 2 to 3 minutes): a Go duration
+  (``3m``, ``1m30s``) or plain seconds; negative is invalid;
   ``0`` disables periodic refresh, as in Argo CD;
 - ``application.resourceTrackingMethod``: ``annotation`` (default), ``annotation+label`` or
   ``label``; ``application.instanceLabelKey`` (default ``app.kubernetes.io/instance``);
@@ -57,8 +58,8 @@ EXCLUSIONS_KEY = "resource.exclusions"
 INCLUSIONS_KEY = "resource.inclusions"
 COMPARE_OPTIONS_KEY = "resource.compareoptions"
 
-DEFAULT_RECONCILIATION = 180.0
-DEFAULT_JITTER = 0.0
+DEFAULT_RECONCILIATION = 120.0
+DEFAULT_JITTER = 60.0
 DEFAULT_INSTANCE_LABEL = "app.kubernetes.io/instance"
 TRACKING_METHODS = ("annotation", "annotation+label", "label")
 STATUS_FIELD_MODES = ("all", "crd", "none")

@@ -65,7 +65,7 @@ def test_settings_from_configmap(case: dict[str, Any]) -> None:
 
 def test_none_data_is_defaults() -> None:
     assert Settings.from_configmap(None) == Settings.from_configmap({})
-    assert Settings.from_configmap(None).reconciliation_timeout == 180
+    assert Settings.from_configmap(None).reconciliation_timeout == 120
 
 
 def _b64(text: str) -> str:
