@@ -156,6 +156,9 @@ class SyncRunner:
             elif step.kind is StepKind.DELETE_HOOKS:
                 for task in step.tasks:
                     await self._delete(task, "delete-hook", Propagation.background)
+            elif step.kind is StepKind.TERMINATE:
+                for task in step.tasks:  # running hooks die with the operation (Argo CD)
+                    await self._delete(task, "terminate-hook", Propagation.background)
 
     def _set(self, task: SyncTask, **changes: Any) -> None:
         self._obs[task.id] = dataclasses.replace(
@@ -186,7 +189,7 @@ class SyncRunner:
     def _desired(self, task: SyncTask) -> dict[str, Any]:
         """The object to write: tracking id set, ignored fields kept from live if asked."""
         assert task.target is not None
-        obj = with_tracking(self.app_name, task.target)
+        obj = with_tracking("" if task.untracked else self.app_name, task.target)
         if task.options.respect_ignore_differences and self.ignore_rules:
             obj = preserve_ignored(obj, task.live, task.key, self.ignore_rules)
         return obj

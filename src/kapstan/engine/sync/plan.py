@@ -222,6 +222,7 @@ def build_plan(
                     target=manifest,
                     live=live_by_key.get(ns_key),
                     options=app_opts,
+                    untracked=True,
                 )
             )
     crds = {_crd_kind(t.target) for t in tasks if t.kind == "CustomResourceDefinition"}

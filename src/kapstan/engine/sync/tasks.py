@@ -72,7 +72,9 @@ class SyncTask:
 
     ``target`` is ``None`` for prunes; ``live`` is ``None`` when nothing exists yet.
     ``skip_dry_run`` is set for CRs whose CRD is in the same sync and for
-    ``SkipDryRunOnMissingResource``. ``message`` explains a skipped prune.
+    ``SkipDryRunOnMissingResource``. ``message`` explains a skipped prune. ``untracked``
+    marks the namespace ``CreateNamespace=true`` creates: as in Argo CD it does not belong to
+    the app (never OutOfSync, never pruned, kept when the app is deleted).
     """
 
     key: ResourceKey
@@ -89,6 +91,7 @@ class SyncTask:
     options: SyncOptions = field(default_factory=SyncOptions)
     skip_dry_run: bool = False
     message: str = ""
+    untracked: bool = False  # the CreateNamespace namespace: applied without a tracking id
 
     @property
     def id(self) -> str:
