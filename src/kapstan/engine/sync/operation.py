@@ -21,6 +21,7 @@ from kapstan.model.sync import HookDeletePolicy, OperationPhase, ResultCode, Syn
 SUCCESS_MESSAGE = "successfully synced (all tasks run)"
 DRY_RUN_FAILED = "one or more objects failed to apply (dry run)"
 TERMINATED = "Operation terminated"
+TERMINATION_ERRORS = "Operation termination had errors"
 
 
 class HookOutcome(StrEnum):
@@ -86,10 +87,10 @@ def next_step(
     if state.phase.completed:
         return Step(StepKind.DONE, state)
     if state.phase is OperationPhase.TERMINATING:
-        return Step(StepKind.DONE, _end(state, OperationPhase.FAILED, TERMINATED))
+        return _terminated(plan, state, obs)
     if obs.terminate:
         terminating = dataclasses.replace(state, phase=OperationPhase.TERMINATING)
-        return Step(StepKind.TERMINATE, terminating)
+        return Step(StepKind.TERMINATE, terminating, tuple(_running_hooks(plan, state)))
     for task in plan.tasks:
         if not task.runnable and state.result_for(task) is None:
             skipped = ResourceResult.for_task(task, ResultCode.PRUNE_SKIPPED, task.message)
@@ -242,6 +243,35 @@ def _finish(plan: SyncPlan, state: OperationState, phase: OperationPhase, messag
         if doomed:
             return Step(StepKind.DELETE_HOOKS, state, doomed)
     return Step(StepKind.DONE, _end(state, phase, message))
+
+
+def _running_hooks(plan: SyncPlan, state: OperationState) -> list[SyncTask]:
+    """Hooks created by this operation that have not finished."""
+    done = set(state.completed_hooks) | set(state.failed_hooks)
+    return [t for t in plan.tasks if t.is_hook and t.id in state.applied and t.id not in done]
+
+
+def _terminated(plan: SyncPlan, state: OperationState, obs: Observations) -> Step:
+    """Gitops-engine's ``Terminate``: each running hook was deleted (``TERMINATE`` step);
+    record it ``Succeeded``/"Deleted", or ``Failed`` when the deletion failed (then the
+    operation ends in ``Error``), else ``Failed`` with :data:`TERMINATED`."""
+    errors = False
+    for task in _running_hooks(plan, state):
+        seen = obs.of(task)
+        if seen.applied is False:  # the runner's delete of the hook failed
+            errors = True
+            message = f"Failed to delete: {seen.message}"
+            result = ResourceResult.for_task(
+                task, ResultCode.SYNCED, message, OperationPhase.FAILED
+            )
+        else:
+            result = ResourceResult.for_task(
+                task, ResultCode.SYNCED, "Deleted", OperationPhase.SUCCEEDED
+            )
+        state = state.with_result(result)
+    if errors:
+        return Step(StepKind.DONE, _end(state, OperationPhase.ERROR, TERMINATION_ERRORS))
+    return Step(StepKind.DONE, _end(state, OperationPhase.FAILED, TERMINATED))
 
 
 def _end(state: OperationState, phase: OperationPhase, message: str) -> OperationState:
