@@ -111,7 +111,8 @@ def rollback_operation(
     entry's source at its revision. Raises ``ValueError`` for an unknown id or while
     automated sync is on (Argo CD refuses that rollback too)."""
     spec = app.get("spec") or {}
-    if (spec.get("syncPolicy") or {}).get("automated"):
+    automated = (spec.get("syncPolicy") or {}).get("automated")
+    if automated is not None and automated.get("enabled") is not False:
         raise ValueError("rollback cannot be initiated when auto-sync is enabled")
     for entry in (app.get("status") or {}).get("history") or []:
         if int(entry.get("id", -1)) == history_id:

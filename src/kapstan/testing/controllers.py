@@ -64,6 +64,12 @@ class ControllerThread:
         except BaseException as err:  # reported by the test through check()
             self.error = err
         finally:
+            # Killed git/helm children report their exit and cancelled watch connections
+            # finish closing on the next loop turns: let them, or closing the loop now
+            # leaves unclosed transports behind (ResourceWarnings are errors in tests).
+            with contextlib.suppress(BaseException):
+                self.loop.run_until_complete(asyncio.sleep(0.3))
+                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
 
     def start(self) -> ControllerThread:
