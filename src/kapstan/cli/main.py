@@ -135,37 +135,43 @@ def local_kubeconfig(name: NameOpt = "kapstan") -> None:
 
 
 @app.command()
-def demo(name: NameOpt = "kapstan-demo") -> None:
-    """Start a local cluster and show what runs in it. Ctrl-C stops everything."""
-    workdir = _workdir(name)
-    if workdir.exists():
-        LocalCluster(workdir, name=name, owned=False).destroy()
-    cluster = LocalCluster(workdir, name=name, owned=True)
-    try:
-        with err.status("starting a local Kubernetes control plane"):
-            cluster.start()
-        nodes = cluster.request("GET", "/api/v1/nodes")["items"]
-        table = Table("NODE", "READY", "KUBELET")
-        for n in nodes:
-            ready = next(
-                (c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready"), "?"
-            )
-            table.add_row(n["metadata"]["name"], ready, n["status"]["nodeInfo"]["kubeletVersion"])
-        Console().print(table)
-        version = cluster.request("GET", "/version")["gitVersion"]
-        err.print(f"Kubernetes {version} is running at {cluster.server}")
-        err.print(f"kubeconfig: {cluster.kubeconfig}")
-        err.print(
-            "The GitOps controller is not built yet: this demo runs the cluster only. "
-            "Deploying sample apps from Git comes with the controller."
-        )
-        err.print("Press Ctrl-C to stop.")
-        _wait_for_signal()
-    except (ClusterError, ToolchainError) as e:
-        _fail(str(e))
-    finally:
-        cluster.destroy()
-        err.print("stopped")
+def demo(
+    name: NameOpt = "kapstan-demo",
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            "--workdir",
+            help="Work directory of the cluster, repo and logs (default: the kapstan cache's "
+            "clusters/NAME); a previous demo there is wiped.",
+        ),
+    ] = None,
+    exit_when_ready: Annotated[
+        bool,
+        typer.Option(
+            "--exit-when-ready", help="Stop and exit 0 once every app is Synced and Healthy."
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            help="With --exit-when-ready: seconds to wait for the apps once applied (then exit 1).",
+        ),
+    ] = 300.0,
+) -> None:
+    """GitOps demo: a local cluster, a git repo of sample apps, the controller syncing them.
+
+    Shows the apps' status until Ctrl-C, which stops everything.
+    """
+    from kapstan.demo.run import DemoOptions, run_demo
+
+    options = DemoOptions(
+        workdir=workdir or _workdir(name),
+        name=name,
+        exit_when_ready=exit_when_ready,
+        timeout=timeout,
+    )
+    raise typer.Exit(run_demo(options))
 
 
 @app.command()
