@@ -23,7 +23,14 @@ from kapstan.controller.manifests import ManifestGenerator
 from kapstan.controller.settings import Settings
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
-from kapstan.localcluster import process
+from kapstan.localcluster import Toolchain, process
+from kapstan.render.base import Tools
+
+
+def toolchain_tools() -> Tools:
+    """helm and kustomize from the project's toolchain (built by ``make toolchain``)."""
+    tc = Toolchain()
+    return Tools(helm=str(tc.path("helm")), kustomize=str(tc.path("kustomize")))
 
 
 class ControllerThread:
@@ -37,7 +44,9 @@ class ControllerThread:
         *,
         resync: float = 0.5,
         settings: Settings | None = None,
+        tools: Tools | None = None,
     ) -> None:
+        self.tools = tools or toolchain_tools()
         self.kubeconfig = kubeconfig
         self.cache = cache
         self.namespace = namespace
@@ -53,7 +62,7 @@ class ControllerThread:
         async def body() -> None:
             self.stop_event = asyncio.Event()
             async with KubeClient(load_kubeconfig(self.kubeconfig)) as kube:
-                gen = ManifestGenerator(cache_root=self.cache)
+                gen = ManifestGenerator(cache_root=self.cache, tools=self.tools)
                 self.controller = Controller(
                     kube, gen, self.namespace, self.settings, resync=self.resync
                 )
@@ -120,7 +129,10 @@ class ControllerProcess:
         self.handle: process.ProcessHandle | None = None
 
     def start(self) -> ControllerProcess:
-        self.handle = process.spawn("kapstan-controller", self.argv, log=self.log)
+        # helm and kustomize are found on PATH, as in a real deployment.
+        bin_dir = str(Path(toolchain_tools().helm).parent)
+        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+        self.handle = process.spawn("kapstan-controller", self.argv, log=self.log, env=env)
         return self
 
     def alive(self) -> bool:

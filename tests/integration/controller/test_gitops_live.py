@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from kapstan.demo import repo as demo_repo
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerThread
@@ -322,3 +323,52 @@ def test_orphaned_resources_warning(repo: Path, app: App, namespace: str, kubect
     finally:
         app.delete()
         kubectl("delete", "appproject", "watch-orphans", "-n", ARGOCD, "--ignore-not-found")
+
+
+SOURCE_TYPES = {
+    "guestbook": "Directory",
+    "kustomize-guestbook": "Kustomize",
+    "helm-guestbook": "Helm",
+    "jsonnet-guestbook": "Directory",
+    "sync-waves": "Directory",
+}
+
+
+@pytest.mark.parametrize("sample", sorted(SOURCE_TYPES))
+def test_each_sample_app_is_synced_and_healthy_with_argo_cd_status(
+    sample: str, tmp_path: Path, controller: ControllerThread, kubectl: Kubectl
+) -> None:
+    repo = demo_repo.create_repo(tmp_path / "samples")
+    doc = demo_repo.application(sample, repo.as_uri(), ARGOCD)
+    doc["metadata"]["name"] = f"sample-{sample}"
+    dest_ns = f"sample-{sample}"
+    doc["spec"]["destination"]["namespace"] = dest_ns
+    app = App(kubectl, controller, doc["metadata"]["name"])
+    app.create(repo, dest_ns, None)  # waits for the CRD; replaced by the sample's own spec
+    kubectl("apply", "-f", "-", stdin=json.dumps(doc))
+    try:
+        status = app.wait(
+            "Synced/Healthy with history",
+            lambda s: s if synced_healthy(s) and s.get("history") else None,
+            timeout=120,
+        )
+        assert status["sourceType"] == SOURCE_TYPES[sample]
+        assert set(status["sync"]) == {"status", "revision", "comparedTo"}
+        assert status["operationState"]["phase"] == "Succeeded"
+        assert status["history"][0]["revision"] == status["sync"]["revision"]
+        for r in status["resources"]:
+            assert {"version", "kind", "namespace", "name"} <= set(r)
+            if not r.get("hook"):
+                assert r["status"] == "Synced", r
+        hooks = [
+            r for r in status["operationState"]["syncResult"]["resources"] if r.get("hookType")
+        ]
+        if sample == "sync-waves":
+            assert {h["hookType"] for h in hooks} == {"PreSync", "PostSync"}
+            assert {h["hookPhase"] for h in hooks} == {"Succeeded"}
+        # The namespace CreateNamespace made is not the app's: never tracked, never pruned.
+        ns = kubectl.get_json("namespace", dest_ns)
+        assert "argocd.argoproj.io/tracking-id" not in (ns["metadata"].get("annotations") or {})
+    finally:
+        app.delete()
+        kubectl("delete", "namespace", dest_ns, "--wait=false", "--ignore-not-found")
