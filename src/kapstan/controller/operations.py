@@ -198,6 +198,7 @@ class OperationRunner:
                 app_name=name,
                 app_options=options,
                 ignore_rules=self.settings.ignore_rules,
+                health_config=self.settings.health,
             )
         except PlanFailed as err:
             final = OperationState(phase=OperationPhase.ERROR, message=str(err))

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import orjson
 
 from kapstan.controller.status import tracked_by, with_tracking
-from kapstan.engine.health import assess
+from kapstan.engine.health import DEFAULT_CONFIG, HealthConfig, assess
 from kapstan.engine.ignore import IgnoreRule, preserve_ignored
 from kapstan.engine.sync.operation import (
     TERMINATED,
@@ -102,7 +102,8 @@ class SyncRunner:
     server-side apply rejects fields missing from the schema whatever ``fieldValidation``
     says, such resources are written with client-side apply (as Argo CD's kubectl does).
     With ``app_name`` every applied object carries the annotation-mode tracking id;
-    ``ignore_rules`` are the app's ignoreDifferences (for ``RespectIgnoreDifferences``).
+    ``ignore_rules`` are the app's ignoreDifferences (for ``RespectIgnoreDifferences``);
+    ``health_config`` holds argocd-cm's health customizations, used between waves.
     """
 
     def __init__(
@@ -116,7 +117,9 @@ class SyncRunner:
         app_name: str = "",
         app_options: Sequence[str] = (),
         ignore_rules: Sequence[IgnoreRule] = (),
+        health_config: HealthConfig = DEFAULT_CONFIG,
     ) -> None:
+        self.health_config = health_config
         self.kube = kube
         self.app_name = app_name
         self.app_options = tuple(app_options)
@@ -327,7 +330,7 @@ class SyncRunner:
                     settled = True
                 self._set(task, hook=outcome, message=message)
                 continue
-            health = assess(live)
+            health = assess(live, self.health_config)
             if health is None or health.status in (HealthStatus.HEALTHY, HealthStatus.SUSPENDED):
                 self._set(task, healthy=True)
                 settled = True

@@ -190,7 +190,8 @@ def _wait(
 
 
 def _advance(plan: SyncPlan, state: OperationState, obs: Observations) -> Step:
-    for phase, wave, tasks in waves(_runnable(plan, sync_fail=False)):
+    groups = waves(_runnable(plan, sync_fail=False))
+    for index, (phase, wave, tasks) in enumerate(groups):
         label = f"{phase}/{wave}"
         if label in state.done_waves:
             continue
@@ -200,7 +201,11 @@ def _advance(plan: SyncPlan, state: OperationState, obs: Observations) -> Step:
             return _fail(plan, state, obs, f"one or more objects failed to apply in {label}")
         if to_apply:
             return Step(StepKind.APPLY, state, tuple(to_apply))
-        state, pending, failed = _wait(tasks, state, obs)
+        # As gitops-engine: health gates the next wave (and PostSync), not the end of the
+        # operation — after the last wave only hooks are waited for, so a resource still
+        # Progressing (an Ingress without an ingress controller) does not hold the sync.
+        gated = tasks if index < len(groups) - 1 else tuple(t for t in tasks if t.is_hook)
+        state, pending, failed = _wait(gated, state, obs)
         if failed:
             return _fail(plan, state, obs, f"one or more tasks failed in {label}")
         if pending:
