@@ -18,7 +18,9 @@ Applications, AppProjects and cluster secrets):
   resumed; ``operationState.phase: Terminating`` terminates the running one;
 - automated sync follows :func:`kapstan.engine.sync.autosync.decide`; the self-heal attempt
   count of an app resets when it is seen Synced; sync windows and project violations block
-  automated and manual syncs (a blocked manual sync waits with a message, as in Argo CD);
+  automated and manual syncs: a manual sync outside its windows waits (``Running``, "Sync
+  operation blocked by sync window"), one on an app with an invalid spec ends in ``Error``
+  listing the error conditions, as in Argo CD;
 - deletion: an app with a cascade finalizer is finalized by
   :func:`kapstan.controller.deletion.finalize`;
 - on ``stop`` running operations are cancelled between writes: their state stays ``Running``
@@ -58,6 +60,7 @@ from kapstan.model.sync import OperationPhase
 log = logging.getLogger(__name__)
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
+WINDOW_BLOCKED = "Sync operation blocked by sync window"
 _RUNNING = (OperationPhase.RUNNING.value, OperationPhase.TERMINATING.value)
 
 
@@ -106,6 +109,7 @@ class Controller:
         self._ops: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._op_slots = asyncio.Semaphore(operation_processors)
         self._self_heal: dict[str, int] = {}
+        self._blocked_logged: dict[str, str] = {}
         tracking = Tracking(
             cast(Method, self.settings.tracking_method), self.settings.instance_label_key
         )
@@ -216,6 +220,7 @@ class Controller:
         self.apps.pop(name, None)
         self._seen.pop(name, None)
         self._self_heal.pop(name, None)
+        self._blocked_logged.pop(name, None)
         self.queue.forget(name)
         self.reconciler.forget(name)
 
@@ -294,10 +299,14 @@ class Controller:
             self._start(refreshed, resume=True)
             return
         if app.get("operation"):
+            if refreshed.blocked:
+                await self._refuse(app, refreshed.status)
+                return
             manual = not (app["operation"].get("initiatedBy") or {}).get("automated")
             allowed, why = self.reconciler.window_allows(refreshed, manual=manual)
-            if refreshed.blocked or not allowed:
-                await self._hold(app, refreshed.blocked or why)
+            if not allowed:
+                log.debug("application %s: sync held: %s", name, why)
+                await self._hold(app)
                 return
             self._start(refreshed, resume=False)
             return
@@ -320,8 +329,12 @@ class Controller:
             return
         allowed, why = self.reconciler.window_allows(refreshed, manual=False)
         if refreshed.blocked or not allowed:
-            log.info("application %s: automated sync blocked: %s", name, refreshed.blocked or why)
+            reason = refreshed.blocked or why
+            if self._blocked_logged.get(name) != reason:  # once per reason, not every refresh
+                self._blocked_logged[name] = reason
+                log.info("application %s: automated sync blocked: %s", name, reason)
             return
+        self._blocked_logged.pop(name, None)
         if decision.self_heal:
             self._self_heal[name] = attempts + 1
         log.info("application %s: automated sync to %s", name, decision.operation["sync"])
@@ -332,19 +345,43 @@ class Controller:
             Refreshed(app, refreshed.status, refreshed.target, refreshed.project), resume=False
         )
 
-    async def _hold(self, app: dict[str, Any], why: str) -> None:
-        """A sync that may not start yet: say why in operationState and look again later."""
-        message = f"Sync operation blocked: {why}"
+    async def _hold(self, app: dict[str, Any]) -> None:
+        """A sync a sync window does not allow yet: Argo CD keeps it Running with this
+        message and starts it once the window allows."""
         state = (app.get("status") or {}).get("operationState") or {}
-        if state.get("message") != message or state.get("phase") != OperationPhase.RUNNING.value:
+        if (
+            state.get("message") != WINDOW_BLOCKED
+            or state.get("phase") != OperationPhase.RUNNING.value
+        ):
             value = {
                 "operation": app["operation"],
                 "phase": OperationPhase.RUNNING.value,
-                "message": message,
+                "message": WINDOW_BLOCKED,
                 "startedAt": now(),
             }
             self._remember(await self.reconciler.write_status(app, {"operationState": value}))
         self.queue.add(str(app["metadata"]["name"]), Level.NORMAL, delay=10.0)
+
+    async def _refuse(self, app: dict[str, Any], status: Mapping[str, Any]) -> None:
+        """An operation on an app with an invalid spec ends at once in phase Error, its
+        message listing the error conditions (Argo CD's ``SyncAppState``)."""
+        errors = [
+            f"{c.get('type')}: {c.get('message')}"
+            for c in status.get("conditions") or []
+            if str(c.get("type", "")).endswith("Error")
+        ]
+        stamp = now()
+        value = {
+            "operation": app["operation"],
+            "phase": OperationPhase.ERROR.value,
+            "message": "; ".join(errors) or "invalid application spec",
+            "startedAt": stamp,
+            "finishedAt": stamp,
+        }
+        app = await self.reconciler.write_status(app, {"operationState": value})
+        app = await self.reconciler.merge(app, {"operation": None})
+        self._remember(app)
+        self._seen[str(app["metadata"]["name"])] = _fingerprint(app)
 
     def _start(self, refreshed: Refreshed, *, resume: bool) -> None:
         app = refreshed.app

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
 from typing import Any
+
+from kapstan.kube.config import load_kubeconfig
+
+CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"  # noqa: S105 - a label key
 
 
 def open_crd(group: str, kind: str, plural: str) -> dict[str, Any]:
@@ -30,4 +37,33 @@ def open_crd(group: str, kind: str, plural: str) -> dict[str, Any]:
                 }
             ],
         },
+    }
+
+
+def cluster_secret(name: str, namespace: str, kubeconfig: Path) -> dict[str, Any]:
+    """An Argo CD cluster Secret for the cluster of ``kubeconfig`` (labelled
+    ``argocd.argoproj.io/secret-type: cluster``): ``data`` holds ``server``, ``name`` and the
+    ``config`` JSON with ``tlsClientConfig`` ``caData``/``certData``/``keyData`` taken from the
+    kubeconfig's current context (inline data or files)."""
+    config = load_kubeconfig(kubeconfig)
+
+    def b64(raw: bytes | None) -> str:
+        return base64.b64encode(raw or b"").decode()
+
+    tls = {
+        "caData": b64(config.ca_data),
+        "certData": b64(config.client_cert_data),
+        "keyData": b64(config.client_key_data),
+    }
+    fields = {"server": config.server, "name": name, "config": json.dumps({"tlsClientConfig": tls})}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {CLUSTER_SECRET_LABEL: "cluster"},
+        },
+        "data": {k: b64(v.encode()) for k, v in fields.items()},
     }
