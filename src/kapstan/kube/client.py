@@ -84,6 +84,7 @@ class KubeClient:
         self._sleep = sleep
         self._creds = Credentials(config)
         self._http: httpx2.AsyncClient | None = None
+        self._closed = False
         self._http_cert: bytes | None = None
 
     async def __aenter__(self) -> KubeClient:
@@ -93,16 +94,23 @@ class KubeClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (idempotent)."""
+        """Close the connection pool (idempotent); later requests raise :class:`KubeError`
+        instead of quietly opening connections nobody will close."""
+        self._closed = True
+        await self._drop_pool()
+
+    async def _drop_pool(self) -> None:
         if self._http is not None:
             http, self._http = self._http, None
             await http.aclose()
 
     async def _client(self, cred: Credential) -> httpx2.AsyncClient:
+        if self._closed:
+            raise KubeError(f"{self.config.server}: the client is closed")
         cert = cred.client_cert_data
         if self._http is not None and cert == self._http_cert:
             return self._http
-        await self.aclose()  # an exec plugin rotated the client certificate
+        await self._drop_pool()  # an exec plugin rotated the client certificate
         if self._transport is not None:
             self._http = httpx2.AsyncClient(
                 base_url=self.config.server, transport=self._transport, trust_env=False
