@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kapstan.controller.trees import TreeCache
 from kapstan.render import Limits, Manifest, RenderError, RenderResult, Runner, Tools, render
 from kapstan.render.cache import CacheKey, RenderCache, cache_key
 from kapstan.source.credentials import RepoCredentials
@@ -133,6 +133,7 @@ class ManifestGenerator:
         self._runner = runner
         self._factory = client_factory or _default_client
         self._clients: dict[str, GitClient] = {}
+        self.trees = TreeCache(self.cache_root / "trees")
 
     def client(self, url: str) -> GitClient:
         """The (shared) git client of ``url``."""
@@ -151,16 +152,19 @@ class ManifestGenerator:
         source: Mapping[str, Any] | None = None,
         sources: Sequence[Mapping[str, Any]] | None = None,
         refresh_cache: bool = False,
+        revision_max_age: float = 0.0,
     ) -> GeneratedManifests:
         """Manifests for ``source`` or ``sources`` (see the module contract); with
-        ``refresh_cache`` (a hard refresh) the render cache is not consulted."""
+        ``refresh_cache`` (a hard refresh) the render cache is not consulted;
+        ``revision_max_age`` lets branch/tag resolution reuse a ``git ls-remote`` answer
+        that recent (see :meth:`GitClient.ls_remote`)."""
         if sources:
             specs = list(sources)
         elif source:
             specs = [source]
         else:
             raise ManifestGenerationError("application has neither source nor sources")
-        plans = [await self._resolve(i, s) for i, s in enumerate(specs)]
+        plans = [await self._resolve(i, s, revision_max_age) for i, s in enumerate(specs)]
         render_plans = self._key_plans(plans, app_name, namespace)
         results: dict[int, RenderResult] = {}
         missing: list[_Plan] = []
@@ -229,7 +233,7 @@ class ManifestGenerator:
             )
         return render_plans
 
-    async def _resolve(self, index: int, source: Mapping[str, Any]) -> _Plan:
+    async def _resolve(self, index: int, source: Mapping[str, Any], max_age: float) -> _Plan:
         raw_url = str(source.get("repoURL") or "")
         if not raw_url:
             raise ManifestGenerationError(f"source {index}: no repoURL", source_index=index)
@@ -243,7 +247,7 @@ class ManifestGenerator:
                 )
             return _Plan(index, source, url, target, is_chart=True)
         try:
-            sha = await self.client(raw_url).resolve(target or "HEAD")
+            sha = await self.client(raw_url).resolve(target or "HEAD", max_age)
         except SourceError as e:
             raise ManifestGenerationError(f"source {index}: {e}", source_index=index) from None
         return _Plan(index, source, url, sha, is_chart=False)
@@ -259,50 +263,43 @@ class ManifestGenerator:
             for p in wanted:
                 needed.setdefault((normalize_url(p.url), p.revision), p)
         out: dict[int, RenderResult] = {}
-        with tempfile.TemporaryDirectory(prefix="kapstan-manifests-") as tmp_name:
-            tmp = Path(tmp_name)
+        async with contextlib.AsyncExitStack() as trees:
             dirs: dict[tuple[str, str], Path] = {}
-            try:
-                for ident, p in needed.items():
-                    try:
-                        dirs[ident] = await self.client(str(p.source["repoURL"])).checkout(
-                            p.revision, tmp
-                        )
-                    except SourceError as e:
-                        raise ManifestGenerationError(
-                            f"source {p.index}: {e}", source_index=p.index
-                        ) from None
-                empty = tmp / "empty"
-                empty.mkdir()
-                for plan in missing:
-                    repo_dir = (
-                        empty if plan.is_chart else dirs[(normalize_url(plan.url), plan.revision)]
+            for ident, p in needed.items():
+                try:
+                    dirs[ident] = await trees.enter_async_context(
+                        self.trees.tree(self.client(str(p.source["repoURL"])), ident[0], p.revision)
                     )
-                    refs = {
-                        name: dirs[(normalize_url(by_index[i].url), by_index[i].revision)]
-                        for name, i in plan.refs_used.items()
-                    }
-                    try:
-                        result = await render(
-                            plan.source,
-                            repo_dir,
-                            app_name=app_name,
-                            namespace=namespace,
-                            tools=self.tools,
-                            limits=self.limits,
-                            refs=refs,
-                            runner=self._runner,
-                        )
-                    except RenderError as e:
-                        raise ManifestGenerationError(
-                            f"source {plan.index} ({plan.url} at {plan.revision}): {e}",
-                            source_index=plan.index,
-                        ) from None
-                    out[plan.index] = result
-            finally:
-                for d in dirs.values():
-                    with contextlib.suppress(OSError):
-                        shutil.rmtree(d)
+                except SourceError as e:
+                    raise ManifestGenerationError(
+                        f"source {p.index}: {e}", source_index=p.index
+                    ) from None
+            empty = Path(trees.enter_context(tempfile.TemporaryDirectory(prefix="kapstan-")))
+            for plan in missing:
+                repo_dir = (
+                    empty if plan.is_chart else dirs[(normalize_url(plan.url), plan.revision)]
+                )
+                refs = {
+                    name: dirs[(normalize_url(by_index[i].url), by_index[i].revision)]
+                    for name, i in plan.refs_used.items()
+                }
+                try:
+                    result = await render(
+                        plan.source,
+                        repo_dir,
+                        app_name=app_name,
+                        namespace=namespace,
+                        tools=self.tools,
+                        limits=self.limits,
+                        refs=refs,
+                        runner=self._runner,
+                    )
+                except RenderError as e:
+                    raise ManifestGenerationError(
+                        f"source {plan.index} ({plan.url} at {plan.revision}): {e}",
+                        source_index=plan.index,
+                    ) from None
+                out[plan.index] = result
         # Only a complete render of every missing source is cached (all-or-nothing).
         for plan in missing:
             assert plan.key is not None

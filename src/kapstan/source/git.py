@@ -24,6 +24,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 from kapstan import proc
@@ -85,6 +86,8 @@ class GitClient:
         self._root.mkdir(parents=True, exist_ok=True)
         key = hashlib.sha256(normalize_url(clean).encode()).hexdigest()[:32]
         self.repo_dir = self._root / key
+        self._refs: tuple[float, revisions.RemoteRefs] | None = None
+        self._refs_inflight: asyncio.Future[revisions.RemoteRefs] | None = None
         self._lock_path = self._root / f"{key}.lock"
 
     def __repr__(self) -> str:
@@ -143,13 +146,37 @@ class GitClient:
 
     # -- remote queries ----------------------------------------------------------------------
 
-    async def ls_remote(self) -> revisions.RemoteRefs:
-        """All refs of the remote (branches, tags peeled to commits) and its HEAD target."""
+    async def ls_remote(self, max_age: float = 0.0) -> revisions.RemoteRefs:
+        """All refs of the remote (branches, tags peeled to commits) and its HEAD target.
+
+        With ``max_age`` > 0 an answer at most that many seconds old is reused, and callers
+        arriving while a listing runs share it: hundreds of apps on one repository then cost
+        one ``git ls-remote`` per refresh wave instead of one each. ``max_age=0`` always asks
+        the remote (an explicit refresh must see a commit pushed a moment ago).
+        """
+        now = time.monotonic()
+        if max_age > 0:
+            if self._refs is not None and now - self._refs[0] <= max_age:
+                return self._refs[1]
+            if self._refs_inflight is not None:
+                return await asyncio.shield(self._refs_inflight)
+        task = asyncio.ensure_future(self._list_remote())
+        self._refs_inflight = task
+        try:
+            refs = await asyncio.shield(task)
+        finally:
+            if self._refs_inflight is task:
+                self._refs_inflight = None
+        self._refs = (now, refs)
+        return refs
+
+    async def _list_remote(self) -> revisions.RemoteRefs:
         out = await self._git("ls-remote", "--symref", "--", self.url, cwd=self._root)
         return revisions.parse_ls_remote(out.stdout.decode(errors="replace"))
 
-    async def resolve(self, target_revision: str) -> str:
-        """The full commit SHA that ``target_revision`` names (see :mod:`revisions`).
+    async def resolve(self, target_revision: str, max_age: float = 0.0) -> str:
+        """The full commit SHA that ``target_revision`` names (see :mod:`revisions`);
+        ``max_age`` as for :meth:`ls_remote`.
 
         Raises RevisionNotFound when nothing matches (a short SHA must be a unique prefix of a
         fetched commit).
@@ -157,7 +184,7 @@ class GitClient:
         rev = target_revision.strip()
         if revisions.is_commit_sha(rev):
             return rev.lower()  # as Argo CD: a full SHA needs no round trip
-        remote = await self.ls_remote()
+        remote = await self.ls_remote(max_age)
         try:
             sha = revisions.resolve_ref(rev, remote)
         except revisions.UnsatisfiableConstraint:

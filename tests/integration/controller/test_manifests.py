@@ -58,9 +58,9 @@ class Spy:
                 spy.checkout += 1
                 return await super().checkout(sha, dest_root)
 
-            async def ls_remote(self) -> Any:
+            async def ls_remote(self, max_age: float = 0.0) -> Any:
                 spy.ls_remote += 1
-                return await super().ls_remote()
+                return await super().ls_remote(max_age)
 
         return Counting(url, creds, cache_root=cache_root)
 
@@ -113,7 +113,10 @@ def test_cache_hit_skips_checkout_and_tools(tmp_path: Path, tools: Tools, apps_r
     assert spy.fetch == fetches
     assert spy.checkout == 1
     assert spy.tools == ["helm"]
-    assert not list((tmp_path / "cache").glob("**/checkout-*"))  # checkouts were cleaned up
+    # The one extracted tree is kept for the next render of that commit, nowhere else.
+    trees = list((tmp_path / "cache").glob("**/checkout-*"))
+    assert len(trees) == 1
+    assert trees[0].parent.name == "trees"
 
     # A full SHA needs not even ls-remote.
     calls = spy.ls_remote
@@ -204,7 +207,7 @@ def test_render_error_is_all_or_nothing(tmp_path: Path, tools: Tools, apps_repo:
     assert len(gen.cache) == 0  # nothing partial was cached
     with pytest.raises(ManifestGenerationError):  # errors are not cached either
         asyncio.run(gen.generate(app_name="gb", sources=sources))
-    assert spy.checkout == 2
+    assert spy.checkout == 1  # both sources and both attempts share one extracted tree
 
 
 def test_unknown_revision_is_an_error(tmp_path: Path, tools: Tools, apps_repo: Path) -> None:
