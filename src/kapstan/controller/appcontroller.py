@@ -48,7 +48,7 @@ from kapstan.controller.deletion import finalize
 from kapstan.controller.install import ensure_default_project, install_crds
 from kapstan.controller.livestate import from_api
 from kapstan.controller.manifests import ManifestGenerator
-from kapstan.controller.operations import OperationRunner, now
+from kapstan.controller.operations import KEEP, OperationRunner, now
 from kapstan.controller.queue import AppQueue, Level
 from kapstan.controller.reconciler import API, Reconciler, Refreshed, _lookup
 from kapstan.controller.settings import Settings
@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
 WINDOW_BLOCKED = "Sync operation blocked by sync window"
+LIVE_BATCH = 0.2  # seconds: live changes within this window share one re-compare
+LIVE_BATCH_SYNCING = 1.0
 _RUNNING = (OperationPhase.RUNNING.value, OperationPhase.TERMINATING.value)
 
 
@@ -227,7 +229,10 @@ class Controller:
     def _on_live_change(self, server: str, apps: frozenset[str], change: Change) -> None:
         for name in apps:
             if name in self.apps:
-                self.queue.add(name, Level.LIVE)
+                # A sync or a rollout changes several objects within moments: one re-compare
+                # (and fewer while this controller's own sync of the app is running).
+                delay = LIVE_BATCH_SYNCING if name in self._ops else LIVE_BATCH
+                self.queue.add(name, Level.LIVE, delay=delay)
         namespace = change.key[2]
         if apps or not namespace:
             return
@@ -238,7 +243,7 @@ class Controller:
                 continue
             project = self.projects.get(str(spec.get("project") or "")) or {}
             if (project.get("spec") or {}).get("orphanedResources") is not None:
-                self.queue.add(name, Level.LIVE)
+                self.queue.add(name, Level.LIVE, delay=LIVE_BATCH)
 
     # -- work ----------------------------------------------------------------------------------
     async def _worker(self) -> None:
@@ -274,7 +279,7 @@ class Controller:
         requested = str(annotations.get(REFRESH_ANNOTATION) or "")
         if requested:
             level = max(level, Level.HARD if requested == "hard" else Level.NORMAL)
-        refreshed = await self.reconciler.refresh(app, level)
+        refreshed = await self.reconciler.refresh(app, level, fresh=bool(requested))
         app = refreshed.app
         if requested:
             app = await self.reconciler.merge(
@@ -338,12 +343,7 @@ class Controller:
         if decision.self_heal:
             self._self_heal[name] = attempts + 1
         log.info("application %s: automated sync to %s", name, decision.operation["sync"])
-        app = await self.reconciler.merge(app, {"operation": dict(decision.operation)})
-        self._remember(app)
-        self._seen[name] = _fingerprint(app)
-        self._start(
-            Refreshed(app, refreshed.status, refreshed.target, refreshed.project), resume=False
-        )
+        self._start(refreshed, resume=False, start=decision.operation)
 
     async def _hold(self, app: dict[str, Any]) -> None:
         """A sync a sync window does not allow yet: Argo CD keeps it Running with this
@@ -378,12 +378,13 @@ class Controller:
             "startedAt": stamp,
             "finishedAt": stamp,
         }
-        app = await self.reconciler.write_status(app, {"operationState": value})
-        app = await self.reconciler.merge(app, {"operation": None})
+        app = await self.reconciler.write_status(app, {"operationState": value}, None)
         self._remember(app)
         self._seen[str(app["metadata"]["name"])] = _fingerprint(app)
 
-    def _start(self, refreshed: Refreshed, *, resume: bool) -> None:
+    def _start(
+        self, refreshed: Refreshed, *, resume: bool, start: Mapping[str, Any] | None = None
+    ) -> None:
         app = refreshed.app
         target = refreshed.target
         if target is None:
@@ -395,27 +396,26 @@ class Controller:
         ) == OperationPhase.TERMINATING.value:
             terminate.set()
 
-        async def write(key: str, value: Any) -> dict[str, Any]:
+        async def write(fields: Mapping[str, Any], operation: Any) -> dict[str, Any]:
             current = self.apps.get(name, app)
-            updated = await self.reconciler.write_status(current, {key: value})
+            updated = await self.reconciler.write_status(current, fields, operation)
             self._remember(updated)
-            return updated
-
-        async def clear() -> dict[str, Any]:
-            updated = await self.reconciler.merge(self.apps.get(name, app), {"operation": None})
-            self._remember(updated)
-            self._seen[name] = _fingerprint(updated)
+            if operation is not KEEP:
+                self._seen[name] = _fingerprint(updated)
             return updated
 
         async def body() -> None:
             try:
                 async with self._op_slots:
-                    await self.operations.run(app, target, write, clear, terminate, resume=resume)
+                    await self.operations.run(
+                        app, target, write, terminate, resume=resume, start=start
+                    )
             except KubeError as err:
                 log.warning("application %s: operation failed: %s", name, err)
             finally:
                 self._ops.pop(name, None)
-                self.queue.add(name, Level.NORMAL)
+                # Re-compare what the sync changed; the target revision is still known.
+                self.queue.add(name, Level.LIVE)
 
         self._ops[name] = (asyncio.create_task(body()), terminate)
 

@@ -15,7 +15,8 @@ Contract of :func:`run_operation`:
 - a successful, complete (not dry-run, not selective) sync is appended to ``status.history``
   with the next id, trimmed to ``spec.revisionHistoryLimit`` (default 10);
 - failed syncs are retried per ``operation.retry`` (else ``syncPolicy.retry``);
-- a render error ends the operation in phase ``Error`` and touches nothing in the cluster.
+- a render error ends the operation in phase ``Error`` and touches nothing in the cluster;
+- the sync is planned on the cluster's watch cache once it is synced (API lists before).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kapstan.controller.clusters import Target
-from kapstan.controller.livestate import from_api
+from kapstan.controller.livestate import from_api, from_cache
 from kapstan.controller.manifests import ManifestGenerationError, ManifestGenerator
 from kapstan.controller.refresh import rfc3339
 from kapstan.controller.settings import Settings
@@ -44,7 +45,11 @@ from kapstan.model.sync import OperationPhase
 
 log = logging.getLogger(__name__)
 DEFAULT_HISTORY_LIMIT = 10
-StatusWriter = Callable[[str, Any], Awaitable[dict[str, Any]]]
+FLUSH_DELAY = 1.0  # seconds: progress writes of one operation are at most this frequent
+# write(status fields, operation): one JSON patch setting ``status.<key>`` for each field and
+# ``operation`` (a mapping), removing it (``None``) or leaving it alone (``...``).
+StatusWriter = Callable[[Mapping[str, Any], Any], Awaitable[dict[str, Any]]]
+KEEP = ...
 
 
 def now() -> str:
@@ -61,6 +66,13 @@ class _Store:
     def __init__(self, state: OperationState | None) -> None:
         self.state = state
         self.changed = asyncio.Event()
+        self.written: dict[str, Any] | None = None  # the Application after the last flush
+        self.flush: Callable[[], Awaitable[None]] | None = None
+
+    async def persist(self) -> None:
+        """Write the last saved state now (before a hook is created)."""
+        if self.flush is not None:
+            await self.flush()
 
     def load(self) -> OperationState | None:
         return self.state
@@ -140,17 +152,22 @@ class OperationRunner:
         app: dict[str, Any],
         target: Target,
         write: StatusWriter,
-        clear_operation: Callable[[], Awaitable[dict[str, Any]]],
         terminate: asyncio.Event,
         *,
         resume: bool = False,
+        start: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Run (or resume) the app's operation to its end; returns the final Application."""
+        """Run (or resume) the app's operation to its end; returns the final Application.
+
+        ``start`` is an operation to set and run in one write (automated sync) instead of
+        the app's ``operation`` field. The end is one write too: final state, history and
+        the removal of ``operation``.
+        """
         spec = app.get("spec") or {}
         name = str(app["metadata"]["name"])
         previous = (app.get("status") or {}).get("operationState") or {}
         operation: Mapping[str, Any] = (
-            previous.get("operation") if resume else app.get("operation")
+            previous.get("operation") if resume else (start or app.get("operation"))
         ) or {}
         sync_op = operation.get("sync") or {}
         source = dict(sync_op.get("source") or spec.get("source") or {})
@@ -170,7 +187,10 @@ class OperationRunner:
             )
 
         if not resume:
-            await write("operationState", state_dict(OperationState()))
+            app = await write(
+                {"operationState": state_dict(OperationState())},
+                dict(start) if start is not None else KEEP,
+            )
         options = [
             str(o)
             for o in sync_op.get("syncOptions")
@@ -199,6 +219,7 @@ class OperationRunner:
                 app_options=options,
                 ignore_rules=self.settings.ignore_rules,
                 health_config=self.settings.health,
+                discovery=target.discovery,
             )
         except PlanFailed as err:
             final = OperationState(phase=OperationPhase.ERROR, message=str(err))
@@ -208,10 +229,11 @@ class OperationRunner:
                 await flusher
         finished = now()
         self.count += 1
-        app = await write("operationState", state_dict(final, finished))
+        fields: dict[str, Any] = {"operationState": state_dict(final, finished)}
         selective = bool(sync_op.get("resources"))
         if final.phase is OperationPhase.SUCCEEDED and not sync_op.get("dryRun") and not selective:
-            history = list((app.get("status") or {}).get("history") or [])
+            latest = store.written or app
+            history = list((latest.get("status") or {}).get("history") or [])
             history.append(
                 history_entry(
                     history,
@@ -224,17 +246,30 @@ class OperationRunner:
             )
             limit = spec.get("revisionHistoryLimit")
             keep = DEFAULT_HISTORY_LIMIT if limit is None else max(0, int(limit))
-            app = await write("history", history[-keep:] if keep else [])
+            fields["history"] = history[-keep:] if keep else []
         log.info("application %s: operation %s: %s", name, final.phase, final.message)
-        return await clear_operation()
+        return await write(fields, None)
 
     async def _flush(self, store: _Store, write: StatusWriter, state_dict: Any) -> None:
+        lock = asyncio.Lock()
+
+        async def flush_now() -> None:
+            async with lock:
+                store.changed.clear()
+                if store.state is not None:
+                    with contextlib.suppress(KubeError):
+                        store.written = await write(
+                            {"operationState": state_dict(store.state)}, KEEP
+                        )
+
+        store.flush = flush_now
         while True:
             await store.changed.wait()
-            store.changed.clear()
-            if store.state is not None:
-                with contextlib.suppress(KubeError):
-                    await write("operationState", state_dict(store.state))
+            # Progress is written at most every FLUSH_DELAY: a quick sync costs no extra
+            # write, a long one shows its progress; hooks are flushed at once (persist).
+            await asyncio.sleep(FLUSH_DELAY)
+            if store.changed.is_set():
+                await flush_now()
 
     async def _plan(
         self,
@@ -266,12 +301,18 @@ class OperationRunner:
             return None if info is None else info.namespaced
 
         desired = [with_namespace(o, dest_ns, is_namespaced) for o in generated.objects]
-        live = await from_api(target.kube, model, app, desired)
-        try:
-            await target.kube.get(f"/api/v1/namespaces/{dest_ns}")
-            ns_exists = True
-        except NotFound:
-            ns_exists = False
+        # Like gitops-engine, plan on the watch cache when it is ready: it lags by moments at
+        # most, and applying is idempotent (a missed object is created again or pruned later).
+        cached = await from_cache(target.cache, target.kube, model, name)
+        live = cached if cached is not None else await from_api(target.kube, model, app, desired)
+        if target.cache is not None and target.cache.synced:
+            ns_exists = target.cache.get(("", "Namespace", "", dest_ns)) is not None
+        else:
+            try:
+                await target.kube.get(f"/api/v1/namespaces/{dest_ns}")
+                ns_exists = True
+            except NotFound:
+                ns_exists = False
         statuses = {
             ResourceKey(
                 str(r.get("group") or ""),

@@ -5,8 +5,9 @@ Contract of :class:`AppQueue`:
 - :meth:`add` queues an app with a :class:`Level`; an app already waiting is not queued
   twice, its level is raised to the highest requested (a hard refresh is never downgraded
   to a live-only one);
-- :meth:`add` with ``delay`` schedules the add (one timer per app: the earliest time with
-  the highest level requested);
+- :meth:`add` with ``delay`` schedules the add; there is one timer per app and level, which
+  keeps the earliest time (a short wait for a live re-compare neither replaces nor is
+  replaced by the next Git poll);
 - :meth:`get` hands out an app that nobody is processing; an app added while it is being
   processed is handed out again only after :meth:`done` (so one app is never reconciled by
   two workers at once, and no change is lost);
@@ -37,7 +38,7 @@ class AppQueue:
         self._ready: asyncio.Queue[str] = asyncio.Queue()
         self._busy: set[str] = set()
         self._deferred: dict[str, Level] = {}  # added while busy
-        self._timers: dict[str, tuple[float, Level, asyncio.TimerHandle]] = {}
+        self._timers: dict[tuple[str, Level], tuple[float, asyncio.TimerHandle]] = {}
 
     def __len__(self) -> int:
         return len(self._levels) + len(self._deferred)
@@ -58,22 +59,16 @@ class AppQueue:
 
     def _schedule(self, name: str, level: Level, delay: float) -> None:
         due = time.monotonic() + delay
-        current = self._timers.get(name)
+        current = self._timers.get((name, level))
         if current is not None:
-            # One timer per app: the earliest time, with the highest level asked for (a
-            # short LIVE wait must not swallow the pending NORMAL poll).
-            level = max(level, current[1])
-            if current[0] <= due and current[1] == level:
+            if current[0] <= due:
                 return
-            due = min(due, current[0])
-            current[2].cancel()
-        handle = asyncio.get_running_loop().call_at(
-            asyncio.get_running_loop().time() + (due - time.monotonic()), self._fire, name, level
-        )
-        self._timers[name] = (due, level, handle)
+            current[1].cancel()
+        handle = asyncio.get_running_loop().call_later(delay, self._fire, name, level)
+        self._timers[(name, level)] = (due, handle)
 
     def _fire(self, name: str, level: Level) -> None:
-        self._timers.pop(name, None)
+        self._timers.pop((name, level), None)
         self.add(name, level)
 
     async def get(self) -> tuple[str, Level]:
@@ -97,13 +92,12 @@ class AppQueue:
         """Drop every pending add and timer of ``name`` (the app was deleted)."""
         self._levels.pop(name, None)
         self._deferred.pop(name, None)
-        timer = self._timers.pop(name, None)
-        if timer is not None:
-            timer[2].cancel()
+        for key in [k for k in self._timers if k[0] == name]:
+            self._timers.pop(key)[1].cancel()
 
     def close(self) -> None:
         """Cancel every timer."""
-        for _, _, handle in self._timers.values():
+        for _, handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
 

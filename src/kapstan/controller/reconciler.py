@@ -50,7 +50,7 @@ from kapstan.engine.project.orphans import Candidate, orphans
 from kapstan.engine.project.orphans import warning as orphan_warning
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import DiscoveryModel
-from kapstan.kube.errors import KubeError, NotFound
+from kapstan.kube.errors import Invalid, KubeError, NotFound
 from kapstan.model.keys import ResourceKey
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ REFRESH_KEYS = (
     "observedAt",
 )
 _STAMPS = ("reconciledAt", "observedAt")
+# Polls and spec changes of many apps on one repository share a `git ls-remote` this recent.
+REVISION_TTL = 3.0
 
 
 @dataclass(frozen=True)
@@ -133,30 +135,29 @@ class Reconciler:
             del self._drift_logged[key]
 
     async def write_status(
-        self, app: Mapping[str, Any], fields: Mapping[str, Any]
+        self, app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any = ...
     ) -> dict[str, Any]:
-        """Set ``status.<key>`` for each of ``fields`` (``None`` removes it) in one JSON patch."""
-        old = app.get("status") or {}
-        ops: list[dict[str, Any]] = []
-        if not isinstance(app.get("status"), Mapping):
-            ops.append({"op": "add", "path": "/status", "value": {}})
-        for key, value in fields.items():
-            if value is None:
-                if key in old:
-                    ops.append({"op": "remove", "path": f"/status/{key}"})
-            else:
-                ops.append({"op": "add", "path": f"/status/{key}", "value": value})
-        if not ops:
-            return dict(app)
+        """Set ``status.<key>`` for each of ``fields`` (``None`` removes it) in one JSON patch;
+        ``operation`` (a mapping) is set too, ``None`` removes it, ``...`` leaves it alone.
+        A patch that no longer fits the stored object (someone else removed a field) is
+        retried once against a fresh copy."""
         path = self.app_path(str(app["metadata"]["name"]))
-        return await self.kube.request("PATCH", path, None, ops, JSON_PATCH)
+        try:
+            return await self.kube.request(
+                "PATCH", path, None, _ops(app, fields, operation), JSON_PATCH
+            )
+        except Invalid:
+            fresh = await self.kube.get(path)
+            return await self.kube.request(
+                "PATCH", path, None, _ops(fresh, fields, operation), JSON_PATCH
+            )
 
     async def merge(self, app: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
         path = self.app_path(str(app["metadata"]["name"]))
         return await self.kube.request("PATCH", path, None, patch, MERGE_PATCH)
 
     async def _generate(
-        self, app: Mapping[str, Any], level: Level
+        self, app: Mapping[str, Any], level: Level, fresh: bool = False
     ) -> tuple[GeneratedManifests | None, Exception | None]:
         name = str(app["metadata"]["name"])
         spec = app.get("spec") or {}
@@ -173,6 +174,7 @@ class Reconciler:
                 source=spec.get("source"),
                 sources=spec.get("sources"),
                 refresh_cache=level is Level.HARD,
+                revision_max_age=0.0 if fresh or level is Level.HARD else REVISION_TTL,
             )
         except ManifestGenerationError as err:
             error = err
@@ -186,8 +188,10 @@ class Reconciler:
             return None, f"Application referencing project {name} which does not exist"
         return Project.from_spec(name, raw.get("spec")), ""
 
-    async def refresh(self, app: dict[str, Any], level: Level) -> Refreshed:
-        """Compare, write the refresh-owned status keys and tell whether a sync may start."""
+    async def refresh(self, app: dict[str, Any], level: Level, *, fresh: bool = False) -> Refreshed:
+        """Compare, write the refresh-owned status keys and tell whether a sync may start;
+        ``fresh`` (an explicit refresh request) asks the remote for the branch head even if
+        another app just did."""
         name = str(app["metadata"]["name"])
         spec = app.get("spec") or {}
         stamp = rfc3339(datetime.now(UTC))
@@ -205,7 +209,7 @@ class Reconciler:
             }
             written = await self._write(app, status, level)
             return Refreshed(written, status, target, project, blocked=message)
-        generated, error = await self._generate(app, level)
+        generated, error = await self._generate(app, level, fresh)
         model = await target.discovery.model()
         lookup = _lookup(model)
         live = await from_cache(target.cache, target.kube, model, name)
@@ -349,6 +353,24 @@ class Reconciler:
                     key.name,
                     describe(records),
                 )
+
+
+def _ops(app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any) -> list[dict[str, Any]]:
+    old = app.get("status") or {}
+    ops: list[dict[str, Any]] = []
+    if not isinstance(app.get("status"), Mapping):
+        ops.append({"op": "add", "path": "/status", "value": {}})
+    for key, value in fields.items():
+        if value is None:
+            if key in old:
+                ops.append({"op": "remove", "path": f"/status/{key}"})
+        else:
+            ops.append({"op": "add", "path": f"/status/{key}", "value": value})
+    if operation is None and "operation" in app:
+        ops.append({"op": "remove", "path": "/operation"})
+    elif isinstance(operation, Mapping):
+        ops.append({"op": "add", "path": "/operation", "value": dict(operation)})
+    return ops
 
 
 def _lookup(model: DiscoveryModel) -> Any:

@@ -44,11 +44,19 @@ from kapstan.model.sync import OperationPhase
 
 
 class StateStore(Protocol):
-    """Where the operation state of one sync is persisted."""
+    """Where the operation state of one sync is persisted. ``save`` may defer the write; a
+    store that does should also offer ``async persist()``, which returns once the last
+    saved state is stored (the runner calls it before creating hooks)."""
 
     def load(self) -> OperationState | None: ...
 
     def save(self, state: OperationState) -> None: ...
+
+
+async def _persist(store: StateStore) -> None:
+    persist = getattr(store, "persist", None)
+    if persist is not None:
+        await persist()
 
 
 class JsonFileStore:
@@ -118,6 +126,7 @@ class SyncRunner:
         app_options: Sequence[str] = (),
         ignore_rules: Sequence[IgnoreRule] = (),
         health_config: HealthConfig = DEFAULT_CONFIG,
+        discovery: Discovery | None = None,
     ) -> None:
         self.health_config = health_config
         self.kube = kube
@@ -127,7 +136,8 @@ class SyncRunner:
         self._names: dict[str, str] = {}
         self.plan = plan
         self.store = store
-        self.writer = Writer(kube, Discovery(kube))
+        # The cluster's shared discovery (a fresh one per sync would re-read /api and /apis).
+        self.writer = Writer(kube, discovery or Discovery(kube))
         self.terminate = terminate or asyncio.Event()
         self.poll = poll
         self.events: list[Event] = []
@@ -146,22 +156,30 @@ class SyncRunner:
             self.store.save(state)
             if step.kind is StepKind.DONE:
                 return state
-            if step.kind is StepKind.DRY_RUN:
-                for task in step.tasks:
-                    await self._dry_run(task)
-            elif step.kind is StepKind.APPLY:
-                for task in step.tasks:
-                    await self._apply(task)
-            elif step.kind is StepKind.WAIT:
-                if not await self._observe(step.tasks):
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.terminate.wait(), self.poll)
-            elif step.kind is StepKind.DELETE_HOOKS:
-                for task in step.tasks:
-                    await self._delete(task, "delete-hook", Propagation.background)
-            elif step.kind is StepKind.TERMINATE:
-                for task in step.tasks:  # running hooks die with the operation (Argo CD)
-                    await self._delete(task, "terminate-hook", Propagation.background)
+            await self._perform(step.kind, step.tasks)
+
+    async def _perform(self, kind: StepKind, tasks: tuple[SyncTask, ...]) -> None:
+        """Carry out one step of the machine."""
+        if kind is StepKind.DRY_RUN:
+            for task in tasks:
+                await self._dry_run(task)
+        elif kind is StepKind.APPLY:
+            if any(t.is_hook for t in tasks):
+                # A hook must run once even across a crash: its "started" mark must be
+                # stored before it is created, not whenever the store gets to it.
+                await _persist(self.store)
+            for task in tasks:
+                await self._apply(task)
+        elif kind is StepKind.WAIT:
+            if not await self._observe(tasks):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.terminate.wait(), self.poll)
+        elif kind is StepKind.DELETE_HOOKS:
+            for task in tasks:
+                await self._delete(task, "delete-hook", Propagation.background)
+        elif kind is StepKind.TERMINATE:
+            for task in tasks:  # running hooks die with the operation (Argo CD)
+                await self._delete(task, "terminate-hook", Propagation.background)
 
     def _set(self, task: SyncTask, **changes: Any) -> None:
         self._obs[task.id] = dataclasses.replace(
@@ -205,7 +223,13 @@ class SyncRunner:
                 obj, dry_run=dry_run, field_validation=validation
             )
         return await self.writer.apply(
-            obj, dry_run=dry_run, force=force, field_validation=validation
+            obj,
+            dry_run=dry_run,
+            force=force,
+            field_validation=validation,
+            # Hooks may have been deleted and re-created since planning: those GET.
+            live=task.live,
+            live_known=not task.is_hook,
         )
 
     async def _dry_run(self, task: SyncTask) -> None:

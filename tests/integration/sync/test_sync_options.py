@@ -152,6 +152,11 @@ def test_prune_propagation_policy(
         dep = _deploy(namespace, "p", f"PrunePropagationPolicy={policy}")
         state, _ = await _run(kube, await plan_for(kube, [keep, dep]), tmp_path / "a.json")
         assert state.phase is OperationPhase.SUCCEEDED, state.message
+        # The sync ends once the last wave is applied; the Deployment's ReplicaSet follows.
+        for _ in range(120):
+            if len(await _replicasets(kube, namespace, "p")) == 1:
+                break
+            await asyncio.sleep(0.25)
         assert len(await _replicasets(kube, namespace, "p")) == 1
         plan = await plan_for(kube, [keep], tracked=[keep, dep], prune=True)
         state, runner = await _run(kube, plan, tmp_path / "b.json")

@@ -159,6 +159,18 @@ def test_delayed_add_keeps_the_earliest_timer() -> None:
     run(body)
 
 
+def test_a_short_live_wait_does_not_swallow_the_pending_poll() -> None:
+    async def body() -> None:
+        queue = AppQueue()
+        queue.add("a", Level.NORMAL, delay=0.3)  # the next Git poll
+        queue.add("a", Level.LIVE, delay=SHORT)  # a live re-compare, sooner
+        assert await get_soon(queue) == ("a", Level.LIVE)
+        queue.done("a")
+        assert await get_soon(queue) == ("a", Level.NORMAL)  # the poll still comes
+
+    run(body)
+
+
 def test_later_delayed_add_is_ignored() -> None:
     async def body() -> None:
         queue = AppQueue()
