@@ -7,14 +7,27 @@ from collections.abc import Callable
 from typing import Any
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
-    """Call ``check`` every 0.25 s until it returns something truthy and return that; raise
-    AssertionError naming ``what`` and the last value after ``timeout`` seconds."""
+def wait_for(
+    what: str,
+    check: Callable[[], Any],
+    timeout: float = 60,
+    *,
+    alive: Callable[[], None] | None = None,
+    detail: Callable[[], Any] | None = None,
+    interval: float = 0.25,
+) -> Any:
+    """Call ``check`` every ``interval`` seconds until it returns something truthy and return
+    that; raise AssertionError naming ``what`` and ``detail()`` (default: the last value)
+    after ``timeout`` seconds. ``alive`` is called first on every round and raises when
+    whatever is being waited on died (a controller thread), so a crash fails fast."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
+        if alive is not None:
+            alive()
         last = check()
         if last:
             return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
+        time.sleep(interval)
+    shown = detail() if detail is not None else repr(last)
+    raise AssertionError(f"timed out waiting for {what}; {shown}")

@@ -26,6 +26,7 @@ from kapstan.demo import repo as demo_repo
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerThread
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -99,17 +100,18 @@ class App:
         )  # fmt: skip
 
     def wait(self, what: str, check: Any, timeout: float = 60.0, poll: float = 0.3) -> Any:
-        deadline = time.monotonic() + timeout
-        status: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            self.bg.check()
-            status = self.status()
-            found = check(status)
-            if found:
-                return found
-            time.sleep(poll)
-        detail = json.dumps({k: status.get(k) for k in ("sync", "conditions", "operationState")})
-        raise AssertionError(f"{self.name}: timed out waiting for {what}: {detail[:3000]}")
+        last: dict[str, Any] = {}
+
+        def probe() -> Any:
+            last.clear()
+            last.update(self.status())
+            return check(last)
+
+        def detail() -> str:
+            shown = json.dumps({k: last.get(k) for k in ("sync", "conditions", "operationState")})
+            return f"{self.name}: {shown[:3000]}"
+
+        return wait_for(what, probe, timeout, alive=self.bg.check, detail=detail, interval=poll)
 
     def delete(self) -> None:
         self.kubectl("delete", "application", self.name, "-n", ARGOCD, "--ignore-not-found")
@@ -372,3 +374,33 @@ def test_each_sample_app_is_synced_and_healthy_with_argo_cd_status(
     finally:
         app.delete()
         kubectl("delete", "namespace", dest_ns, "--wait=false", "--ignore-not-found")
+
+
+@pytest.mark.parametrize("cascade", [True, False], ids=["finalizer", "no-finalizer"])
+def test_deleting_the_app_cascades_only_with_the_resources_finalizer(
+    repo: Path, app: App, namespace: str, kubectl: Kubectl, cascade: bool
+) -> None:
+    app.create(repo, namespace, {"prune": True})
+    app.wait("Synced/Healthy", synced_healthy)
+    if cascade:
+        app.patch({"metadata": {"finalizers": ["resources-finalizer.argocd.argoproj.io"]}})
+    kubectl("delete", "application", app.name, "-n", ARGOCD, "--wait=false")
+    wait_for(
+        "the Application to go",
+        lambda: app.name not in kubectl("get", "applications", "-n", ARGOCD, "-o", "name"),
+        60,
+        alive=app.bg.check,
+    )
+    names = kubectl("get", "deployments,services", "-n", namespace, "-o", "name")
+    if cascade:
+        wait_for(
+            "the app's resources to go",
+            lambda: (
+                "guestbook-ui"
+                not in kubectl("get", "deployments,services", "-n", namespace, "-o", "name")
+            ),
+            60,
+        )
+    else:
+        assert "deployment.apps/guestbook-ui" in names
+        assert "service/guestbook-ui" in names

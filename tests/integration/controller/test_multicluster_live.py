@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.builders import cluster_secret
 from kapstan.testing.controllers import ControllerThread
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -76,14 +76,7 @@ def _wait(
     detail: Callable[[], str] = lambda: "",
     timeout: float = 40.0,
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        bg.check()
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}: {detail()}")
+    return wait_for(what, check, timeout, alive=bg.check, detail=detail)
 
 
 def _application(name: str, repo: Path, destination: dict[str, str]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from kapstan.controller.operations import rollback_operation
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerThread
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -152,20 +153,15 @@ class Harness:
         timeout: float = 45.0,
         interval: float = 0.3,
     ) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.controller is not None:
-                self.controller.check()
-            last = check()
-            if last:
-                return last
-            time.sleep(interval)
-        detail = ""
-        if app:
+        def detail() -> str:
+            if not app:
+                return ""
             status = self.app(app).get("status") or {}
             keys = ("sync", "operationState", "history", "conditions")
-            detail = json.dumps({k: status.get(k) for k in keys})[:3000]
-        raise AssertionError(f"timed out waiting for {what}: {detail}")
+            return json.dumps({k: status.get(k) for k in keys})[:3000]
+
+        alive = self.controller.check if self.controller is not None else None
+        return wait_for(what, check, timeout, alive=alive, detail=detail, interval=interval)
 
     def finished(self, name: str, history: int) -> dict[str, Any]:
         """Wait until the app's operation is over with ``history`` entries; return the app."""

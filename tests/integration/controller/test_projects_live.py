@@ -24,6 +24,7 @@ import pytest
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerThread
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -199,14 +200,7 @@ def _wait(
     detail: Callable[[], str] = lambda: "",
     timeout: float = 30.0,
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        bg.check()
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}: {detail()}")
+    return wait_for(what, check, timeout, alive=bg.check, detail=detail)
 
 
 def _applied(kubectl: Kubectl, namespace: str) -> list[str]:

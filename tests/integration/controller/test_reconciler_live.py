@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerThread
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -48,19 +48,13 @@ def _wait(
     kubectl: Kubectl | None = None,
     timeout: float = 90.0,
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        assert bg.error is None, f"reconciler died: {bg.error!r}"
-        last = check()
-        if last:
-            return last
-        time.sleep(0.5)
-    detail = ""
-    if kubectl is not None:  # the app's status says why (sync result messages)
+    def detail() -> str:  # the app's status says why (sync result messages)
+        if kubectl is None:
+            return ""
         status = _app(kubectl).get("status") or {}
-        detail = json.dumps({k: status.get(k) for k in ("sync", "operationState")})[:3000]
-    raise AssertionError(f"timed out waiting for {what}: {detail}")
+        return json.dumps({k: status.get(k) for k in ("sync", "operationState")})[:3000]
+
+    return wait_for(what, check, timeout, alive=bg.check, detail=detail, interval=0.5)
 
 
 def test_automated_sync_self_heal_and_new_commit(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ import pytest
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerProcess
+from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -68,14 +68,12 @@ def _wait(
     timeout: float = 60.0,
     interval: float = 0.3,
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(
-        f"timed out waiting for {what}: {json.dumps(detail())[:3000]}\n{_logs(controllers)}"
+    return wait_for(
+        what,
+        check,
+        timeout,
+        detail=lambda: f"{json.dumps(detail())[:3000]}\n{_logs(controllers)}",
+        interval=interval,
     )
 
 
