@@ -254,7 +254,7 @@ class LocalCluster:
                     "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                     f"--service-account-key-file={certs.sa_pub}",
                     f"--service-account-signing-key-file={certs.sa_key}",
-                    "--service-cluster-ip-range=10.0.0.0/16",  # room for thousands of Services (bench)
+                    "--service-cluster-ip-range=10.0.0.0/16",  # room for many Services
                     "--authorization-mode=Node,RBAC",
                     "--allow-privileged=true",
                     "--profiling=false",
