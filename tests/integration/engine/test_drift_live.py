@@ -67,6 +67,9 @@ def test_drift_is_attributed_to_the_managers_the_apiserver_recorded(
     meta = {"labels": labels, "finalizers": ["example.com/keep"]}
     kubectl("patch", "deployment", "web", *ns, "--type=merge", "-p", json.dumps({"metadata": meta}))
     kubectl("rollout", "restart", "deployment/web", *ns)
+    # Let kube-controller-manager finish with the rollout (it bumps the revision annotation),
+    # so the live read and the dry-run below see the same object.
+    kubectl("rollout", "status", "deployment/web", *ns, "--timeout=60s")
     live = read_live(kubectl, namespace)
     desired = yaml.safe_load((TESTDATA / "web-minimal.yaml").read_text())
     desired["metadata"]["namespace"] = namespace
