@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +58,30 @@ def namespace(cluster: LocalCluster) -> Iterator[str]:
     )
     yield name
     cluster.request("DELETE", f"/api/v1/namespaces/{name}")
+
+
+_LEAKS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _collect_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each cluster test, collect garbage here, so an unclosed socket or transport is
+    reported against the test that dropped it (listed at the end of the run) instead of
+    failing whichever later test the garbage collector happens to interrupt."""
+    yield
+    if request.node.get_closest_marker("cluster") is None:
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    _LEAKS.extend(f"{request.node.nodeid}: {w.message}" for w in caught)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _LEAKS:
+        terminalreporter.section("resources left for the garbage collector")
+        for line in _LEAKS:
+            terminalreporter.line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -22,7 +22,7 @@ from kapstan.testing.waiting import wait_for
 pytestmark = pytest.mark.cluster
 
 GUESTBOOK = Path(__file__).parents[2] / "unit" / "render" / "testdata" / "apps" / "guestbook-dir"
-APP = "guestbook"
+APP = "rec-guestbook"  # unique: other tests track objects for "guestbook"
 ARGOCD = "argocd"
 
 
