@@ -53,6 +53,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from kapstan.demo.children import controller_argv
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.errors import KubeError, NotFound
@@ -408,14 +409,6 @@ async def explain(kube: KubeClient, most: int = 5) -> None:
         console.print(f"... and {len(pending) - most} more")
 
 
-def controller_argv() -> list[str]:
-    """What runs ``kapstan controller``: the venv's console script, else its entry point."""
-    script = Path(sys.executable).with_name("kapstan")
-    if script.exists():
-        return [sys.executable, str(script), "controller"]
-    return [sys.executable, "-c", "from kapstan.cli.main import main; main()", "controller"]
-
-
 def run_one(n: int, args: argparse.Namespace) -> Result:
     res = Result(n=n, shared=not args.namespace_per_app, resync=args.app_resync)
     with tempfile.TemporaryDirectory(prefix="kapstan-controller-bench-") as tmp:
@@ -459,17 +452,7 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
                 "HOME": str(home),
                 "LANG": os.environ.get("LANG", "C.UTF-8"),
             }
-            argv = [
-                *controller_argv(),
-                "--kubeconfig",
-                str(cluster.kubeconfig),
-                "--namespace",
-                ARGOCD,
-                "--cache-dir",
-                str(root / "cache"),
-                "--app-resync",
-                f"{args.app_resync:g}",
-            ]
+            argv = controller_argv(cluster.kubeconfig, ARGOCD, root / "cache", args.app_resync)
             ctl = spawn("controller", argv, log=log, env=env, cwd=root, die_with_parent=True)
             asyncio.run(measure(cluster, ctl, log, repo.as_uri(), res, args.timeout))
         except Exception as err:  # reported as a row, not a crash

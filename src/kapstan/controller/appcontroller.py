@@ -50,7 +50,8 @@ from kapstan.controller.livestate import from_api
 from kapstan.controller.manifests import ManifestGenerator
 from kapstan.controller.operations import KEEP, OperationRunner, now
 from kapstan.controller.queue import AppQueue, Level
-from kapstan.controller.reconciler import API, Reconciler, Refreshed, _lookup
+from kapstan.controller.reconciler import API, Reconciler, Refreshed
+from kapstan.controller.refresh import condition
 from kapstan.controller.settings import Settings
 from kapstan.engine.sync.autosync import decide
 from kapstan.kube.client import KubeClient
@@ -321,9 +322,7 @@ class Controller:
             conditions = [
                 c for c in refreshed.status.get("conditions") or [] if c.get("type") != "SyncError"
             ]
-            conditions.append(
-                {"type": "SyncError", "message": decision.refusal, "lastTransitionTime": now()}
-            )
+            conditions.append(condition("SyncError", decision.refusal, now()))
             if conditions != (app.get("status") or {}).get("conditions"):
                 self._remember(await self.reconciler.write_status(app, {"conditions": conditions}))
             return
@@ -437,7 +436,7 @@ class Controller:
             self.reconciler.app_path(name),
             app,
             live,
-            is_namespaced=_lookup(model),
+            is_namespaced=model.namespaced,
             discovery=target.discovery,
             app_kube=self.kube,
         )
@@ -447,9 +446,9 @@ class Controller:
             self.queue.add(name, Level.NORMAL, delay=1.0)
 
     async def _deletion_error(self, app: dict[str, Any], message: str) -> None:
-        condition = {"type": "DeletionError", "message": message, "lastTransitionTime": now()}
+        entry = condition("DeletionError", message, now())
         with contextlib.suppress(KubeError):
-            self._remember(await self.reconciler.write_status(app, {"conditions": [condition]}))
+            self._remember(await self.reconciler.write_status(app, {"conditions": [entry]}))
 
 
 __all__ = ["REFRESH_ANNOTATION", "SKIP_RECONCILE", "Controller"]

@@ -296,11 +296,7 @@ class OperationRunner:
         revision = generated.revisions[0] if generated.revisions else revision
         model = await target.discovery.model()
 
-        def is_namespaced(group: str, kind: str) -> bool | None:
-            info = model.find(group, kind)
-            return None if info is None else info.namespaced
-
-        desired = [with_namespace(o, dest_ns, is_namespaced) for o in generated.objects]
+        desired = [with_namespace(o, dest_ns, model.namespaced) for o in generated.objects]
         # Like gitops-engine, plan on the watch cache when it is ready: it lags by moments at
         # most, and applying is idempotent (a missed object is created again or pruned later).
         cached = await from_cache(target.cache, target.kube, model, name)

@@ -39,7 +39,7 @@ from kapstan.controller.manifests import (
     ManifestGenerator,
 )
 from kapstan.controller.queue import Level
-from kapstan.controller.refresh import compute_status, rfc3339
+from kapstan.controller.refresh import compute_status, condition, rfc3339
 from kapstan.controller.settings import Settings
 from kapstan.engine.diff import ResourceDiff
 from kapstan.engine.drift import describe, drift_records, drifted_paths
@@ -88,10 +88,6 @@ class Refreshed:
 def _spec_key(spec: Mapping[str, Any]) -> bytes:
     keep = {k: spec.get(k) for k in ("source", "sources", "destination")}
     return orjson.dumps(keep, option=orjson.OPT_SORT_KEYS)
-
-
-def _condition(kind: str, message: str, stamp: str) -> dict[str, str]:
-    return {"type": kind, "message": message, "lastTransitionTime": stamp}
 
 
 def _keep_transition_times(
@@ -204,14 +200,14 @@ class Reconciler:
         if target is None or project is None:
             message = invalid if target is None else missing
             status = {
-                "conditions": [_condition("InvalidSpecError", message, stamp)],
+                "conditions": [condition("InvalidSpecError", message, stamp)],
                 "reconciledAt": stamp,
             }
             written = await self._write(app, status, level)
             return Refreshed(written, status, target, project, blocked=message)
         generated, error = await self._generate(app, level, fresh)
         model = await target.discovery.model()
-        lookup = _lookup(model)
+        lookup = model.namespaced
         live = await from_cache(target.cache, target.kube, model, name)
         if live is None:
             live = await from_api(target.kube, model, app, generated.objects if generated else [])
@@ -238,11 +234,11 @@ class Reconciler:
             namespaced=lambda g, k: bool(lookup(g, k)) if lookup(g, k) is not None else True,
         )
         conditions = list(status.get("conditions") or [])
-        conditions.extend(_condition(c.type, c.message, stamp) for c in found)
+        conditions.extend(condition(c.type, c.message, stamp) for c in found)
         blocked = "; ".join(c.message for c in found)
         orphaned = self._orphans(app, project, target, dest_ns)
         if orphaned:
-            conditions.append(_condition(ORPHAN_CONDITION, orphan_warning(len(orphaned)), stamp))
+            conditions.append(condition(ORPHAN_CONDITION, orphan_warning(len(orphaned)), stamp))
         await self._add_drift(app, target, model, status, diffs, live)
         if conditions:
             status["conditions"] = conditions
@@ -371,14 +367,6 @@ def _ops(app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any) -> l
     elif isinstance(operation, Mapping):
         ops.append({"op": "add", "path": "/operation", "value": dict(operation)})
     return ops
-
-
-def _lookup(model: DiscoveryModel) -> Any:
-    def is_namespaced(group: str, kind: str) -> bool | None:
-        info = model.find(group, kind)
-        return None if info is None else info.namespaced
-
-    return is_namespaced
 
 
 __all__ = ["REFRESH_KEYS", "Reconciler", "Refreshed"]

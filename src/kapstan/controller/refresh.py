@@ -115,7 +115,8 @@ def _sort_key(entry: Mapping[str, Any]) -> tuple[str, str, str, str]:
     )
 
 
-def _condition(kind: str, message: str, now: str) -> dict[str, str]:
+def condition(kind: str, message: str, now: str) -> dict[str, str]:
+    """One ``status.conditions[]`` entry (``now`` is its RFC 3339 transition time)."""
     return {"type": kind, "message": message, "lastTransitionTime": now}
 
 
@@ -242,7 +243,7 @@ def compute_status(
     if error is not None or generated is None:
         message = str(error) if error is not None else "manifests were not generated"
         conditions.append(
-            _condition("ComparisonError", f"Failed to load target state: {message}", stamp)
+            condition("ComparisonError", f"Failed to load target state: {message}", stamp)
         )
         resources, managed, code = _unknown(tracked, health_config)
     else:
@@ -269,7 +270,7 @@ def compute_status(
             ResourceKey.from_obj(with_namespace(obj, dest_ns, is_namespaced)) for obj in desired
         )
         conditions.extend(
-            _condition(
+            condition(
                 "RepeatedResourceWarning",
                 f"Resource {key} appeared {counts[key]} times among application resources.",
                 stamp,

@@ -43,6 +43,14 @@ def controller_argv(
     ]
 
 
+def controller_env(toolchain: Toolchain) -> dict[str, str]:
+    """This process's environment with the toolchain's ``bin`` first on PATH: the controller
+    looks helm and kustomize up on PATH, as in a real deployment."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(toolchain.bin_dir), env.get("PATH", "/usr/bin:/bin")])
+    return env
+
+
 @dataclass
 class Controller:
     """A running ``kapstan controller`` started by the demo."""
@@ -61,9 +69,7 @@ class Controller:
     ) -> Controller:
         log = workdir / "logs" / "controller.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
-        # helm and kustomize are looked up on PATH: the toolchain's come first.
-        env["PATH"] = os.pathsep.join([str(toolchain.bin_dir), env.get("PATH", "/usr/bin:/bin")])
+        env = controller_env(toolchain)
         env["KUBECONFIG"] = str(kubeconfig)
         env["PYTHONUNBUFFERED"] = "1"
         argv = controller_argv(kubeconfig, namespace, workdir / "controller-cache", app_resync)

@@ -72,6 +72,11 @@ class DiscoveryModel:
         pref = self.preferred.get(group)
         return next((r for r in matches if r.version == pref), matches[0] if matches else None)
 
+    def namespaced(self, group: str, kind: str) -> bool | None:
+        """Whether ``group``/``kind`` is namespaced; ``None`` when it is not served."""
+        info = self.find(group, kind)
+        return None if info is None else info.namespaced
+
 
 def parse_aggregated(docs: Iterable[Mapping[str, Any]]) -> DiscoveryModel:
     """Build the model from ``APIGroupDiscoveryList`` documents (versions listed by preference)."""

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from kapstan.controller.appcontroller import Controller
 from kapstan.controller.manifests import ManifestGenerator
 from kapstan.controller.settings import Settings
+from kapstan.demo.children import controller_argv, controller_env
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.localcluster import Toolchain, process
@@ -113,25 +113,12 @@ class ControllerProcess:
         *,
         resync: float = 1.0,
     ) -> None:
-        self.argv = [
-            str(Path(sys.executable).parent / "kapstan"),  # the console script of this venv
-            "controller",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--namespace",
-            namespace,
-            "--cache-dir",
-            str(cache),
-            "--app-resync",
-            str(resync),
-        ]
+        self.argv = controller_argv(kubeconfig, namespace, cache, resync)
         self.log = log
         self.handle: process.ProcessHandle | None = None
 
     def start(self) -> ControllerProcess:
-        # helm and kustomize are found on PATH, as in a real deployment.
-        bin_dir = str(Path(toolchain_tools().helm).parent)
-        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+        env = controller_env(Toolchain())
         self.handle = process.spawn("kapstan-controller", self.argv, log=self.log, env=env)
         return self
 

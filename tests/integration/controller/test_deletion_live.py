@@ -119,13 +119,7 @@ class Scenario:
         self.app_path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/{APP}"
 
     async def is_namespaced_lookup(self) -> Callable[[str, str], bool | None]:
-        model = await self.discovery.model()
-
-        def lookup(group: str, kind: str) -> bool | None:
-            info = model.find(group, kind)
-            return None if info is None else info.namespaced
-
-        return lookup
+        return (await self.discovery.model()).namespaced
 
     async def list(self, path: str, **params: Any) -> list[dict[str, Any]]:
         return (await self.kube.list(path, params)).items
