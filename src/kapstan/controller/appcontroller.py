@@ -113,6 +113,7 @@ class Controller:
         self._op_slots = asyncio.Semaphore(operation_processors)
         self._self_heal: dict[str, int] = {}
         self._blocked_logged: dict[str, str] = {}
+        self._orphan_projects: set[str] = set()  # projects with orphanedResources set
         tracking = Tracking(
             cast(Method, self.settings.tracking_method), self.settings.instance_label_key
         )
@@ -167,6 +168,14 @@ class Controller:
         self.projects.clear()
         for p in items:
             self.projects[str(p["metadata"]["name"])] = p
+        self._index_orphan_projects()
+
+    def _index_orphan_projects(self) -> None:
+        self._orphan_projects = {
+            name
+            for name, p in self.projects.items()
+            if (p.get("spec") or {}).get("orphanedResources") is not None
+        }
 
     def _project_event(self, event: Any) -> None:
         name = str(event.object["metadata"]["name"])
@@ -174,6 +183,7 @@ class Controller:
             self.projects.pop(name, None)
         elif event.type in ("ADDED", "MODIFIED"):
             self.projects[name] = event.object
+        self._index_orphan_projects()
         for app_name, app in self.apps.items():  # project rules changed: re-check its apps
             if (app.get("spec") or {}).get("project") == name:
                 self.queue.add(app_name, Level.NORMAL)
@@ -235,15 +245,14 @@ class Controller:
                 delay = LIVE_BATCH_SYNCING if name in self._ops else LIVE_BATCH
                 self.queue.add(name, Level.LIVE, delay=delay)
         namespace = change.key[2]
-        if apps or not namespace:
-            return
+        if apps or not namespace or not self._orphan_projects:
+            return  # (node leases and the like renew all the time: keep this path short)
         # An object no app tracks: it may be an orphan for apps deploying to its namespace.
         for name, app in self.apps.items():
             spec = app.get("spec") or {}
             if (spec.get("destination") or {}).get("namespace") != namespace:
                 continue
-            project = self.projects.get(str(spec.get("project") or "")) or {}
-            if (project.get("spec") or {}).get("orphanedResources") is not None:
+            if str(spec.get("project") or "") in self._orphan_projects:
                 self.queue.add(name, Level.LIVE, delay=LIVE_BATCH)
 
     # -- work ----------------------------------------------------------------------------------
