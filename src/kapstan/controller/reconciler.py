@@ -42,7 +42,7 @@ from kapstan.controller.queue import Level
 from kapstan.controller.refresh import compute_status, condition, rfc3339
 from kapstan.controller.settings import Settings
 from kapstan.engine.diff import ResourceDiff
-from kapstan.engine.drift import describe, drift_records, drifted_paths
+from kapstan.engine.drift import DriftRecord, describe, drift_records, drifted_paths
 from kapstan.engine.pairing import with_namespace
 from kapstan.engine.project import Project, sync_allowed, violations
 from kapstan.engine.project.orphans import CONDITION as ORPHAN_CONDITION
@@ -50,7 +50,7 @@ from kapstan.engine.project.orphans import Candidate, orphans
 from kapstan.engine.project.orphans import warning as orphan_warning
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import DiscoveryModel
-from kapstan.kube.errors import Invalid, KubeError, NotFound
+from kapstan.kube.errors import Invalid, KubeError
 from kapstan.model.keys import ResourceKey
 
 log = logging.getLogger(__name__)
@@ -120,15 +120,18 @@ class Reconciler:
         self.namespace = namespace
         self.project_of = project_of
         self._manifests: dict[str, tuple[bytes, GeneratedManifests | None, Exception | None]] = {}
-        self._drift_logged: dict[tuple[str, ResourceKey], str] = {}
+        # (app, resource) -> (resourceVersion, drifted paths, records): one GET per version
+        self._drift: dict[
+            tuple[str, ResourceKey], tuple[str, list[str], tuple[DriftRecord, ...]]
+        ] = {}
 
     def app_path(self, name: str) -> str:
         return f"{API}/namespaces/{self.namespace}/applications/{name}"
 
     def forget(self, name: str) -> None:
         self._manifests.pop(name, None)
-        for key in [k for k in self._drift_logged if k[0] == name]:
-            del self._drift_logged[key]
+        for key in [k for k in self._drift if k[0] == name]:
+            del self._drift[key]
 
     async def write_status(
         self, app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any = ...
@@ -310,9 +313,13 @@ class Reconciler:
         diffs: Mapping[ResourceKey, ResourceDiff],
         live: list[dict[str, Any]],
     ) -> None:
-        """Name the managers of drifted fields (needs ``managedFields``: one GET per drift)."""
+        """Name the managers of drifted fields. ``managedFields`` are not cached, so each
+        drifted object version costs one GET; later refreshes of that version reuse it."""
         name = str(app["metadata"]["name"])
-        live_keys = {ResourceKey.from_obj(o) for o in live}
+        versions = {
+            ResourceKey.from_obj(o): str((o.get("metadata") or {}).get("resourceVersion") or "")
+            for o in live
+        }
         entries = {
             ResourceKey(
                 str(r.get("group") or ""),
@@ -324,31 +331,41 @@ class Reconciler:
         }
         for key, diff in diffs.items():
             entry = entries.get(key)
-            if entry is None or not diff.modified or diff.requires_pruning or key not in live_keys:
+            if entry is None or not diff.modified or diff.requires_pruning or key not in versions:
                 continue
             paths = drifted_paths(diff.patch)
-            info = model.find(key.group, key.kind)
-            if not paths or info is None:
-                continue
-            try:
-                obj = await target.kube.get(info.path(key.namespace, key.name))
-            except (NotFound, KubeError):
-                continue
-            records = drift_records(obj, paths, own_managers=OWN_MANAGERS)
-            if not records:
-                continue
-            entry["drift"] = [r.to_dict() for r in records]
-            version = str((obj.get("metadata") or {}).get("resourceVersion") or "")
-            if self._drift_logged.get((name, key)) != version:
-                self._drift_logged[(name, key)] = version
-                log.info(
-                    "application %s: %s/%s %s drifted: %s",
-                    name,
-                    key.kind,
-                    key.namespace,
-                    key.name,
-                    describe(records),
-                )
+            known = self._drift.get((name, key))
+            records: tuple[DriftRecord, ...] | None
+            if known is not None and known[0] == versions[key] and known[1] == paths:
+                records = known[2]
+            else:
+                records = await self._drift_of(target, model, key, paths)
+                if records is None:
+                    continue
+                self._drift[(name, key)] = (versions[key], paths, records)
+                if records:
+                    log.info(
+                        "application %s: %s/%s %s drifted: %s",
+                        name,
+                        key.kind,
+                        key.namespace,
+                        key.name,
+                        describe(records),
+                    )
+            if records:
+                entry["drift"] = [r.to_dict() for r in records]
+
+    async def _drift_of(
+        self, target: Target, model: DiscoveryModel, key: ResourceKey, paths: list[str]
+    ) -> tuple[DriftRecord, ...] | None:
+        info = model.find(key.group, key.kind)
+        if not paths or info is None:
+            return ()
+        try:
+            obj = await target.kube.get(info.path(key.namespace, key.name))
+        except KubeError:  # gone meanwhile, or the API is away: try on the next refresh
+            return None
+        return drift_records(obj, paths, own_managers=OWN_MANAGERS)
 
 
 def _ops(app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any) -> list[dict[str, Any]]:
