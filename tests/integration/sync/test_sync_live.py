@@ -32,9 +32,18 @@ def test_sync_waves_wait_for_health(kubeconfig: Path, namespace: str, tmp_path: 
         started = {e.name: e.at for e in applies}
         available: dict[str, float] = {}
         for name in ("db", "api", "web"):
-            live = await get(kube, next(o for o in desired if o["metadata"]["name"] == name))
-            assert live is not None
-            cond = next(c for c in live["status"]["conditions"] if c["type"] == "Available")
+            obj = next(o for o in desired if o["metadata"]["name"] == name)
+            # The last wave is not health-gated (the sync ends once it is applied): give web
+            # the time to become Available; db and api must already be.
+            for _ in range(240 if name == "web" else 1):
+                live = await get(kube, obj)
+                assert live is not None
+                conditions = (live.get("status") or {}).get("conditions") or []
+                cond = next((c for c in conditions if c["type"] == "Available"), None)
+                if cond is not None and cond["status"] == "True":
+                    break
+                await asyncio.sleep(0.25)
+            assert cond is not None
             assert cond["status"] == "True"
             available[name] = _ts(cond["lastTransitionTime"])
         # each wave starts only after the previous wave's Deployment became Available
