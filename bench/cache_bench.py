@@ -41,7 +41,7 @@ import orjson
 from kapstan.cache.cluster import ClusterCache
 from kapstan.cache.entry import strip
 from kapstan.cache.index import Index
-from kapstan.cache.tracking import Tracking
+from kapstan.engine.tracking import Tracking
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.discovery import Discovery

@@ -30,8 +30,8 @@ from typing import Any
 from kapstan.engine.diff import diff_resource
 from kapstan.engine.health import assess
 from kapstan.engine.mode import DiffMode
-from kapstan.engine.normalize import LAST_APPLIED_ANNOTATION
 from kapstan.model.status import SyncStatusCode
+from kapstan.model.vocabulary import LAST_APPLIED
 
 MANAGER = "kapstan-controller"
 NAMESPACE = "shop"
@@ -162,7 +162,7 @@ def live_deployment(desired: Obj, i: int, *, manager: str, operation: str) -> Ob
     meta = live["metadata"]
     if operation == "Update":
         meta["annotations"] = {
-            LAST_APPLIED_ANNOTATION: json.dumps(last_applied, separators=(",", ":")),
+            LAST_APPLIED: json.dumps(last_applied, separators=(",", ":")),
         }
     meta.setdefault("annotations", {})["deployment.kubernetes.io/revision"] = "3"
     meta.update(

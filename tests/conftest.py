@@ -47,6 +47,16 @@ def kubectl(cluster: LocalCluster, toolchain: Toolchain) -> Kubectl:
     return Kubectl(cluster.kubeconfig, toolchain)
 
 
+@pytest.fixture(scope="session")
+def argocd(kubeconfig: Path) -> str:
+    """``kapstan install`` run once for the session, as a user runs it: the CRDs, the
+    ``argocd`` namespace and its default AppProject. Returns the namespace."""
+    from kapstan.demo.children import install
+
+    install(kubeconfig, "argocd")
+    return "argocd"
+
+
 @pytest.fixture
 def namespace(cluster: LocalCluster) -> Iterator[str]:
     """A namespace of its own for each test, deleted afterwards (without waiting)."""

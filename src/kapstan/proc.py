@@ -50,6 +50,10 @@ class OutputTooLarge(ProcessError):
     """The program wrote more than the output limit and was killed."""
 
 
+class ProgramNotFound(ProcessError):
+    """The program is not installed (not found on ``PATH``, or its path does not exist)."""
+
+
 @dataclass(frozen=True)
 class Completed:
     """A finished run: standard output (bytes) and the redacted tail of standard error."""
@@ -155,7 +159,7 @@ async def _spawn(
             start_new_session=True,
         )
     except FileNotFoundError as e:
-        raise ProcessError(f"{Path(argv[0]).name}: program not found") from e
+        raise ProgramNotFound(f"{Path(argv[0]).name}: program not found") from e
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:

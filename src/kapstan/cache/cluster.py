@@ -15,6 +15,7 @@ Contract:
 - CustomResourceDefinition events re-read discovery (a few times, because a CRD becomes
   served shortly after it is Established) and start or stop watches for the kinds that
   appeared or disappeared; objects of a removed kind are deleted (with DELETED changes);
+- :meth:`set_rules` applies a changed filter without a restart;
 - :meth:`stop` cancels every task it started; the caller owns (and closes) the client.
   Pass a ``KubeClient`` and its ``Discovery`` (see :mod:`kapstan.cache.ports`).
 """
@@ -39,7 +40,7 @@ from kapstan.cache.ports import (
     status_code,
 )
 from kapstan.cache.reflector import Backoff, Reflector
-from kapstan.cache.tracking import Tracking
+from kapstan.engine.tracking import Tracking
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[frozenset[str], Change], None]
@@ -125,6 +126,14 @@ class ClusterCache:
     def synced(self) -> bool:
         """True once every kind known at :meth:`start` has been listed."""
         return bool(self._initial) and all(r.synced.is_set() for r in self._initial)
+
+    async def set_rules(self, rules: ResourceFilter) -> None:
+        """Watch what ``rules`` allow from now on: kinds newly excluded are dropped (their
+        objects leave with DELETED changes), newly included ones are listed and watched."""
+        if rules == self.rules:
+            return
+        self.rules = rules
+        await self._resync_kinds()
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(apps, change)`` for every change; returns the unsubscribe function."""

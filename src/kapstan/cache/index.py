@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kapstan.cache.entry import Entry, Key, key_of
-from kapstan.cache.tracking import Tracking
+from kapstan.engine.tracking import Tracking
 
 _MAX_DEPTH = 32  # ownerReference chains are short; this only guards against cycles
 

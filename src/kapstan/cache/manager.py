@@ -12,6 +12,7 @@ Contract:
   clusters); a secret whose data changed replaces the cache, a deleted one tears it down
   (tasks cancelled, client closed);
 - subscribers registered on the manager receive ``(server, apps, change)`` from every cache;
+- :meth:`reconfigure` applies changed :class:`CacheOptions` (settings edited at run time);
 - :meth:`stop` stops everything the manager started.
 """
 
@@ -30,10 +31,10 @@ from kapstan.cache.filters import ResourceFilter
 from kapstan.cache.index import Change
 from kapstan.cache.ports import DiscoveryApi, KubeApi, WatchEventLike
 from kapstan.cache.reflector import Reflector
-from kapstan.cache.tracking import Tracking
+from kapstan.engine.tracking import Tracking
+from kapstan.model.vocabulary import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 
 log = logging.getLogger(__name__)
-SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"  # noqa: S105 - a label key
 ManagerSubscriber = Callable[[str, frozenset[str], Change], None]
 
 
@@ -109,7 +110,7 @@ class ClusterManager:
         self._secrets = Reflector(
             self.local.client,
             f"/api/v1/namespaces/{self.namespace}/secrets",
-            params={"labelSelector": f"{SECRET_TYPE_LABEL}=cluster"},
+            params={"labelSelector": f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}"},
             on_list=self._on_list,
             on_event=self._on_event,
         )
@@ -127,6 +128,23 @@ class ClusterManager:
                 await managed.cache.wait_synced()
 
         await asyncio.wait_for(all_synced(), timeout)
+
+    async def reconfigure(self, options: CacheOptions) -> None:
+        """Apply new options to every cache: a changed filter is applied in place; a changed
+        tracking method rebuilds each cache (which app an object belongs to is decided when
+        it is indexed), keeping the clusters' connections."""
+        async with self._lock:
+            old, self.options = self.options, options
+            if options.tracking == old.tracking:
+                for managed in list(self.clusters.values()):
+                    await managed.cache.set_rules(options.rules)
+                return
+            for server, managed in list(self.clusters.items()):
+                await managed.cache.stop()
+                del self.clusters[server]
+                await self._add(
+                    managed.conn, secret=managed.secret, fingerprint=managed.fingerprint
+                )
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -1,54 +1,36 @@
-"""The ``kapstan`` command."""
+"""The ``kapstan`` command: the controller, ``install``, the demo and the local-cluster tooling.
+
+Commands only parse flags and hand over to a composition root (:mod:`kapstan.runtime`); they
+do not wire clients or services themselves.
+"""
 
 from __future__ import annotations
 
-import json
-import signal
 import sys
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
-from rich.table import Table
 
 from kapstan import __version__
-from kapstan.localcluster import ClusterError, LocalCluster, ToolchainError
-from kapstan.localcluster.paths import clusters_root
+from kapstan.localcluster.cli import local, workdir_of
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD for Kubernetes.")
-local = typer.Typer(no_args_is_help=True, help="Run a real local Kubernetes control plane.")
 app.add_typer(local, name="local-cluster")
 err = Console(stderr=True)
 
-NameOpt = Annotated[str, typer.Option("--name", "-n", help="Cluster name.")]
-OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output format: wide|json|yaml.")]
-
-
-def _workdir(name: str) -> Path:
-    if not name or "/" in name or name.startswith("."):
-        raise typer.BadParameter(f"invalid cluster name {name!r}")
-    return clusters_root() / name
+KubeconfigOpt = Annotated[
+    Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: $KUBECONFIG).")
+]
+NamespaceOpt = Annotated[
+    str, typer.Option("--namespace", help="Namespace of the Applications and settings.")
+]
 
 
 def _fail(message: str) -> None:
     err.print(f"[red]error:[/] {message}")
     raise typer.Exit(1)
-
-
-def _wait_for_signal() -> None:
-    stop = False
-
-    def handler(_sig: int, _frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    while not stop:
-        time.sleep(0.2)
 
 
 @app.command()
@@ -57,86 +39,37 @@ def version() -> None:
     print(f"kapstan {__version__}")
 
 
-@local.command("up")
-def local_up(
-    name: NameOpt = "kapstan",
-    nodes: Annotated[int, typer.Option(help="Number of fake (kwok) nodes.")] = 2,
-    foreground: Annotated[
-        bool, typer.Option("--foreground", help="Stay attached; Ctrl-C stops the cluster.")
-    ] = False,
-) -> None:
-    """Start a local cluster in the background (or the foreground) and wait until it is ready."""
-    workdir = _workdir(name)
-    cluster = LocalCluster(workdir, name=name, nodes=nodes, owned=foreground)
-    if cluster.state_file.exists():
-        _fail(f"cluster {name!r} already exists; `kapstan local-cluster down --name {name}` first")
+@app.command()
+def install(kubeconfig: KubeconfigOpt = None, namespace: NamespaceOpt = "argocd") -> None:
+    """Install the CRDs (Application, AppProject, ApplicationSet), NAMESPACE and the default
+    AppProject; safe to run again."""
+    import asyncio
+
+    from kapstan.kube.client import KubeClient
+    from kapstan.kube.config import ConfigError, load_kubeconfig
+    from kapstan.kube.errors import KubeError
+    from kapstan.runtime.install import install as run_install
+
     try:
-        with err.status(f"starting cluster {name} (etcd, apiserver, controllers, kwok)"):
-            cluster.start()
-    except (ClusterError, ToolchainError) as e:
-        cluster.destroy()
+        config = load_kubeconfig(kubeconfig)
+    except (ConfigError, OSError) as e:
+        _fail(f"kubeconfig: {e}")
+        return
+
+    async def body() -> list[str]:
+        async with KubeClient(config) as kube:
+            return await run_install(kube, namespace)
+
+    try:
+        for line in asyncio.run(body()):
+            print(line)
+    except (KubeError, TimeoutError) as e:
         _fail(str(e))
-    err.print(f"cluster [bold]{name}[/] is ready at {cluster.server}")
-    err.print(f'kubectl --kubeconfig "$(kapstan local-cluster kubeconfig --name {name})" get nodes')
-    if foreground:
-        err.print("press Ctrl-C to stop it")
-        try:
-            _wait_for_signal()
-        finally:
-            cluster.destroy()
-            err.print(f"cluster {name} stopped")
-
-
-@local.command("down")
-def local_down(name: NameOpt = "kapstan") -> None:
-    """Stop every process of a local cluster and delete its state."""
-    workdir = _workdir(name)
-    if not workdir.exists():
-        err.print(f"cluster {name!r} does not exist")
-        return
-    try:
-        cluster = LocalCluster.attach(workdir)
-    except ClusterError:
-        cluster = LocalCluster(workdir, name=name, owned=False)
-    cluster.destroy()
-    err.print(f"cluster {name} stopped")
-
-
-@local.command("status")
-def local_status(name: NameOpt = "kapstan", output: OutputOpt = "wide") -> None:
-    """Show whether each component of a local cluster runs."""
-    try:
-        info: dict[str, Any] = LocalCluster.attach(_workdir(name)).status()
-    except ClusterError:
-        info = {"name": name, "running": False}
-    if output == "json":
-        print(json.dumps(info, indent=2))
-    elif output == "yaml":
-        print(yaml.safe_dump(info, sort_keys=False), end="")
-    else:
-        table = Table("COMPONENT", "STATE")
-        for comp, state in info.get("components", {}).items():
-            table.add_row(comp, state)
-        Console().print(table)
-        print(f"api: {info.get('server', '-')} ready={info.get('apiReady', False)}")
-    if not info.get("running"):
-        raise typer.Exit(1)
-
-
-@local.command("kubeconfig")
-def local_kubeconfig(name: NameOpt = "kapstan") -> None:
-    """Print the path of the admin kubeconfig of a running local cluster."""
-    try:
-        cluster = LocalCluster.attach(_workdir(name))
-    except ClusterError:
-        _fail(f"cluster {name!r} is not running; start it with `kapstan local-cluster up`")
-        return
-    print(cluster.kubeconfig)
 
 
 @app.command()
 def demo(
-    name: NameOpt = "kapstan-demo",
+    name: Annotated[str, typer.Option("--name", "-n", help="Cluster name.")] = "kapstan-demo",
     workdir: Annotated[
         Path | None,
         typer.Option(
@@ -166,7 +99,7 @@ def demo(
     from kapstan.demo.run import DemoOptions, run_demo
 
     options = DemoOptions(
-        workdir=workdir or _workdir(name),
+        workdir=workdir or workdir_of(name),
         name=name,
         exit_when_ready=exit_when_ready,
         timeout=timeout,
@@ -176,12 +109,8 @@ def demo(
 
 @app.command()
 def controller(
-    kubeconfig: Annotated[
-        Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: $KUBECONFIG).")
-    ] = None,
-    namespace: Annotated[
-        str, typer.Option("--namespace", help="Namespace of the Applications.")
-    ] = "argocd",
+    kubeconfig: KubeconfigOpt = None,
+    namespace: NamespaceOpt = "argocd",
     resync: Annotated[
         float | None,
         typer.Option(
@@ -206,58 +135,77 @@ def controller(
         int, typer.Option("--operation-processors", help="Sync operations run at once.")
     ] = 8,
     cache_dir: Annotated[
-        Path | None, typer.Option("--cache-dir", help="Git and render cache directory.")
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Git and render cache directory (default: ~/.cache/kapstan/controller).",
+        ),
+    ] = None,
+    helm_path: Annotated[
+        str | None,
+        typer.Option(
+            "--helm-path", help="The helm binary (default: PATH, then `make toolchain`'s)."
+        ),
+    ] = None,
+    kustomize_path: Annotated[
+        str | None,
+        typer.Option(
+            "--kustomize-path",
+            help="The kustomize binary (default: PATH, then `make toolchain`'s).",
+        ),
+    ] = None,
+    server_side_diff: Annotated[
+        bool | None,
+        typer.Option(
+            "--server-side-diff-enabled/--server-side-diff-disabled",
+            help="Compare with server-side diff (default: argocd-cmd-params-cm "
+            "controller.diff.server.side, else off); apps override it with the "
+            "compare-options annotation.",
+        ),
     ] = None,
 ) -> None:
     """Reconcile the Applications of NAMESPACE until Ctrl-C (or SIGTERM)."""
     import asyncio
     import logging
+    import signal
 
-    from kapstan.controller.appcontroller import Controller
-    from kapstan.controller.manifests import ManifestGenerator
-    from kapstan.controller.settings import Settings, SettingsError
-    from kapstan.kube.client import KubeClient
-    from kapstan.kube.config import ConfigError, load_kubeconfig
-    from kapstan.kube.errors import KubeError, NotFound
+    from kapstan.controller.appcontroller import ControllerError
+    from kapstan.kube.config import ConfigError
+    from kapstan.kube.errors import KubeError
+    from kapstan.runtime.controller import ControllerOptions, connect, run_controller
+    from kapstan.services.tools import ToolError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for noisy in ("httpx", "httpx2", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    options = ControllerOptions(
+        kubeconfig=kubeconfig,
+        namespace=namespace,
+        resync=resync,
+        jitter=jitter,
+        status_processors=status_processors,
+        operation_processors=operation_processors,
+        cache_dir=cache_dir,
+        helm_path=helm_path,
+        kustomize_path=kustomize_path,
+        server_side_diff=server_side_diff,
+    )
     try:
-        config = load_kubeconfig(kubeconfig)
+        config = connect(options)
     except (ConfigError, OSError) as e:
         _fail(f"kubeconfig: {e}")
         return
-    cache = cache_dir or Path.home() / ".cache" / "kapstan" / "controller"
 
-    async def run() -> None:
+    async def body() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with KubeClient(config) as kube:
-            try:
-                cm = await kube.get(f"/api/v1/namespaces/{namespace}/configmaps/argocd-cm")
-                settings = Settings.from_configmap(cm.get("data"))
-            except NotFound:
-                settings = Settings()
-            ctl = Controller(
-                kube,
-                ManifestGenerator(cache_root=cache),
-                namespace,
-                settings,
-                resync=resync,
-                jitter=jitter,
-                status_processors=status_processors,
-                operation_processors=operation_processors,
-            )
-            every = f"every {ctl.resync:g}s" if ctl.resync > 0 else "on changes only"
-            err.print(f"reconciling Applications in {namespace} ({every}); Ctrl-C stops")
-            await ctl.run(stop)
+        await run_controller(options, stop, config=config)
 
     try:
-        asyncio.run(run())
-    except (KubeError, SettingsError) as e:
+        asyncio.run(body())
+    except (KubeError, ControllerError, ToolError, TimeoutError) as e:
         _fail(str(e))
     err.print("controller stopped")
 

@@ -1,11 +1,17 @@
 """The application controller: watches, work queue, refresh workers and operations.
 
 Contract of :class:`Controller` (one Application namespace; the cluster of ``kube`` holds the
-Applications, AppProjects and cluster secrets):
+Applications, AppProjects, settings and cluster secrets):
 
-- :meth:`run` installs the CRDs and the ``default`` AppProject, starts the live-state caches
-  (:class:`~kapstan.controller.clusters.Clusters`), watches Applications and AppProjects, and
+- :meth:`run` needs the CRDs installed (``kapstan install``; the controller writes none):
+  without them it raises :class:`ControllerError` saying so. It starts the live-state caches
+  (:class:`~kapstan.services.clusters.Clusters`), watches Applications and AppProjects, and
   runs ``status_processors`` refresh workers until ``stop`` is set;
+- settings are watched (:class:`~kapstan.services.watched.WatchedSettings`): a change of
+  argocd-cm, repository Secrets or the other settings objects takes effect at once — a new
+  poll period, health customizations, ignore rules and credentials for the next refresh,
+  a new tracking method or resource filter applied to the caches — and every app is
+  refreshed;
 - refresh triggers: an Application created or changed (spec, operation, annotations,
   finalizers, deletion), a live change to an object the app tracks (cache event: a ``LIVE``
   re-compare of that app only), and Git polling every ``timeout.reconciliation`` plus a
@@ -13,6 +19,9 @@ Applications, AppProjects and cluster secrets):
   Argo CD); the ``argocd.argoproj.io/refresh: normal|hard`` annotation asks for one refresh
   of that level and is removed once done; ``argocd.argoproj.io/skip-reconcile: "true"``
   leaves the app alone;
+- a refresh that fails unexpectedly never leaves the app silently unreconciled: the error
+  is written to the app as an ``UnknownError`` condition and the refresh is retried with
+  backoff;
 - operations run as their own tasks (at most ``operation_processors`` at once, one per app)
   so that refreshes go on meanwhile; an operation left ``Running`` by a previous controller is
   resumed; ``operationState.phase: Terminating`` terminates the running one;
@@ -22,7 +31,7 @@ Applications, AppProjects and cluster secrets):
   operation blocked by sync window"), one on an app with an invalid spec ends in ``Error``
   listing the error conditions, as in Argo CD;
 - deletion: an app with a cascade finalizer is finalized by
-  :func:`kapstan.controller.deletion.finalize`;
+  :func:`kapstan.controller.deletion.finalize`; its snapshot is dropped once it is gone;
 - on ``stop`` running operations are cancelled between writes: their state stays ``Running``
   in the Application, so the next controller resumes them.
 """
@@ -35,36 +44,42 @@ import logging
 import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
 from kapstan.cache.index import Change
 from kapstan.cache.manager import CacheOptions
 from kapstan.cache.reflector import Reflector
-from kapstan.cache.tracking import Method, Tracking
-from kapstan.controller.clusters import Clusters, DestinationError
 from kapstan.controller.deletion import finalize
-from kapstan.controller.install import ensure_default_project, install_crds
-from kapstan.controller.livestate import from_api
-from kapstan.controller.manifests import ManifestGenerator
-from kapstan.controller.operations import KEEP, OperationRunner, now
+from kapstan.controller.operations import OperationRunner, now
 from kapstan.controller.queue import AppQueue, Level
-from kapstan.controller.reconciler import API, Reconciler, Refreshed
-from kapstan.controller.refresh import condition
-from kapstan.controller.settings import Settings
+from kapstan.controller.reconciler import Reconciler, Refreshed
+from kapstan.engine.conditions import condition, error_conditions
 from kapstan.engine.sync.autosync import decide
 from kapstan.kube.client import KubeClient
-from kapstan.kube.errors import KubeError
+from kapstan.kube.errors import KubeError, NotFound
+from kapstan.model.application import Application, AppStatus, ConditionType, RefreshType
+from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
+from kapstan.model.vocabulary import project_path
+from kapstan.services.applications import KEEP, Applications, OperationChange
+from kapstan.services.clusters import Clusters, DestinationError
+from kapstan.services.livestate import from_api
+from kapstan.services.manifests import ManifestGenerator
+from kapstan.services.settings import Settings
+from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore
+from kapstan.services.watched import SettingsSnapshot, WatchedSettings
 
 log = logging.getLogger(__name__)
-REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
-SKIP_RECONCILE = "argocd.argoproj.io/skip-reconcile"
 WINDOW_BLOCKED = "Sync operation blocked by sync window"
 LIVE_BATCH = 0.2  # seconds: live changes within this window share one re-compare
 LIVE_BATCH_SYNCING = 1.0
-_RUNNING = (OperationPhase.RUNNING.value, OperationPhase.TERMINATING.value)
+FAILURE_BACKOFF = (1.0, 5.0, 30.0, 120.0)  # seconds before retrying a failed refresh
+
+
+class ControllerError(RuntimeError):
+    """The controller cannot run; the message says what to do."""
 
 
 def _fingerprint(app: Mapping[str, Any]) -> bytes:
@@ -82,6 +97,10 @@ def _fingerprint(app: Mapping[str, Any]) -> bytes:
     return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
 
 
+def _cache_options(settings: Settings) -> CacheOptions:
+    return CacheOptions(tracking=settings.tracking, rules=settings.resource_filter)
+
+
 class Controller:
     """Reconciles the Applications of ``namespace`` (see the module contract)."""
 
@@ -89,9 +108,10 @@ class Controller:
         self,
         kube: KubeClient,
         generator: ManifestGenerator,
-        namespace: str = "argocd",
-        settings: Settings | None = None,
+        namespace: str,
+        watched: WatchedSettings,
         *,
+        snapshots: SnapshotStore | None = None,
         resync: float | None = None,
         jitter: float | None = None,
         status_processors: int = 4,
@@ -99,50 +119,68 @@ class Controller:
     ) -> None:
         self.kube = kube
         self.namespace = namespace
-        self.settings = settings or Settings()
-        self.resync = self.settings.reconciliation_timeout if resync is None else resync
-        if jitter is None:  # an explicit resync period comes without argocd-cm's jitter
-            jitter = self.settings.reconciliation_jitter if resync is None else 0.0
-        self.jitter = jitter
+        self.watched = watched
+        self.snapshots: SnapshotStore = snapshots if snapshots is not None else InMemorySnapshots()
+        self._resync_override = resync
+        self._jitter_override = jitter
         self.status_processors = status_processors
         self.queue = AppQueue()
+        self.applications = Applications(kube, namespace)
         self.apps: dict[str, dict[str, Any]] = {}
         self.projects: dict[str, dict[str, Any]] = {}
         self._seen: dict[str, bytes] = {}
         self._ops: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._op_slots = asyncio.Semaphore(operation_processors)
         self._self_heal: dict[str, int] = {}
+        self._failures: dict[str, int] = {}
         self._blocked_logged: dict[str, str] = {}
         self._orphan_projects: set[str] = set()  # projects with orphanedResources set
-        tracking = Tracking(
-            cast(Method, self.settings.tracking_method), self.settings.instance_label_key
-        )
-        self.clusters = Clusters(
-            kube,
-            namespace=namespace,
-            options=CacheOptions(tracking=tracking, rules=self.settings.resource_filter),
-        )
+        self._background: set[asyncio.Task[None]] = set()
+        self.clusters = Clusters(kube, namespace=namespace, options=_cache_options(self.settings))
         self.reconciler = Reconciler(
-            kube, self.clusters, generator, self.settings, namespace, self.projects.get
+            self.applications,
+            self.clusters,
+            generator,
+            lambda: self.settings,
+            self.projects.get,
+            self.snapshots,
         )
-        self.operations = OperationRunner(generator, self.settings)
+        self.operations = OperationRunner(generator, lambda: self.settings)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force now (they follow argocd-cm)."""
+        return self.watched.current.settings
+
+    @property
+    def resync(self) -> float:
+        """Seconds between Git polls of an app (``0``: no polling)."""
+        if self._resync_override is not None:
+            return self._resync_override
+        return self.settings.reconciliation_timeout
+
+    @property
+    def jitter(self) -> float:
+        if self._jitter_override is not None:
+            return self._jitter_override
+        # An explicit resync period comes without argocd-cm's jitter.
+        return 0.0 if self._resync_override is not None else self.settings.reconciliation_jitter
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
         """Reconcile until ``stop`` is set (see the module contract)."""
-        await install_crds(self.kube)
-        await ensure_default_project(self.kube, self.namespace)
+        await self._check_installed()
+        unsubscribe_settings = self.watched.subscribe(self._settings_changed)
         await self.clusters.start()
         unsubscribe = self.clusters.manager.subscribe(self._on_live_change)
-        base = f"{API}/namespaces/{self.namespace}"
         projects = Reflector(
             self.kube,
-            f"{base}/appprojects",
+            project_path(self.namespace),
             on_list=self._projects_listed,
             on_event=self._project_event,
         )
         apps = Reflector(
-            self.kube, f"{base}/applications", on_list=self._apps_listed, on_event=self._app_event
+            self.kube, self.applications.path(), on_list=self._apps_listed, on_event=self._app_event
         )
         tasks = [asyncio.create_task(projects.run())]
         await projects.synced.wait()
@@ -152,16 +190,42 @@ class Controller:
             await stop.wait()
         finally:
             unsubscribe()
+            unsubscribe_settings()
             self.queue.close()
             ops = [task for task, _ in self._ops.values()]
-            for t in [*tasks, *ops]:
+            for t in [*tasks, *ops, *self._background]:
                 t.cancel()
-            await asyncio.gather(*tasks, *ops, return_exceptions=True)
+            await asyncio.gather(*tasks, *ops, *self._background, return_exceptions=True)
             await self.clusters.stop()
+
+    async def _check_installed(self) -> None:
+        try:
+            await self.kube.list(self.applications.path(), limit=1)
+        except NotFound:
+            raise ControllerError(
+                "the Application CRD (applications.argoproj.io) is not installed: run "
+                "`kapstan install` (or install Argo CD's CRDs) first"
+            ) from None
 
     @property
     def syncs(self) -> int:
         return self.operations.count
+
+    # -- settings ------------------------------------------------------------------------------
+    def _settings_changed(self, old: SettingsSnapshot, new: SettingsSnapshot) -> None:
+        task = asyncio.get_running_loop().create_task(self._apply_settings(old, new))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _apply_settings(self, old: SettingsSnapshot, new: SettingsSnapshot) -> None:
+        if _cache_options(old.settings) != _cache_options(new.settings):
+            log.info("settings changed: applying the tracking method and resource filter")
+            await self.clusters.reconfigure(_cache_options(new.settings))
+        if (old.settings, old.repositories) == (new.settings, new.repositories):
+            return
+        log.info("settings changed: refreshing %d application(s)", len(self.apps))
+        for name in self.apps:
+            self.queue.add(name, Level.NORMAL)
 
     # -- watches -------------------------------------------------------------------------------
     def _projects_listed(self, items: list[dict[str, Any]]) -> None:
@@ -210,9 +274,9 @@ class Controller:
         if force or self._seen.get(name) != fingerprint:
             self._seen[name] = fingerprint
             self.queue.add(name, Level.NORMAL)
-        phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
+        phase = Application.of(app).status.operation_state.phase
         running = self._ops.get(name)
-        if running is not None and phase == OperationPhase.TERMINATING.value:
+        if running is not None and phase is OperationPhase.TERMINATING:
             running[1].set()
 
     def _remember(self, app: dict[str, Any]) -> None:
@@ -233,9 +297,13 @@ class Controller:
         self.apps.pop(name, None)
         self._seen.pop(name, None)
         self._self_heal.pop(name, None)
+        self._failures.pop(name, None)
         self._blocked_logged.pop(name, None)
         self.queue.forget(name)
         self.reconciler.forget(name)
+        task = asyncio.get_running_loop().create_task(self.snapshots.delete(self.namespace, name))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _on_live_change(self, server: str, apps: frozenset[str], change: Change) -> None:
         for name in apps:
@@ -261,14 +329,40 @@ class Controller:
             name, level = await self.queue.get()
             try:
                 await self._process(name, level)
-            except (KubeError, DestinationError, OSError) as err:
-                log.warning("application %s: %s", name, err)
-                self.queue.add(name, Level.NORMAL, delay=5.0)
-            except Exception:
-                log.exception("application %s: reconcile failed", name)
-                self.queue.add(name, Level.NORMAL, delay=10.0)
+                self._failures.pop(name, None)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                await self._failed(name, err)
             finally:
                 self.queue.done(name)
+
+    async def _failed(self, name: str, err: Exception) -> None:
+        """A refresh failed: say so on the app (UnknownError) and retry with backoff."""
+        count = self._failures.get(name, 0)
+        self._failures[name] = count + 1
+        delay = FAILURE_BACKOFF[min(count, len(FAILURE_BACKOFF) - 1)]
+        expected = isinstance(err, KubeError | DestinationError | OSError)
+        if expected:
+            log.warning("application %s: %s (retrying in %gs)", name, err, delay)
+        else:
+            log.exception("application %s: reconcile failed (retrying in %gs)", name, delay)
+        self.queue.add(name, Level.NORMAL, delay=delay)
+        app = self.apps.get(name)
+        if app is None:
+            return
+        message = f"{type(err).__name__}: {err}" if not expected else str(err)
+        entry = condition(ConditionType.UNKNOWN_ERROR, message[:1000], now())
+        kept = [
+            c
+            for c in (app.get("status") or {}).get("conditions") or []
+            if c.get("type") != ConditionType.UNKNOWN_ERROR.value
+        ]
+        if [*kept, entry] != (app.get("status") or {}).get("conditions"):
+            with contextlib.suppress(KubeError):
+                self._remember(
+                    await self.applications.write_status(app, {"conditions": [*kept, entry]})
+                )
 
     def _poll_later(self, name: str) -> None:
         if self.resync > 0:
@@ -279,46 +373,44 @@ class Controller:
         app = self.apps.get(name)
         if app is None:
             return
-        meta = app.get("metadata") or {}
-        annotations = meta.get("annotations") or {}
-        if str(annotations.get(SKIP_RECONCILE, "")).lower() == "true":
+        view = Application.of(app)
+        if view.skip_reconcile:
             return
-        if meta.get("deletionTimestamp"):
+        if view.deleting:
             await self._delete(app)
             return
-        requested = str(annotations.get(REFRESH_ANNOTATION) or "")
-        if requested:
-            level = max(level, Level.HARD if requested == "hard" else Level.NORMAL)
-        refreshed = await self.reconciler.refresh(app, level, fresh=bool(requested))
+        requested = view.refresh_requested
+        if requested is not None:
+            level = max(level, Level.HARD if requested is RefreshType.HARD else Level.NORMAL)
+        refreshed = await self.reconciler.refresh(app, level, fresh=requested is not None)
         app = refreshed.app
-        if requested:
-            app = await self.reconciler.merge(
-                app, {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}}
-            )
+        if requested is not None:
+            app = await self.applications.clear_refresh(name)
             self._seen[name] = _fingerprint(app)
         self._remember(app)
         if level >= Level.NORMAL:
             self._poll_later(name)
-        if (refreshed.status.get("sync") or {}).get("status") == "Synced":
+        if AppStatus(refreshed.status).sync_status is SyncStatusCode.SYNCED:
             self._self_heal.pop(name, None)
         await self._operate(refreshed)
 
     async def _operate(self, refreshed: Refreshed) -> None:
         app = refreshed.app
-        name = str(app["metadata"]["name"])
+        view = Application.of(app)
+        name = view.name
         if name in self._ops:
             return
-        state = (app.get("status") or {}).get("operationState") or {}
-        if app.get("operation") and state.get("phase") in _RUNNING and state.get("progress"):
+        state = view.status.operation_state
+        operation = view.operation
+        if operation is not None and state.in_progress and state.started:
             # Started by an earlier controller (only started operations carry progress).
             self._start(refreshed, resume=True)
             return
-        if app.get("operation"):
+        if operation is not None:
             if refreshed.blocked:
                 await self._refuse(app, refreshed.status)
                 return
-            manual = not (app["operation"].get("initiatedBy") or {}).get("automated")
-            allowed, why = self.reconciler.window_allows(refreshed, manual=manual)
+            allowed, why = self.reconciler.window_allows(refreshed, manual=not operation.automated)
             if not allowed:
                 log.debug("application %s: sync held: %s", name, why)
                 await self._hold(app)
@@ -329,11 +421,15 @@ class Controller:
         decision = decide(app, refreshed.status, now=datetime.now(UTC), self_heal_attempts=attempts)
         if decision.refusal:
             conditions = [
-                c for c in refreshed.status.get("conditions") or [] if c.get("type") != "SyncError"
+                c
+                for c in refreshed.status.get("conditions") or []
+                if c.get("type") != ConditionType.SYNC_ERROR.value
             ]
-            conditions.append(condition("SyncError", decision.refusal, now()))
+            conditions.append(condition(ConditionType.SYNC_ERROR, decision.refusal, now()))
             if conditions != (app.get("status") or {}).get("conditions"):
-                self._remember(await self.reconciler.write_status(app, {"conditions": conditions}))
+                self._remember(
+                    await self.applications.write_status(app, {"conditions": conditions})
+                )
             return
         if decision.wait:
             self.queue.add(name, Level.LIVE, delay=decision.wait)
@@ -356,28 +452,21 @@ class Controller:
     async def _hold(self, app: dict[str, Any]) -> None:
         """A sync a sync window does not allow yet: Argo CD keeps it Running with this
         message and starts it once the window allows."""
-        state = (app.get("status") or {}).get("operationState") or {}
-        if (
-            state.get("message") != WINDOW_BLOCKED
-            or state.get("phase") != OperationPhase.RUNNING.value
-        ):
+        state = Application.of(app).status.operation_state
+        if state.message != WINDOW_BLOCKED or state.phase is not OperationPhase.RUNNING:
             value = {
                 "operation": app["operation"],
                 "phase": OperationPhase.RUNNING.value,
                 "message": WINDOW_BLOCKED,
                 "startedAt": now(),
             }
-            self._remember(await self.reconciler.write_status(app, {"operationState": value}))
+            self._remember(await self.applications.write_status(app, {"operationState": value}))
         self.queue.add(str(app["metadata"]["name"]), Level.NORMAL, delay=10.0)
 
     async def _refuse(self, app: dict[str, Any], status: Mapping[str, Any]) -> None:
         """An operation on an app with an invalid spec ends at once in phase Error, its
         message listing the error conditions (Argo CD's ``SyncAppState``)."""
-        errors = [
-            f"{c.get('type')}: {c.get('message')}"
-            for c in status.get("conditions") or []
-            if str(c.get("type", "")).endswith("Error")
-        ]
+        errors = error_conditions(status.get("conditions") or [])
         stamp = now()
         value = {
             "operation": app["operation"],
@@ -386,7 +475,7 @@ class Controller:
             "startedAt": stamp,
             "finishedAt": stamp,
         }
-        app = await self.reconciler.write_status(app, {"operationState": value}, None)
+        app = await self.applications.write_status(app, {"operationState": value}, None)
         self._remember(app)
         self._seen[str(app["metadata"]["name"])] = _fingerprint(app)
 
@@ -399,14 +488,12 @@ class Controller:
             return
         name = str(app["metadata"]["name"])
         terminate = asyncio.Event()
-        if ((app.get("status") or {}).get("operationState") or {}).get(
-            "phase"
-        ) == OperationPhase.TERMINATING.value:
+        if Application.of(app).status.operation_state.phase is OperationPhase.TERMINATING:
             terminate.set()
 
-        async def write(fields: Mapping[str, Any], operation: Any) -> dict[str, Any]:
+        async def write(fields: Mapping[str, Any], operation: OperationChange) -> dict[str, Any]:
             current = self.apps.get(name, app)
-            updated = await self.reconciler.write_status(current, fields, operation)
+            updated = await self.applications.write_status(current, fields, operation)
             self._remember(updated)
             if operation is not KEEP:
                 self._seen[name] = _fingerprint(updated)
@@ -420,6 +507,8 @@ class Controller:
                     )
             except KubeError as err:
                 log.warning("application %s: operation failed: %s", name, err)
+            except Exception:
+                log.exception("application %s: operation failed", name)
             finally:
                 self._ops.pop(name, None)
                 # Re-compare what the sync changed; the target revision is still known.
@@ -439,10 +528,10 @@ class Controller:
             await self._deletion_error(app, str(err))
             return
         model = await target.discovery.model()
-        live = await from_api(target.kube, model, app, [])
+        live = await from_api(target.kube, model, app, [], self.settings.tracking)
         result = await finalize(
             target.kube,
-            self.reconciler.app_path(name),
+            self.applications.path(name),
             app,
             live,
             is_namespaced=model.namespaced,
@@ -455,9 +544,9 @@ class Controller:
             self.queue.add(name, Level.NORMAL, delay=1.0)
 
     async def _deletion_error(self, app: dict[str, Any], message: str) -> None:
-        entry = condition("DeletionError", message, now())
+        entry = condition(ConditionType.DELETION_ERROR, message, now())
         with contextlib.suppress(KubeError):
-            self._remember(await self.reconciler.write_status(app, {"conditions": [entry]}))
+            self._remember(await self.applications.write_status(app, {"conditions": [entry]}))
 
 
-__all__ = ["REFRESH_ANNOTATION", "SKIP_RECONCILE", "Controller"]
+__all__ = ["Controller", "ControllerError"]

@@ -1,30 +1,11 @@
-"""Cascade deletion of an Application's resources, driven by Argo CD's finalizers.
+"""One deletion pass of an Application with Argo CD's resources finalizer (the I/O half of
+:mod:`kapstan.engine.deletion`, which decides what a pass deletes).
 
-An Application that carries ``resources-finalizer.argocd.argoproj.io`` (:data:`FINALIZER`,
-foreground cascade) or ``resources-finalizer.argocd.argoproj.io/background``
-(:data:`BACKGROUND`) takes its tracked resources with it when it is deleted. Without either,
-deleting the Application orphans them and there is nothing for the controller to do.
-
-API (the reconciler calls :func:`finalize` on every reconcile of an Application that has
-``metadata.deletionTimestamp``, and requeues after about a second while ``done`` is False):
-
-- :func:`cascade_policy` -- the :class:`~kapstan.kube.apply.Propagation` chosen by
-  ``metadata.finalizers`` (foreground wins when both are present), or ``None``;
-- :func:`plan_deletion` -- pure: which of the live objects to delete in this pass and which
-  still count as remaining;
-- :func:`finalize` -- one pass: delete, and once nothing remains remove the cascade
-  finalizer(s) so the API server can drop the Application.
-
+The controller calls :func:`finalize` on every reconcile of an Application that has
+``metadata.deletionTimestamp``, and requeues after about a second while ``done`` is False.
 Contract of one pass:
 
 - ``live`` holds the objects tracked by the app (hooks included), as last observed;
-- objects with the sync option ``Delete=false`` (or ``helm.sh/resource-policy: keep``) are
-  never deleted and never block;
-- objects are deleted in tiers: namespaced (and unknown-scope) objects first, then
-  cluster-scoped ones, ``Namespace`` objects last; a tier is started only when no object of a
-  lower tier remains (so a pass deletes one tier at most);
-- with foreground propagation an object that already has ``deletionTimestamp`` still remains
-  (its dependents are being deleted first); with background it is considered handled;
 - an object that is already gone (404, or its kind no longer served) does not remain;
 - ``FinalizeResult.done`` is True only when no deletable object remains; the finalizers are
   then removed with a JSON patch whose first operation tests the current list (re-read and
@@ -40,21 +21,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kapstan.engine.deletion import CASCADE_FINALIZERS, cascade_policy, plan_deletion
 from kapstan.engine.pairing import NamespacedLookup
-from kapstan.kube.apply import JSON_PATCH, Action, Propagation, Writer
+from kapstan.kube.apply import JSON_PATCH, Action, Writer
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import Discovery, UnknownKind
 from kapstan.kube.errors import Conflict, Invalid, KubeError, NotFound
-from kapstan.model.annotations import resource_option_map
-from kapstan.model.keys import ResourceKey, group_of
+from kapstan.model.application import Application
+from kapstan.model.keys import ResourceKey
 
-FINALIZER = "resources-finalizer.argocd.argoproj.io"
-BACKGROUND = FINALIZER + "/background"
-CASCADE_FINALIZERS = (FINALIZER, BACKGROUND)
 RELEASE_ATTEMPTS = 3
-
-# Tiers: lower tiers are deleted (and gone) before higher ones are started.
-NAMESPACED, CLUSTER_SCOPED, NAMESPACES = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -68,71 +44,6 @@ class FinalizeResult:
     done: bool
     remaining: tuple[str, ...] = ()
     message: str = ""
-
-
-@dataclass(frozen=True)
-class DeletionPlan:
-    """What one pass does: ``delete`` (in order), ``remaining`` and ``kept`` (Delete=false)."""
-
-    delete: tuple[Mapping[str, Any], ...]
-    remaining: tuple[ResourceKey, ...]
-    kept: tuple[ResourceKey, ...]
-
-
-def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, Mapping) else {}
-
-
-def cascade_policy(app: Mapping[str, Any]) -> Propagation | None:
-    """Foreground for :data:`FINALIZER`, background for :data:`BACKGROUND`, else ``None``."""
-    finalizers = [str(f) for f in _meta(app).get("finalizers") or []]
-    if FINALIZER in finalizers:
-        return Propagation.foreground
-    if BACKGROUND in finalizers:
-        return Propagation.background
-    return None
-
-
-def _tier(obj: Mapping[str, Any], is_namespaced: NamespacedLookup) -> int:
-    group = group_of(str(obj.get("apiVersion") or ""))
-    kind = str(obj.get("kind") or "")
-    if group == "" and kind == "Namespace":
-        return NAMESPACES
-    return CLUSTER_SCOPED if is_namespaced(group, kind) is False else NAMESPACED
-
-
-def _keep(obj: Mapping[str, Any]) -> bool:
-    return resource_option_map(obj).get("Delete", "").lower() == "false"
-
-
-def plan_deletion(
-    live: Sequence[Mapping[str, Any]], policy: Propagation, is_namespaced: NamespacedLookup
-) -> DeletionPlan:
-    """Pure: the objects to delete now and those that still remain (see the module contract).
-
-    ``is_namespaced`` answering ``None`` (unknown kind) counts as namespaced. Within a tier,
-    objects are ordered by key; ``remaining`` is in tier order, then key order.
-    """
-    kept: list[ResourceKey] = []
-    ranked: list[tuple[int, ResourceKey, Mapping[str, Any]]] = []
-    for obj in live:
-        key = ResourceKey.from_obj(obj)
-        if _keep(obj):
-            kept.append(key)
-            continue
-        pending = bool(_meta(obj).get("deletionTimestamp"))
-        if pending and policy is not Propagation.foreground:
-            continue  # background: the API server's garbage collector finishes the job
-        ranked.append((_tier(obj, is_namespaced), key, obj))
-    ranked.sort(key=lambda item: (item[0], str(item[1])))
-    current = ranked[0][0] if ranked else NAMESPACED
-    delete = tuple(
-        obj
-        for tier, _key, obj in ranked
-        if tier == current and not _meta(obj).get("deletionTimestamp")
-    )
-    return DeletionPlan(delete, tuple(key for _t, key, _o in ranked), tuple(sorted(kept)))
 
 
 async def finalize(
@@ -195,7 +106,7 @@ async def _release(kube: KubeClient, app_path: str) -> FinalizeResult:
         except KubeError as err:
             failure = err
             break
-        finalizers = [str(f) for f in _meta(current).get("finalizers") or []]
+        finalizers = list(Application.of(current).finalizers)
         others = [f for f in finalizers if f not in CASCADE_FINALIZERS]
         if others == finalizers:
             return FinalizeResult(done=True)  # removed by someone else meanwhile
@@ -217,12 +128,4 @@ async def _release(kube: KubeClient, app_path: str) -> FinalizeResult:
     return FinalizeResult(done=False, message=f"failed to remove the finalizer: {failure}")
 
 
-__all__ = [
-    "BACKGROUND",
-    "FINALIZER",
-    "DeletionPlan",
-    "FinalizeResult",
-    "cascade_policy",
-    "finalize",
-    "plan_deletion",
-]
+__all__ = ["FinalizeResult", "finalize"]

@@ -13,10 +13,12 @@ Contract of :func:`run_operation`:
 - ``terminate`` set (the API or ``kubectl`` wrote ``operationState.phase: Terminating``)
   stops the sync between steps; the phase reads ``Terminating`` until it has stopped;
 - a successful, complete (not dry-run, not selective) sync is appended to ``status.history``
-  with the next id, trimmed to ``spec.revisionHistoryLimit`` (default 10);
+  (:mod:`kapstan.engine.history`);
 - failed syncs are retried per ``operation.retry`` (else ``syncPolicy.retry``);
 - a render error ends the operation in phase ``Error`` and touches nothing in the cluster;
-- the sync is planned on the cluster's watch cache once it is synced (API lists before).
+- the sync is planned on the cluster's watch cache once it is synced (API lists before),
+  with the current settings (tracking method, health customizations, ignore rules for
+  ``RespectIgnoreDifferences``: argocd-cm's plus the app's ``spec.ignoreDifferences``).
 """
 
 from __future__ import annotations
@@ -28,28 +30,29 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from kapstan.controller.clusters import Target
-from kapstan.controller.livestate import from_api, from_cache
-from kapstan.controller.manifests import ManifestGenerationError, ManifestGenerator
-from kapstan.controller.refresh import rfc3339
-from kapstan.controller.settings import Settings
+from kapstan.controller.reconciler import ignore_rules, needs_managed_fields
 from kapstan.controller.sync import run_with_retry
+from kapstan.engine.conditions import rfc3339
+from kapstan.engine.history import next_entry, recorded, trimmed
+from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule
 from kapstan.engine.pairing import with_namespace
 from kapstan.engine.sync.plan import PlanError, SyncPlan, build_plan
 from kapstan.engine.sync.retry import RetryPolicy
 from kapstan.engine.sync.state import OperationState
 from kapstan.kube.errors import KubeError, NotFound
-from kapstan.model.keys import ResourceKey
-from kapstan.model.status import SyncStatusCode
+from kapstan.model.application import Application, SyncOperation
 from kapstan.model.sync import OperationPhase
+from kapstan.services.applications import KEEP, OperationChange
+from kapstan.services.clusters import Target
+from kapstan.services.livestate import ManagedFields, from_api, from_cache
+from kapstan.services.manifests import ManifestGenerationError, ManifestGenerator
+from kapstan.services.settings import Settings
 
 log = logging.getLogger(__name__)
-DEFAULT_HISTORY_LIMIT = 10
 FLUSH_DELAY = 1.0  # seconds: progress writes of one operation are at most this frequent
 # write(status fields, operation): one JSON patch setting ``status.<key>`` for each field and
-# ``operation`` (a mapping), removing it (``None``) or leaving it alone (``...``).
-StatusWriter = Callable[[Mapping[str, Any], Any], Awaitable[dict[str, Any]]]
-KEEP = ...
+# ``operation`` (a mapping sets it, ``None`` removes it, ``KEEP`` leaves it alone).
+StatusWriter = Callable[[Mapping[str, Any], OperationChange], Awaitable[dict[str, Any]]]
 
 
 def now() -> str:
@@ -108,43 +111,13 @@ def operation_state_dict(
     return data
 
 
-def history_entry(
-    history: list[dict[str, Any]], operation: Mapping[str, Any], **fields: Any
-) -> dict[str, Any]:
-    """The next ``status.history`` entry (ids grow by one from the highest)."""
-    next_id = max((int(h.get("id") or 0) for h in history), default=-1) + 1
-    return {"id": next_id, **fields, "initiatedBy": dict(operation.get("initiatedBy") or {})}
-
-
-def rollback_operation(
-    app: Mapping[str, Any], history_id: int, prune: bool = False
-) -> dict[str, Any]:
-    """The ``operation`` Argo CD's API writes for ``rollback ID``: a sync of the history
-    entry's source at its revision. Raises ``ValueError`` for an unknown id or while
-    automated sync is on (Argo CD refuses that rollback too)."""
-    spec = app.get("spec") or {}
-    automated = (spec.get("syncPolicy") or {}).get("automated")
-    if automated is not None and automated.get("enabled") is not False:
-        raise ValueError("rollback cannot be initiated when auto-sync is enabled")
-    for entry in (app.get("status") or {}).get("history") or []:
-        if int(entry.get("id", -1)) == history_id:
-            sync = {
-                "revision": entry.get("revision"),
-                "source": entry.get("source"),
-                "prune": prune,
-            }
-            return {"sync": sync, "initiatedBy": {"username": "kapstan"}}
-    raise ValueError(
-        f"application {app.get('metadata', {}).get('name')} has no history {history_id}"
-    )
-
-
 class OperationRunner:
     """Runs operations for one controller (see the module contract)."""
 
-    def __init__(self, generator: ManifestGenerator, settings: Settings) -> None:
+    def __init__(self, generator: ManifestGenerator, settings: Callable[[], Settings]) -> None:
         self.generator = generator
         self.settings = settings
+        self.managed_fields = ManagedFields()
         self.count = 0  # operations finished (for tests and logs)
 
     async def run(
@@ -198,9 +171,21 @@ class OperationRunner:
             or []
         ]
 
+        settings = self.settings()
+        try:
+            rules = ignore_rules(settings, app)
+        except IgnoreConfigError as err:
+            rules, rules_error = (), f"invalid spec.ignoreDifferences: {err}"
+        else:
+            rules_error = ""
+
         async def make_plan() -> SyncPlan:
             nonlocal revision
-            plan, revision = await self._plan(app, target, source, revision, sync_op, options)
+            if rules_error:
+                raise PlanFailed(rules_error)
+            plan, revision = await self._plan(
+                app, target, source, revision, sync_op, options, rules
+            )
             return plan
 
         policy = RetryPolicy.from_spec(
@@ -217,9 +202,10 @@ class OperationRunner:
                 poll=0.5,
                 app_name=name,
                 app_options=options,
-                ignore_rules=self.settings.ignore_rules,
-                health_config=self.settings.health,
+                ignore_rules=rules,
+                health_config=settings.health,
                 discovery=target.discovery,
+                tracking=settings.tracking,
             )
         except PlanFailed as err:
             final = OperationState(phase=OperationPhase.ERROR, message=str(err))
@@ -230,12 +216,11 @@ class OperationRunner:
         finished = now()
         self.count += 1
         fields: dict[str, Any] = {"operationState": state_dict(final, finished)}
-        selective = bool(sync_op.get("resources"))
-        if final.phase is OperationPhase.SUCCEEDED and not sync_op.get("dryRun") and not selective:
+        if recorded(final.phase is OperationPhase.SUCCEEDED, sync_op):
             latest = store.written or app
             history = list((latest.get("status") or {}).get("history") or [])
             history.append(
-                history_entry(
+                next_entry(
                     history,
                     operation,
                     revision=revision,
@@ -244,9 +229,7 @@ class OperationRunner:
                     source=source,
                 )
             )
-            limit = spec.get("revisionHistoryLimit")
-            keep = DEFAULT_HISTORY_LIMIT if limit is None else max(0, int(limit))
-            fields["history"] = history[-keep:] if keep else []
+            fields["history"] = trimmed(history, Application.of(app).spec.revision_history_limit)
         log.info("application %s: operation %s: %s", name, final.phase, final.message)
         return await write(fields, None)
 
@@ -279,6 +262,7 @@ class OperationRunner:
         revision: str,
         sync_op: Mapping[str, Any],
         options: list[str],
+        rules: tuple[IgnoreRule, ...],
     ) -> tuple[SyncPlan, str]:
         spec = app.get("spec") or {}
         name = str(app["metadata"]["name"])
@@ -299,8 +283,14 @@ class OperationRunner:
         desired = [with_namespace(o, dest_ns, model.namespaced) for o in generated.objects]
         # Like gitops-engine, plan on the watch cache when it is ready: it lags by moments at
         # most, and applying is idempotent (a missed object is created again or pruned later).
-        cached = await from_cache(target.cache, target.kube, model, name)
-        live = cached if cached is not None else await from_api(target.kube, model, app, desired)
+        tracking = self.settings().tracking
+        cached = await from_cache(target.cache, target.kube, model, name, tracking)
+        if cached is None:
+            cached = await from_api(target.kube, model, app, desired, tracking)
+        live = cached
+        wanted = needs_managed_fields(rules)
+        if wanted is not None:  # RespectIgnoreDifferences by field manager reads managedFields
+            live = await self.managed_fields.complete(target.kube, model, live, wanted)
         if target.cache is not None and target.cache.synced:
             ns_exists = target.cache.get(("", "Namespace", "", dest_ns)) is not None
         else:
@@ -309,25 +299,9 @@ class OperationRunner:
                 ns_exists = True
             except NotFound:
                 ns_exists = False
-        statuses = {
-            ResourceKey(
-                str(r.get("group") or ""),
-                str(r.get("kind")),
-                str(r.get("namespace") or ""),
-                str(r.get("name")),
-            ): SyncStatusCode(r["status"])
-            for r in (app.get("status") or {}).get("resources") or []
-            if r.get("status") in {c.value for c in SyncStatusCode}
-        }
-        selected = [
-            ResourceKey(
-                str(r.get("group") or ""),
-                str(r.get("kind")),
-                str(r.get("namespace") or ""),
-                str(r.get("name")),
-            )
-            for r in sync_op.get("resources") or []
-        ]
+        view = Application.of(app)
+        statuses = view.status.resource_statuses()
+        selected = list(SyncOperation(sync_op).resources)
         try:
             plan = build_plan(
                 desired,
@@ -351,11 +325,4 @@ class OperationRunner:
         return plan, revision
 
 
-__all__ = [
-    "DEFAULT_HISTORY_LIMIT",
-    "OperationRunner",
-    "PlanFailed",
-    "history_entry",
-    "operation_state_dict",
-    "rollback_operation",
-]
+__all__ = ["OperationRunner", "PlanFailed", "operation_state_dict"]

@@ -3,17 +3,22 @@
 Contract of :meth:`Reconciler.refresh` (called by the
 :class:`~kapstan.controller.appcontroller.Controller` for one app at a time):
 
-- the destination is resolved through :class:`~kapstan.controller.clusters.Clusters`; an
+- the destination is resolved through :class:`~kapstan.services.clusters.Clusters`; an
   unknown cluster, a missing project or a project violation (source repo, destination, a
   resource kind) becomes an ``InvalidSpecError`` condition and the app is not synced;
 - manifests: a ``LIVE`` refresh re-uses the manifests generated last time for the same spec;
   ``NORMAL`` re-resolves the revision (rendering again only on a new commit: render cache);
-  ``HARD`` renders again. A render error is a ``ComparisonError`` and nothing is applied or
-  pruned;
+  ``HARD`` renders again. A render error (or an invalid ``spec.ignoreDifferences`` rule) is a
+  ``ComparisonError`` and nothing is applied or pruned;
+- the comparison uses the current settings (watched: tracking method, health
+  customizations, argocd-cm ignore rules, server-side diff) plus the app's own
+  ``spec.ignoreDifferences``; with server-side diff, predicted live states come from dry runs
+  (:mod:`kapstan.controller.serverdiff`), a failed dry run being a ``ComparisonError``
+  condition for that resource, which is then compared three-way;
 - live objects come from the cluster's watch cache (API lists until it is synced);
 - for each drifted resource the field managers that changed the drifted fields are looked
-  up in the live object's ``managedFields`` (drift forensics): they are written to the
-  resource's entry in ``status.resources[].drift`` and logged once per object version;
+  up in the live object's ``managedFields`` (drift forensics, :mod:`kapstan.controller.drift`);
+- the comparison is published to the snapshot store (resource tree, managed resources);
 - only the keys refresh owns are written (``sync``, ``health``, ``resources``, ``summary``,
   ``conditions``, ``sourceType(s)``, ``reconciledAt``, ``observedAt``), each with a JSON patch
   ``add`` (``operationState`` and ``history`` belong to operations); nothing is written
@@ -31,33 +36,37 @@ from typing import Any
 
 import orjson
 
-from kapstan.controller.clusters import Clusters, DestinationError, Target
-from kapstan.controller.livestate import from_api, from_cache
-from kapstan.controller.manifests import (
+from kapstan.controller.drift import DriftForensics
+from kapstan.controller.queue import Level
+from kapstan.controller.serverdiff import DryRunRequest, DryRunResults, DryRuns
+from kapstan.engine.compare import CompareSettings, compute_status
+from kapstan.engine.conditions import condition, keep_transition_times, rfc3339
+from kapstan.engine.diff import ResourceDiff
+from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule, app_rules
+from kapstan.engine.mode import DiffMode, choose_mode, include_mutation_webhook
+from kapstan.engine.pairing import pair_resources, with_namespace
+from kapstan.engine.project import Project, sync_allowed, violations
+from kapstan.engine.project.orphans import Candidate, orphans
+from kapstan.engine.project.orphans import warning as orphan_warning
+from kapstan.engine.snapshot import managed_resource, resource_tree
+from kapstan.kube.apply import Writer
+from kapstan.kube.discovery import DiscoveryModel
+from kapstan.kube.errors import KubeError
+from kapstan.model.annotations import is_hook, is_skip
+from kapstan.model.application import Application, ConditionType
+from kapstan.model.keys import ResourceKey
+from kapstan.services.applications import Applications
+from kapstan.services.clusters import Clusters, DestinationError, Target
+from kapstan.services.livestate import ManagedFields, from_api, from_cache
+from kapstan.services.manifests import (
     GeneratedManifests,
     ManifestGenerationError,
     ManifestGenerator,
 )
-from kapstan.controller.queue import Level
-from kapstan.controller.refresh import compute_status, condition, rfc3339
-from kapstan.controller.settings import Settings
-from kapstan.engine.diff import ResourceDiff
-from kapstan.engine.drift import DriftRecord, describe, drift_records, drifted_paths
-from kapstan.engine.pairing import with_namespace
-from kapstan.engine.project import Project, sync_allowed, violations
-from kapstan.engine.project.orphans import CONDITION as ORPHAN_CONDITION
-from kapstan.engine.project.orphans import Candidate, orphans
-from kapstan.engine.project.orphans import warning as orphan_warning
-from kapstan.kube.client import KubeClient
-from kapstan.kube.discovery import DiscoveryModel
-from kapstan.kube.errors import Invalid, KubeError
-from kapstan.model.keys import ResourceKey
+from kapstan.services.settings import Settings
+from kapstan.services.snapshots import Snapshot, SnapshotStore
 
 log = logging.getLogger(__name__)
-API = "/apis/argoproj.io/v1alpha1"
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
-OWN_MANAGERS = ("kapstan-controller",)
 REFRESH_KEYS = (
     "sync",
     "health",
@@ -72,6 +81,15 @@ REFRESH_KEYS = (
 _STAMPS = ("reconciledAt", "observedAt")
 # Polls and spec changes of many apps on one repository share a `git ls-remote` this recent.
 REVISION_TTL = 3.0
+
+
+@dataclass(frozen=True)
+class _Compared:
+    status: dict[str, Any]
+    diffs: dict[ResourceKey, ResourceDiff]
+    live: list[dict[str, Any]]
+    settings: CompareSettings
+    dry_run_errors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -90,15 +108,18 @@ def _spec_key(spec: Mapping[str, Any]) -> bytes:
     return orjson.dumps(keep, option=orjson.OPT_SORT_KEYS)
 
 
-def _keep_transition_times(
-    new: list[dict[str, Any]], old: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    before = {(c.get("type"), c.get("message")): c.get("lastTransitionTime") for c in old}
-    out = []
-    for c in new:
-        stamp = before.get((c.get("type"), c.get("message")))
-        out.append({**c, "lastTransitionTime": stamp} if stamp else c)
-    return out
+def ignore_rules(settings: Settings, app: Mapping[str, Any]) -> tuple[IgnoreRule, ...]:
+    """argocd-cm's system rules followed by the app's ``spec.ignoreDifferences``; raises
+    :class:`IgnoreConfigError` for an unusable app rule."""
+    return (*settings.ignore_rules, *app_rules(Application.of(app).spec.ignore_differences))
+
+
+def needs_managed_fields(rules: tuple[IgnoreRule, ...]) -> Callable[[ResourceKey], bool] | None:
+    """Which live objects need ``managedFields`` for ``rules`` (``None``: none do)."""
+    by_manager = [r for r in rules if r.managed_fields_managers]
+    if not by_manager:
+        return None
+    return lambda key: any(r.matches(key) for r in by_manager)
 
 
 class Reconciler:
@@ -106,54 +127,28 @@ class Reconciler:
 
     def __init__(
         self,
-        kube: KubeClient,
+        applications: Applications,
         clusters: Clusters,
         generator: ManifestGenerator,
-        settings: Settings,
-        namespace: str,
+        settings: Callable[[], Settings],
         project_of: Callable[[str], Mapping[str, Any] | None],
+        snapshots: SnapshotStore,
     ) -> None:
-        self.kube = kube
+        self.applications = applications
         self.clusters = clusters
         self.generator = generator
         self.settings = settings
-        self.namespace = namespace
         self.project_of = project_of
+        self.snapshots = snapshots
+        self.dry_runs = DryRuns()
+        self.drift = DriftForensics()
+        self.managed_fields = ManagedFields()
         self._manifests: dict[str, tuple[bytes, GeneratedManifests | None, Exception | None]] = {}
-        # (app, resource) -> (resourceVersion, drifted paths, records): one GET per version
-        self._drift: dict[
-            tuple[str, ResourceKey], tuple[str, list[str], tuple[DriftRecord, ...]]
-        ] = {}
-
-    def app_path(self, name: str) -> str:
-        return f"{API}/namespaces/{self.namespace}/applications/{name}"
 
     def forget(self, name: str) -> None:
         self._manifests.pop(name, None)
-        for key in [k for k in self._drift if k[0] == name]:
-            del self._drift[key]
-
-    async def write_status(
-        self, app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any = ...
-    ) -> dict[str, Any]:
-        """Set ``status.<key>`` for each of ``fields`` (``None`` removes it) in one JSON patch;
-        ``operation`` (a mapping) is set too, ``None`` removes it, ``...`` leaves it alone.
-        A patch that no longer fits the stored object (someone else removed a field) is
-        retried once against a fresh copy."""
-        path = self.app_path(str(app["metadata"]["name"]))
-        try:
-            return await self.kube.request(
-                "PATCH", path, None, _ops(app, fields, operation), JSON_PATCH
-            )
-        except Invalid:
-            fresh = await self.kube.get(path)
-            return await self.kube.request(
-                "PATCH", path, None, _ops(fresh, fields, operation), JSON_PATCH
-            )
-
-    async def merge(self, app: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-        path = self.app_path(str(app["metadata"]["name"]))
-        return await self.kube.request("PATCH", path, None, patch, MERGE_PATCH)
+        self.dry_runs.forget(name)
+        self.drift.forget(name)
 
     async def _generate(
         self, app: Mapping[str, Any], level: Level, fresh: bool = False
@@ -193,6 +188,7 @@ class Reconciler:
         another app just did."""
         name = str(app["metadata"]["name"])
         spec = app.get("spec") or {}
+        settings = self.settings()
         stamp = rfc3339(datetime.now(UTC))
         try:
             target: Target | None = self.clusters.resolve(spec.get("destination") or {})
@@ -203,7 +199,7 @@ class Reconciler:
         if target is None or project is None:
             message = invalid if target is None else missing
             status = {
-                "conditions": [condition("InvalidSpecError", message, stamp)],
+                "conditions": [condition(ConditionType.INVALID_SPEC_ERROR, message, stamp)],
                 "reconciledAt": stamp,
             }
             written = await self._write(app, status, level)
@@ -211,43 +207,161 @@ class Reconciler:
         generated, error = await self._generate(app, level, fresh)
         model = await target.discovery.model()
         lookup = model.namespaced
-        live = await from_cache(target.cache, target.kube, model, name)
-        if live is None:
-            live = await from_api(target.kube, model, app, generated.objects if generated else [])
-        diffs: dict[ResourceKey, ResourceDiff] = {}
-        status = compute_status(
-            app,
-            generated,
-            error,
-            live,
-            now=datetime.now(UTC),
-            is_namespaced=lookup,
-            health_config=self.settings.health,
-            ignore_rules=self.settings.ignore_rules,
-            diffs_out=diffs,
-        )
         dest_ns = str((spec.get("destination") or {}).get("namespace") or "")
         desired = (
             [with_namespace(o, dest_ns, lookup) for o in generated.objects] if generated else []
         )
-        found = violations(
+        compared = await self._compare(app, settings, target, model, generated, error, desired)
+        status, diffs, live = compared.status, compared.diffs, compared.live
+        found_violations = violations(
             project,
             {**spec, "destination": {**(spec.get("destination") or {}), "server": target.server}},
             desired,
             namespaced=lambda g, k: bool(lookup(g, k)) if lookup(g, k) is not None else True,
         )
         conditions = list(status.get("conditions") or [])
-        conditions.extend(condition(c.type, c.message, stamp) for c in found)
-        blocked = "; ".join(c.message for c in found)
+        conditions.extend(
+            condition(ConditionType.COMPARISON_ERROR, f"server-side diff dry run: {e}", stamp)
+            for e in compared.dry_run_errors
+        )
+        conditions.extend(
+            condition(ConditionType(c.type), c.message, stamp) for c in found_violations
+        )
+        blocked = "; ".join(c.message for c in found_violations)
         orphaned = self._orphans(app, project, target, dest_ns)
         if orphaned:
-            conditions.append(condition(ORPHAN_CONDITION, orphan_warning(len(orphaned)), stamp))
-        await self._add_drift(app, target, model, status, diffs, live)
+            conditions.append(
+                condition(
+                    ConditionType.ORPHANED_RESOURCE_WARNING, orphan_warning(len(orphaned)), stamp
+                )
+            )
+        await self.drift.annotate(name, target, model, status, diffs, live)
         if conditions:
             status["conditions"] = conditions
         status["observedAt"] = stamp
+        await self._publish(app, target, status, desired, live, diffs, compared.settings)
         written = await self._write(app, status, level)
         return Refreshed(written, status, target, project, blocked=blocked)
+
+    async def _compare(
+        self,
+        app: Mapping[str, Any],
+        settings: Settings,
+        target: Target,
+        model: DiscoveryModel,
+        generated: GeneratedManifests | None,
+        error: Exception | None,
+        desired: list[dict[str, Any]],
+    ) -> _Compared:
+        """Live state, ignore rules (and the managedFields they need), dry runs, status."""
+        name = str(app["metadata"]["name"])
+        dest_ns = str(((app.get("spec") or {}).get("destination") or {}).get("namespace") or "")
+        tracking = settings.tracking
+        live = await from_cache(target.cache, target.kube, model, name, tracking)
+        if live is None:
+            desired_now = generated.objects if generated else []
+            live = await from_api(target.kube, model, app, desired_now, tracking)
+        rules: tuple[IgnoreRule, ...] = ()
+        problem: str | Exception | None = error
+        try:
+            rules = ignore_rules(settings, app)
+        except IgnoreConfigError as err:
+            problem = problem or f"invalid spec.ignoreDifferences: {err}"
+        wanted = needs_managed_fields(rules)
+        if wanted is not None:
+            live = await self.managed_fields.complete(target.kube, model, live, wanted)
+        compare = CompareSettings(
+            tracking=tracking,
+            health=settings.health,
+            ignore_rules=rules,
+            include_webhook=include_mutation_webhook(app),
+        )
+        found = DryRunResults()
+        mode = choose_mode(
+            app, dry_run_available=True, server_side_default=settings.server_side_diff
+        )
+        if mode is DiffMode.SERVER_SIDE and problem is None:
+            found = await self._dry_runs(name, target, desired, live, dest_ns, compare)
+        diffs: dict[ResourceKey, ResourceDiff] = {}
+        status = compute_status(
+            app,
+            generated if problem is None else None,
+            problem,
+            live,
+            now=datetime.now(UTC),
+            is_namespaced=model.namespaced,
+            settings=compare,
+            dry_runs=found.results,
+            diffs_out=diffs,
+        )
+        return _Compared(status, diffs, live, compare, found.errors)
+
+    async def _dry_runs(
+        self,
+        name: str,
+        target: Target,
+        desired: list[dict[str, Any]],
+        live: list[dict[str, Any]],
+        dest_ns: str,
+        compare: CompareSettings,
+    ) -> DryRunResults:
+        model = await target.discovery.model()
+        pairing = pair_resources(
+            [o for o in desired if not is_skip(o)],
+            live,
+            destination_namespace=dest_ns,
+            is_namespaced=model.namespaced,
+        )
+        requests = [
+            DryRunRequest(p.key, compare.tracking.stamp(name, p.desired), p.live)
+            for p in pairing.pairs
+            if p.desired is not None and p.live is not None and not is_hook(p.desired)
+        ]
+        return await self.dry_runs.results(name, Writer(target.kube, target.discovery), requests)
+
+    async def _publish(
+        self,
+        app: Mapping[str, Any],
+        target: Target,
+        status: Mapping[str, Any],
+        desired: list[dict[str, Any]],
+        live: list[dict[str, Any]],
+        diffs: Mapping[ResourceKey, ResourceDiff],
+        compare: CompareSettings,
+    ) -> None:
+        """Put this comparison in the snapshot store (tree from the cache when it is ready)."""
+        name = str(app["metadata"]["name"])
+        desired_by_key = {ResourceKey.from_obj(o): o for o in desired}
+        live_by_key = {ResourceKey.from_obj(o): o for o in live}
+        managed = []
+        for key in sorted(set(desired_by_key) | set(live_by_key)):
+            want = desired_by_key.get(key)
+            hook = is_hook(want) or (want is None and is_hook(live_by_key.get(key)))
+            managed.append(
+                managed_resource(
+                    key,
+                    diffs.get(key),
+                    target=compare.tracking.stamp(name, want) if want is not None else None,
+                    live=live_by_key.get(key),
+                    hook=hook,
+                )
+            )
+        cache = target.cache
+        if cache is not None and cache.synced:
+            objects = [e.obj for e in cache.app_tree(name) if e.obj is not None]
+        else:
+            objects = live
+        sync = status.get("sync") or {}
+        await self.snapshots.put(
+            Snapshot(
+                namespace=self.applications.namespace,
+                name=name,
+                reconciled_at=str(status.get("reconciledAt") or ""),
+                revision=str(sync.get("revision") or ",".join(sync.get("revisions") or [])),
+                tree=resource_tree(objects, compare.health),
+                managed=managed,
+            )
+        )
 
     def _orphans(
         self, app: Mapping[str, Any], project: Project, target: Target, namespace: str
@@ -289,7 +403,7 @@ class Reconciler:
     ) -> dict[str, Any]:
         old = app.get("status") or {}
         if "conditions" in status:
-            status["conditions"] = _keep_transition_times(
+            status["conditions"] = keep_transition_times(
                 status["conditions"], old.get("conditions") or []
             )
         fields: dict[str, Any] = {k: status.get(k) for k in REFRESH_KEYS}
@@ -299,91 +413,10 @@ class Reconciler:
         if not changed:
             fields = {k: fields[k] for k in _STAMPS}  # only the timestamps move
         try:
-            return await self.write_status(app, fields)
+            return await self.applications.write_status(app, fields)
         except KubeError as err:
             log.warning("application %s: writing status failed: %s", app["metadata"]["name"], err)
             return app
 
-    async def _add_drift(
-        self,
-        app: Mapping[str, Any],
-        target: Target,
-        model: DiscoveryModel,
-        status: dict[str, Any],
-        diffs: Mapping[ResourceKey, ResourceDiff],
-        live: list[dict[str, Any]],
-    ) -> None:
-        """Name the managers of drifted fields. ``managedFields`` are not cached, so each
-        drifted object version costs one GET; later refreshes of that version reuse it."""
-        name = str(app["metadata"]["name"])
-        versions = {
-            ResourceKey.from_obj(o): str((o.get("metadata") or {}).get("resourceVersion") or "")
-            for o in live
-        }
-        entries = {
-            ResourceKey(
-                str(r.get("group") or ""),
-                str(r.get("kind")),
-                str(r.get("namespace") or ""),
-                str(r.get("name")),
-            ): r
-            for r in status.get("resources") or []
-        }
-        for key, diff in diffs.items():
-            entry = entries.get(key)
-            if entry is None or not diff.modified or diff.requires_pruning or key not in versions:
-                continue
-            paths = drifted_paths(diff.patch)
-            known = self._drift.get((name, key))
-            records: tuple[DriftRecord, ...] | None
-            if known is not None and known[0] == versions[key] and known[1] == paths:
-                records = known[2]
-            else:
-                records = await self._drift_of(target, model, key, paths)
-                if records is None:
-                    continue
-                self._drift[(name, key)] = (versions[key], paths, records)
-                if records:
-                    log.info(
-                        "application %s: %s/%s %s drifted: %s",
-                        name,
-                        key.kind,
-                        key.namespace,
-                        key.name,
-                        describe(records),
-                    )
-            if records:
-                entry["drift"] = [r.to_dict() for r in records]
 
-    async def _drift_of(
-        self, target: Target, model: DiscoveryModel, key: ResourceKey, paths: list[str]
-    ) -> tuple[DriftRecord, ...] | None:
-        info = model.find(key.group, key.kind)
-        if not paths or info is None:
-            return ()
-        try:
-            obj = await target.kube.get(info.path(key.namespace, key.name))
-        except KubeError:  # gone meanwhile, or the API is away: try on the next refresh
-            return None
-        return drift_records(obj, paths, own_managers=OWN_MANAGERS)
-
-
-def _ops(app: Mapping[str, Any], fields: Mapping[str, Any], operation: Any) -> list[dict[str, Any]]:
-    old = app.get("status") or {}
-    ops: list[dict[str, Any]] = []
-    if not isinstance(app.get("status"), Mapping):
-        ops.append({"op": "add", "path": "/status", "value": {}})
-    for key, value in fields.items():
-        if value is None:
-            if key in old:
-                ops.append({"op": "remove", "path": f"/status/{key}"})
-        else:
-            ops.append({"op": "add", "path": f"/status/{key}", "value": value})
-    if operation is None and "operation" in app:
-        ops.append({"op": "remove", "path": "/operation"})
-    elif isinstance(operation, Mapping):
-        ops.append({"op": "add", "path": "/operation", "value": dict(operation)})
-    return ops
-
-
-__all__ = ["REFRESH_KEYS", "Reconciler", "Refreshed"]
+__all__ = ["REFRESH_KEYS", "Reconciler", "Refreshed", "ignore_rules", "needs_managed_fields"]

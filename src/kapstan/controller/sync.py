@@ -14,14 +14,12 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
-from kapstan.controller.status import tracked_by, with_tracking
 from kapstan.engine.health import DEFAULT_CONFIG, HealthConfig, assess
-from kapstan.engine.ignore import IgnoreRule, preserve_ignored
+from kapstan.engine.ignore import IgnoreRule
+from kapstan.engine.respect import preserve_ignored
+from kapstan.engine.sync.hooks import hook_outcome
 from kapstan.engine.sync.operation import (
     TERMINATED,
     HookOutcome,
@@ -34,13 +32,14 @@ from kapstan.engine.sync.plan import SyncPlan
 from kapstan.engine.sync.retry import RetryPolicy
 from kapstan.engine.sync.state import OperationState
 from kapstan.engine.sync.tasks import SyncTask, TaskAction
-from kapstan.kube.apply import Action, Propagation, Writer
+from kapstan.engine.tracking import ANNOTATION_TRACKING, Tracking
+from kapstan.kube.apply import Action, Writer
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import Discovery
 from kapstan.kube.errors import Conflict, KubeError, NotFound
 from kapstan.model import annotations as ann
 from kapstan.model.health import HealthStatus
-from kapstan.model.sync import OperationPhase
+from kapstan.model.sync import OperationPhase, Propagation
 
 
 class StateStore(Protocol):
@@ -57,23 +56,6 @@ async def _persist(store: StateStore) -> None:
     persist = getattr(store, "persist", None)
     if persist is not None:
         await persist()
-
-
-class JsonFileStore:
-    """A :class:`StateStore` keeping the state as one JSON file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> OperationState | None:
-        if not self.path.exists():
-            return None
-        return OperationState.from_dict(orjson.loads(self.path.read_bytes()))
-
-    def save(self, state: OperationState) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_bytes(orjson.dumps(state.to_dict(), option=orjson.OPT_INDENT_2))
-        tmp.replace(self.path)
 
 
 @dataclass(frozen=True)
@@ -109,7 +91,8 @@ class SyncRunner:
     ``Validate=false`` sends ``fieldValidation=Ignore`` so unknown fields are dropped; as
     server-side apply rejects fields missing from the schema whatever ``fieldValidation``
     says, such resources are written with client-side apply (as Argo CD's kubectl does).
-    With ``app_name`` every applied object carries the annotation-mode tracking id;
+    With ``app_name`` every applied object is marked as the app's by ``tracking`` (the
+    annotation, the label or both);
     ``ignore_rules`` are the app's ignoreDifferences (for ``RespectIgnoreDifferences``);
     ``health_config`` holds argocd-cm's health customizations, used between waves.
     """
@@ -127,8 +110,10 @@ class SyncRunner:
         ignore_rules: Sequence[IgnoreRule] = (),
         health_config: HealthConfig = DEFAULT_CONFIG,
         discovery: Discovery | None = None,
+        tracking: Tracking = ANNOTATION_TRACKING,
     ) -> None:
         self.health_config = health_config
+        self.tracking = tracking
         self.kube = kube
         self.app_name = app_name
         self.app_options = tuple(app_options)
@@ -210,7 +195,7 @@ class SyncRunner:
     def _desired(self, task: SyncTask) -> dict[str, Any]:
         """The object to write: tracking id set, ignored fields kept from live if asked."""
         assert task.target is not None
-        obj = with_tracking("" if task.untracked else self.app_name, task.target)
+        obj = self.tracking.stamp("" if task.untracked else self.app_name, task.target)
         if task.options.respect_ignore_differences and self.ignore_rules:
             obj = preserve_ignored(obj, task.live, task.key, self.ignore_rules)
         return obj
@@ -235,7 +220,7 @@ class SyncRunner:
     async def _dry_run(self, task: SyncTask) -> None:
         obj = task.target if task.target is not None else task.live
         assert obj is not None
-        owner = tracked_by(task.live)
+        owner = self.tracking.app_of(task.live) if task.live is not None else None
         if task.options.fail_on_shared_resource and owner and owner != self.app_name:
             message = f"{task.kind}/{task.name} is part of application {owner}"
             self._set(task, dry_run=False, message=message)
@@ -268,7 +253,7 @@ class SyncRunner:
         opts = task.options
         try:
             if task.is_hook and _generated(obj):
-                record = await self.writer.create(with_tracking(self.app_name, obj))
+                record = await self.writer.create(self.tracking.stamp(self.app_name, obj))
                 actual = str(((record.live or {}).get("metadata") or {}).get("name") or "")
                 self._names[task.id] = actual
             elif task.is_hook:
@@ -349,7 +334,7 @@ class SyncRunner:
             if live is None:
                 continue
             if task.is_hook:
-                outcome, message = _hook_outcome(live)
+                outcome, message = hook_outcome(live, self.health_config)
                 if outcome is not HookOutcome.RUNNING:
                     settled = True
                 self._set(task, hook=outcome, message=message)
@@ -397,19 +382,3 @@ async def run_with_retry(
         if stop.is_set():
             return state, runners
         store.save(OperationState(retry_count=state.retry_count + 1))
-
-
-def _hook_outcome(live: Mapping[str, Any]) -> tuple[HookOutcome, str]:
-    if live.get("kind") == "Pod" and "/" not in str(live.get("apiVersion")):
-        phase = str((live.get("status") or {}).get("phase") or "")
-        if phase == "Succeeded":
-            return HookOutcome.SUCCEEDED, "pod succeeded"
-        if phase == "Failed":
-            return HookOutcome.FAILED, "pod failed"
-        return HookOutcome.RUNNING, phase
-    health = assess(live)
-    if health is None or health.status is HealthStatus.HEALTHY:
-        return HookOutcome.SUCCEEDED, health.message if health else ""
-    if health.status is HealthStatus.DEGRADED:
-        return HookOutcome.FAILED, health.message
-    return HookOutcome.RUNNING, health.message

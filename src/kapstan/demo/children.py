@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kapstan.localcluster import Toolchain, process
+from kapstan.localcluster import process
 
 _MAIN = "from kapstan.cli.main import main; main()"
 
@@ -23,14 +23,25 @@ class DemoError(RuntimeError):
     """The demo cannot go on; the message says why (with a log excerpt where one helps)."""
 
 
+def kapstan_argv(*args: str) -> list[str]:
+    """``kapstan ARGS`` (the console script next to the running interpreter, else ``python -c``)."""
+    script = Path(sys.executable).parent / "kapstan"
+    base = [str(script)] if script.is_file() else [sys.executable, "-c", _MAIN]
+    return [*base, *args]
+
+
+def install(kubeconfig: Path, namespace: str) -> str:
+    """Run ``kapstan install`` (CRDs, namespace, default project) as a user would; returns
+    what it printed. Raises ``CommandError`` when it fails."""
+    argv = kapstan_argv("install", "--kubeconfig", str(kubeconfig), "--namespace", namespace)
+    return process.capture(argv, timeout=120.0)
+
+
 def controller_argv(
     kubeconfig: Path, namespace: str, cache_dir: Path, app_resync: float
 ) -> list[str]:
     """The command line of ``kapstan controller`` for the demo."""
-    script = Path(sys.executable).parent / "kapstan"
-    base = [str(script)] if script.is_file() else [sys.executable, "-c", _MAIN]
-    return [
-        *base,
+    return kapstan_argv(
         "controller",
         "--kubeconfig",
         str(kubeconfig),
@@ -40,15 +51,7 @@ def controller_argv(
         str(cache_dir),
         "--app-resync",
         f"{app_resync:g}",
-    ]
-
-
-def controller_env(toolchain: Toolchain) -> dict[str, str]:
-    """This process's environment with the toolchain's ``bin`` first on PATH: the controller
-    looks helm and kustomize up on PATH, as in a real deployment."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(toolchain.bin_dir), env.get("PATH", "/usr/bin:/bin")])
-    return env
+    )
 
 
 @dataclass
@@ -63,13 +66,12 @@ class Controller:
         cls,
         kubeconfig: Path,
         workdir: Path,
-        toolchain: Toolchain,
         namespace: str,
         app_resync: float,
     ) -> Controller:
         log = workdir / "logs" / "controller.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        env = controller_env(toolchain)
+        env = dict(os.environ)  # the controller finds helm and kustomize itself
         env["KUBECONFIG"] = str(kubeconfig)
         env["PYTHONUNBUFFERED"] = "1"
         argv = controller_argv(kubeconfig, namespace, workdir / "controller-cache", app_resync)

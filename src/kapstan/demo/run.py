@@ -4,11 +4,11 @@ Contract of :func:`run_demo`:
 
 1. checks the Go-built toolchain (building what is missing, with progress);
 2. starts a :class:`~kapstan.localcluster.LocalCluster` in ``workdir`` (wiping a previous demo
-   there; a non-empty directory that is not a demo's is refused) and creates ``argocd``;
+   there; a non-empty directory that is not a demo's is refused) and runs ``kapstan install``
+   (CRDs, the ``argocd`` namespace, the default project), as a user would;
 3. creates the sample-app git repository in ``workdir/repo``;
-4. spawns ``kapstan controller`` as a child process (log: ``workdir/logs/controller.log``, with
-   the toolchain's ``helm`` and ``kustomize`` first on its ``PATH``) and waits for the
-   Application CRD it installs;
+4. spawns ``kapstan controller`` as a child process (log: ``workdir/logs/controller.log``; it
+   finds the toolchain's ``helm`` and ``kustomize`` by itself);
 5. applies one Application per sample app with the toolchain's kubectl;
 6. shows a status table refreshed every second. Once every app is Synced and Healthy it prints
    how to try auto-sync, self-heal and prune, and keeps refreshing until Ctrl-C or SIGTERM; with
@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.live import Live
 
 from kapstan.demo import status
-from kapstan.demo.children import Controller, DemoError
+from kapstan.demo.children import Controller, DemoError, install
 from kapstan.demo.repo import APPS, applications, create_repo
 from kapstan.localcluster import ClusterError, LocalCluster, Toolchain, ToolchainError
 from kapstan.localcluster.kubectl import Kubectl
@@ -99,19 +99,12 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
                 cluster.start()
             err.print(f"Kubernetes is running at {cluster.server}")
             err.print(f"kubeconfig: {cluster.kubeconfig}")
-            cluster.request(
-                "POST",
-                "/api/v1/namespaces",
-                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}},
-            )
+            with err.status("kapstan install: CRDs, namespace and default project"):
+                install(cluster.kubeconfig, ARGOCD)
             repo = create_repo(workdir / "repo")
             err.print(f"git repository with {len(APPS)} sample apps: {repo}")
-            controller = Controller.start(
-                cluster.kubeconfig, workdir, toolchain, ARGOCD, opts.app_resync
-            )
+            controller = Controller.start(cluster.kubeconfig, workdir, ARGOCD, opts.app_resync)
             err.print(f"controller started (pid {controller.handle.pid}); log: {controller.log}")
-            with err.status("waiting for the controller to install the Argo CD CRDs"):
-                _wait_for_crd(cluster, controller)
             kubectl = Kubectl(cluster.kubeconfig, toolchain)
             _apply_applications(kubectl, repo.as_uri())
             err.print(f"applied {len(APPS)} Applications in namespace {ARGOCD}")
@@ -145,22 +138,6 @@ def _prepare_workdir(workdir: Path, name: str) -> None:
         LocalCluster(workdir, name=name, owned=False).destroy()
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / MARKER).write_text("work directory of `kapstan demo`; wiped by the next demo\n")
-
-
-def _wait_for_crd(cluster: LocalCluster, controller: Controller, timeout: float = 90.0) -> None:
-    path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/applications.argoproj.io"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        controller.check_alive()
-        try:
-            crd = cluster.request("GET", path)
-        except ClusterError:
-            crd = {}
-        conditions = (crd.get("status") or {}).get("conditions") or []
-        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-            return
-        time.sleep(0.5)
-    raise DemoError(f"the Application CRD was not installed in {timeout:.0f}s\n{controller.tail()}")
 
 
 def _apply_applications(kubectl: Kubectl, repo_url: str, timeout: float = 30.0) -> None:

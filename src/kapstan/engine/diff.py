@@ -26,13 +26,14 @@ import yaml
 from kapstan.engine import jsonpatch
 from kapstan.engine.ignore import IgnoreRule, apply_rules
 from kapstan.engine.merge import BUILTIN_GROUPS, three_way_merge
-from kapstan.engine.mode import COMPARE_OPTIONS_ANNOTATION, DiffMode, annotation_options
-from kapstan.engine.normalize import LAST_APPLIED_ANNOTATION, finalize, normalize
+from kapstan.engine.mode import DiffMode, annotation_options
+from kapstan.engine.normalize import finalize, normalize
 from kapstan.engine.pairing import ResourcePair
 from kapstan.engine.redact import mask_secrets
 from kapstan.engine.serverside import remove_webhook_mutations
 from kapstan.model.keys import ResourceKey
 from kapstan.model.status import SyncStatusCode
+from kapstan.model.vocabulary import COMPARE_OPTIONS, LAST_APPLIED
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _last_applied(live: Mapping[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
     annotations = (live.get("metadata") or {}).get("annotations") or {}
-    text = annotations.get(LAST_APPLIED_ANNOTATION)
+    text = annotations.get(LAST_APPLIED)
     if not text:
         return None, ()
     try:
@@ -118,7 +119,7 @@ def _last_applied(live: Mapping[str, Any]) -> tuple[dict[str, Any] | None, tuple
         parsed = None
     if not isinstance(parsed, dict):
         # The message must not quote the annotation: for a Secret it holds the data.
-        return None, (f"{LAST_APPLIED_ANNOTATION} of the live object is not a JSON object",)
+        return None, (f"{LAST_APPLIED} of the live object is not a JSON object",)
     return parsed, ()
 
 
@@ -249,7 +250,7 @@ def _diff(
         patch=tuple(ops),
         requires_pruning=requires_pruning,
         ignore_extraneous=requires_pruning
-        and "IgnoreExtraneous" in annotation_options(live, COMPARE_OPTIONS_ANNOTATION),
+        and "IgnoreExtraneous" in annotation_options(live, COMPARE_OPTIONS),
         warnings=tuple(dict.fromkeys(warnings)),  # the same rule fails once per side
     )
 

@@ -41,8 +41,9 @@ from typing import Any
 
 from kapstan.engine import jsonpatch
 from kapstan.engine.ignore import list_item_matches
+from kapstan.model.vocabulary import FIELD_MANAGER
 
-DEFAULT_OWN_MANAGERS = ("kapstan-controller",)
+DEFAULT_OWN_MANAGERS = (FIELD_MANAGER,)
 
 # Ownership strength of one managedFields entry for one path (see the module docstring).
 _NONE, _PARTIAL, _FULL = 0, 1, 2

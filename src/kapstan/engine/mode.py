@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-COMPARE_OPTIONS_ANNOTATION = "argocd.argoproj.io/compare-options"
+from kapstan.model.application import parse_option_annotation
+from kapstan.model.vocabulary import COMPARE_OPTIONS
 
 
 class DiffMode(StrEnum):
@@ -25,12 +26,7 @@ def annotation_options(obj: Mapping[str, Any] | None, annotation: str) -> dict[s
     if obj is None:
         return {}
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    out: dict[str, str] = {}
-    for item in str(annotations.get(annotation) or "").split(","):
-        name, _, value = item.strip().partition("=")
-        if name:
-            out[name.strip()] = value.strip()
-    return out
+    return parse_option_annotation(str(annotations.get(annotation) or ""))
 
 
 def choose_mode(
@@ -42,7 +38,7 @@ def choose_mode(
     ``server_side_default`` (Argo CD's ``controller.diff.server.side``). Server-side diff
     needs a dry-run result; without one, three-way is the fallback.
     """
-    value = annotation_options(app, COMPARE_OPTIONS_ANNOTATION).get("ServerSideDiff", "")
+    value = annotation_options(app, COMPARE_OPTIONS).get("ServerSideDiff", "")
     wanted = server_side_default
     if value.lower() == "true":
         wanted = True
@@ -53,5 +49,5 @@ def choose_mode(
 
 def include_mutation_webhook(app: Mapping[str, Any] | None) -> bool:
     """Application annotation ``compare-options: IncludeMutationWebhook=true``."""
-    options = annotation_options(app, COMPARE_OPTIONS_ANNOTATION)
+    options = annotation_options(app, COMPARE_OPTIONS)
     return options.get("IncludeMutationWebhook", "").lower() == "true"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
+from kapstan.model.vocabulary import LAST_APPLIED
 
 # Server-populated metadata (ObjectMeta fields the client never sets). gitops-engine
 # drops creationTimestamp; the rest never appear in config, so dropping them from live
@@ -54,7 +54,7 @@ def strip_server_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
             meta.pop(field, None)
         annotations = meta.get("annotations")
         if isinstance(annotations, dict):
-            annotations.pop(LAST_APPLIED_ANNOTATION, None)
+            annotations.pop(LAST_APPLIED, None)
     return out
 
 

@@ -27,9 +27,9 @@ from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import Discovery, ResourceInfo
 from kapstan.kube.errors import NotFound
 from kapstan.model.keys import ResourceKey
+from kapstan.model.sync import Propagation
+from kapstan.model.vocabulary import FIELD_MANAGER, LAST_APPLIED
 
-FIELD_MANAGER = "kapstan-controller"
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -46,14 +46,6 @@ class Action(enum.Enum):
     unchanged = "unchanged"
     deleted = "deleted"
     skipped = "skipped"
-
-
-class Propagation(enum.Enum):
-    """How dependents are deleted (``DeleteOptions.propagationPolicy``)."""
-
-    foreground = "Foreground"
-    background = "Background"
-    orphan = "Orphan"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 import yaml
 
+from kapstan.model.vocabulary import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 EXEC_API_VERSION = "client.authentication.k8s.io/v1"
 
@@ -227,7 +229,7 @@ def from_argocd_cluster_secret(secret: Mapping[str, Any]) -> ClusterConfig:
     """
     meta = secret.get("metadata") if isinstance(secret.get("metadata"), Mapping) else {}
     labels = (meta or {}).get("labels") or {}
-    if labels.get("argocd.argoproj.io/secret-type") not in (None, "cluster"):
+    if labels.get(SECRET_TYPE_LABEL) not in (None, SECRET_TYPE_CLUSTER):
         raise ConfigError("secret is not an Argo CD cluster secret")
     server = _secret_value(secret, "server")
     if not server:

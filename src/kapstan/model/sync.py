@@ -5,7 +5,7 @@ Values are spelled exactly as Argo CD writes them in ``status.operationState``.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 
 class SyncPhase(StrEnum):
@@ -72,3 +72,11 @@ class ResultCode(StrEnum):
     SYNC_FAILED = "SyncFailed"
     PRUNED = "Pruned"
     PRUNE_SKIPPED = "PruneSkipped"
+
+
+class Propagation(Enum):
+    """How dependents are deleted (``DeleteOptions.propagationPolicy``)."""
+
+    foreground = "Foreground"
+    background = "Background"
+    orphan = "Orphan"

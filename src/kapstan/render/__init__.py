@@ -20,6 +20,7 @@ from kapstan.render.base import (
     RenderResult,
     Runner,
     SourceType,
+    ToolMissing,
     Tools,
 )
 from kapstan.render.detect import detect
@@ -35,6 +36,7 @@ __all__ = [
     "RenderResult",
     "Runner",
     "SourceType",
+    "ToolMissing",
     "Tools",
     "detect",
     "render",

@@ -34,6 +34,14 @@ class RenderError(Exception):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
+class ToolMissing(RenderError):
+    """The tool a source needs is not installed; ``tool`` names it (``helm``, ``kustomize``)."""
+
+    def __init__(self, tool: str) -> None:
+        super().__init__("program not found", file=tool)
+        self.tool = tool
+
+
 @dataclass(frozen=True)
 class Limits:
     """Bounds on one render. Defaults follow Argo CD where it has one (exec timeout 90 s)."""
@@ -148,6 +156,8 @@ async def run_tool(
     except proc.ProcessFailed as e:
         tail = e.stderr.strip()[-2000:] or str(e)
         raise RenderError(proc.redact_text(f"failed: {tail}", redact), file=tool) from None
+    except proc.ProgramNotFound:
+        raise ToolMissing(tool.split(maxsplit=1)[0]) from None
     except proc.ProcessError as e:
         raise RenderError(proc.redact_text(str(e), redact), file=tool) from None
     return done.stdout

@@ -20,11 +20,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kapstan.model.vocabulary import SECRET_TYPE_LABEL
+from kapstan.model.vocabulary import SECRET_TYPE_REPO_CREDS as REPO_CREDS
+from kapstan.model.vocabulary import SECRET_TYPE_REPOSITORY as REPOSITORY
 from kapstan.source.urls import normalize_url
-
-SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"  # noqa: S105 - a label key, not a secret
-REPOSITORY = "repository"
-REPO_CREDS = "repo-creds"
 
 
 class InvalidSecret(ValueError):
@@ -76,8 +75,10 @@ class RepoSecret:
     name: str
     url: str
     credentials: RepoCredentials
-    type: str = "git"
+    type: str = "git"  # "git" or "helm"
     project: str | None = None
+    enable_oci: bool = False  # a Helm repository that is an OCI registry (``enableOCI``)
+    force_http: bool = False  # talk plain HTTP to that registry (``insecureOCIForceHttp``)
 
 
 def _decode(secret: Mapping[str, Any], name: str) -> dict[str, str]:
@@ -91,6 +92,10 @@ def _decode(secret: Mapping[str, Any], name: str) -> dict[str, str]:
     for key, value in (secret.get("stringData") or {}).items():
         out[str(key)] = str(value)
     return out
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
 
 
 def parse_secret(secret: Mapping[str, Any], *, known_hosts: str | None = None) -> RepoSecret:
@@ -109,7 +114,7 @@ def parse_secret(secret: Mapping[str, Any], *, known_hosts: str | None = None) -
         username=data.get("username") or None,
         password=data.get("password") or None,
         ssh_private_key=data.get("sshPrivateKey") or None,
-        insecure=data.get("insecure", "").strip().lower() == "true",
+        insecure=_true(data.get("insecure")),
         known_hosts=known_hosts,
     )
     return RepoSecret(
@@ -119,6 +124,8 @@ def parse_secret(secret: Mapping[str, Any], *, known_hosts: str | None = None) -
         credentials=creds,
         type=data.get("type") or "git",
         project=data.get("project") or None,
+        enable_oci=_true(data.get("enableOCI")),
+        force_http=_true(data.get("insecureOCIForceHttp")),
     )
 
 

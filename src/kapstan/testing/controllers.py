@@ -1,10 +1,13 @@
 """Run the application controller in tests: in a thread (fast, same process) or as the real
 ``kapstan controller`` process (for tests that kill and restart it).
 
-Both stop cleanly: :meth:`ControllerThread.close` sets the stop event and joins the thread;
-:meth:`ControllerProcess.stop` sends SIGTERM (:meth:`ControllerProcess.kill` SIGKILLs it, as a
-crash would). Applications and AppProjects are read from the ``argocd`` namespace unless told
-otherwise; the namespace must exist.
+Both go through the composition root of ``kapstan controller`` (:mod:`kapstan.runtime.controller`):
+settings come from the cluster's argocd-cm and Secrets, tools are found as a user's controller
+finds them. Both stop cleanly: :meth:`ControllerThread.close` sets the stop event and joins the
+thread; :meth:`ControllerProcess.stop` sends SIGTERM (:meth:`ControllerProcess.kill` SIGKILLs
+it, as a crash would). Applications and AppProjects are read from the ``argocd`` namespace
+unless told otherwise; the namespace and the CRDs must exist
+(:func:`kapstan.runtime.install.install`).
 """
 
 from __future__ import annotations
@@ -18,19 +21,17 @@ import time
 from pathlib import Path
 
 from kapstan.controller.appcontroller import Controller
-from kapstan.controller.manifests import ManifestGenerator
-from kapstan.controller.settings import Settings
-from kapstan.demo.children import controller_argv, controller_env
-from kapstan.kube.client import KubeClient
-from kapstan.kube.config import load_kubeconfig
-from kapstan.localcluster import Toolchain, process
+from kapstan.demo.children import controller_argv
+from kapstan.localcluster import process
 from kapstan.render.base import Tools
+from kapstan.runtime.controller import ControllerOptions, run_controller
 
 
 def toolchain_tools() -> Tools:
-    """helm and kustomize from the project's toolchain (built by ``make toolchain``)."""
-    tc = Toolchain()
-    return Tools(helm=str(tc.path("helm")), kustomize=str(tc.path("kustomize")))
+    """helm and kustomize where ``kapstan controller`` finds them (for direct render tests)."""
+    from kapstan.services.tools import find_tools
+
+    return find_tools().apply()
 
 
 class ControllerThread:
@@ -43,15 +44,15 @@ class ControllerThread:
         namespace: str = "argocd",
         *,
         resync: float = 0.5,
-        settings: Settings | None = None,
-        tools: Tools | None = None,
+        server_side_diff: bool | None = None,
     ) -> None:
-        self.tools = tools or toolchain_tools()
-        self.kubeconfig = kubeconfig
-        self.cache = cache
-        self.namespace = namespace
-        self.resync = resync
-        self.settings = settings
+        self.options = ControllerOptions(
+            kubeconfig=kubeconfig,
+            namespace=namespace,
+            resync=resync,
+            cache_dir=cache,
+            server_side_diff=server_side_diff,
+        )
         self.loop = asyncio.new_event_loop()
         self.stop_event: asyncio.Event | None = None
         self.controller: Controller | None = None
@@ -61,12 +62,11 @@ class ControllerThread:
     def _main(self) -> None:
         async def body() -> None:
             self.stop_event = asyncio.Event()
-            async with KubeClient(load_kubeconfig(self.kubeconfig)) as kube:
-                gen = ManifestGenerator(cache_root=self.cache, tools=self.tools)
-                self.controller = Controller(
-                    kube, gen, self.namespace, self.settings, resync=self.resync
-                )
-                await self.controller.run(self.stop_event)
+
+            def ready(controller: Controller) -> None:
+                self.controller = controller
+
+            await run_controller(self.options, self.stop_event, on_ready=ready)
 
         try:
             self.loop.run_until_complete(body())
@@ -118,7 +118,8 @@ class ControllerProcess:
         self.handle: process.ProcessHandle | None = None
 
     def start(self) -> ControllerProcess:
-        env = controller_env(Toolchain())
+        env = dict(os.environ)
+        env["PYTHONUNBUFFERED"] = "1"
         self.handle = process.spawn("kapstan-controller", self.argv, log=self.log, env=env)
         return self
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.deletion import BACKGROUND, FINALIZER, FinalizeResult, cascade_policy
+from kapstan.controller.deletion import FinalizeResult
 from kapstan.controller.deletion import finalize as run_finalize
-from kapstan.controller.install import install_crds
-from kapstan.controller.status import tracked_by, with_tracking
+from kapstan.engine.deletion import cascade_policy
+from kapstan.engine.tracking import Tracking
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.discovery import Discovery
@@ -34,8 +34,21 @@ from kapstan.localcluster.kubectl import Kubectl
 from kapstan.localcluster.process import CommandError
 from kapstan.model.annotations import SYNC_OPTIONS
 from kapstan.model.keys import ResourceKey
+from kapstan.model.vocabulary import RESOURCES_FINALIZER as FINALIZER
+from kapstan.model.vocabulary import RESOURCES_FINALIZER_BACKGROUND as BACKGROUND
+from kapstan.runtime.install import install_crds
 
 pytestmark = pytest.mark.cluster
+TRACKING = Tracking()
+
+
+def with_tracking(app: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return TRACKING.stamp(app, obj)
+
+
+def tracked_by(obj: dict[str, Any]) -> str | None:
+    return TRACKING.app_of(obj)
+
 
 APP = "doomed"
 LABELS = {"app": "web"}

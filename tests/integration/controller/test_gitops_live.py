@@ -44,9 +44,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def controller(tmp_path: Path, kubeconfig: Path, kubectl: Kubectl) -> Iterator[ControllerThread]:
-    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}
-    kubectl("apply", "-f", "-", stdin=json.dumps(ns))
+def controller(tmp_path: Path, kubeconfig: Path, argocd: str) -> Iterator[ControllerThread]:
     bg = ControllerThread(kubeconfig, tmp_path / "cache", ARGOCD, resync=0).start()
     yield bg
     bg.close()

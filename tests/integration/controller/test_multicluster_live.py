@@ -57,13 +57,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bg(tmp_path: Path, kubeconfig: Path, kubectl: Kubectl) -> Iterator[ControllerThread]:
-    kubectl(
-        "apply",
-        "-f",
-        "-",
-        stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}),
-    )
+def bg(tmp_path: Path, kubeconfig: Path, argocd: str) -> Iterator[ControllerThread]:
     thread = ControllerThread(kubeconfig, tmp_path / "mc-cache", ARGOCD, resync=0)
     yield thread
     thread.close()

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.operations import rollback_operation
+from kapstan.engine.history import rollback_operation
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerThread
@@ -77,14 +77,6 @@ class Harness:
         self.apps: list[str] = []
 
     def start(self, resync: float) -> ControllerThread:
-        self.kubectl(
-            "apply",
-            "-f",
-            "-",
-            stdin=json.dumps(
-                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}
-            ),
-        )
         self.controller = ControllerThread(
             self.kubeconfig, self.tmp_path / "cache", ARGOCD, resync=resync
         ).start()
@@ -200,7 +192,7 @@ class Harness:
 
 @pytest.fixture
 def harness(
-    kubectl: Kubectl, kubeconfig: Path, tmp_path: Path, namespace: str, repo: Path
+    kubectl: Kubectl, kubeconfig: Path, tmp_path: Path, namespace: str, repo: Path, argocd: str
 ) -> Iterator[Harness]:
     h = Harness(kubectl, kubeconfig, tmp_path, namespace, repo)
     yield h

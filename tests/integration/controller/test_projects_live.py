@@ -48,6 +48,7 @@ def bg(
     tmp_path: Path,
     kubeconfig: Path,
     kubectl: Kubectl,
+    argocd: str,
     caplog: pytest.LogCaptureFixture,
     request: pytest.FixtureRequest,
 ) -> Iterator[ControllerThread]:
@@ -55,12 +56,6 @@ def bg(
     (``0``: every refresh comes from a watch event)."""
     resync = float(getattr(request, "param", 0.5))
     caplog.set_level(logging.INFO, logger="kapstan")
-    kubectl(
-        "apply",
-        "-f",
-        "-",
-        stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}),
-    )
     thread = ControllerThread(kubeconfig, tmp_path / "proj-cache", ARGOCD, resync=resync).start()
     _wait("the AppProject CRD", lambda: "appprojects" in kubectl("api-resources"), thread)
     yield thread

@@ -35,7 +35,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def reconciler(tmp_path: Path, kubeconfig: Path) -> Iterator[ControllerThread]:
+def reconciler(tmp_path: Path, kubeconfig: Path, argocd: str) -> Iterator[ControllerThread]:
     bg = ControllerThread(kubeconfig, tmp_path / "cache", ARGOCD, resync=0.5)
     yield bg
     bg.close()
@@ -60,12 +60,6 @@ def _wait(
 def test_automated_sync_self_heal_and_new_commit(
     repo: Path, kubectl: Kubectl, namespace: str, reconciler: ControllerThread
 ) -> None:
-    kubectl(
-        "apply",
-        "-f",
-        "-",
-        stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}),
-    )
     reconciler.start()
     # The CRDs come from the reconciler itself.
     _wait("the Application CRD", lambda: "applications" in kubectl("api-resources"), reconciler)

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.manifests import ManifestGenerator
-from kapstan.controller.refresh import refresh
-from kapstan.controller.status import with_tracking
+from kapstan.engine.compare import compute_status
+from kapstan.engine.tracking import Tracking
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.services.manifests import ManifestGenerationError, ManifestGenerator
 from kapstan.testing import gitservers
 
 pytestmark = pytest.mark.cluster
@@ -73,8 +73,26 @@ class Cluster:
         }
 
 
+def with_tracking(app: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return Tracking().stamp(app, obj)
+
+
 def _refresh(app: dict[str, Any], gen: ManifestGenerator, cluster: Cluster) -> dict[str, Any]:
-    return asyncio.run(refresh(app, gen, cluster.live, is_namespaced=is_namespaced))
+    """Generate (a failure is the comparison error), read live, compare: a refresh."""
+    spec = app["spec"]
+    generated = error = None
+    try:
+        generated = asyncio.run(
+            gen.generate(
+                app_name=APP, namespace=spec["destination"]["namespace"], source=spec["source"]
+            )
+        )
+    except ManifestGenerationError as err:
+        error = err
+    live = asyncio.run(cluster.live([]))
+    return compute_status(
+        app, generated, error, live, now=datetime.now(UTC), is_namespaced=is_namespaced
+    )
 
 
 def test_refresh_synced_then_drift_then_broken_commit(

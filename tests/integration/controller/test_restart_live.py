@@ -42,7 +42,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def controllers() -> Iterator[list[ControllerProcess]]:
+def controllers(argocd: str) -> Iterator[list[ControllerProcess]]:
     """Every controller process the test starts; all are stopped afterwards."""
     started: list[ControllerProcess] = []
     yield started
@@ -94,12 +94,6 @@ def test_sigkill_mid_sync_then_new_controller_finishes_the_operation(
     controllers: list[ControllerProcess],
 ) -> None:
     name = f"restart-{uuid.uuid4().hex[:6]}"
-    kubectl(
-        "apply",
-        "-f",
-        "-",
-        stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}}),
-    )
 
     def start(n: int) -> ControllerProcess:
         ctl = ControllerProcess(kubeconfig, tmp_path / "cache", tmp_path / f"controller-{n}.log")

@@ -19,9 +19,9 @@ import yaml
 from kapstan.engine import jsonpatch
 from kapstan.engine.diff import ResourceDiff, diff_resource
 from kapstan.engine.mode import DiffMode
-from kapstan.engine.normalize import LAST_APPLIED_ANNOTATION
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.model.status import SyncStatusCode
+from kapstan.model.vocabulary import LAST_APPLIED
 from kapstan.testing.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
@@ -118,7 +118,7 @@ def test_three_way_client_side_apply(kubectl: Kubectl, namespace: str) -> None:
     assert container["ports"][0]["protocol"] == "TCP"
     assert container["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"}
     assert live["spec"]["strategy"]["type"] == "RollingUpdate"
-    assert LAST_APPLIED_ANNOTATION in live["metadata"]["annotations"]
+    assert LAST_APPLIED in live["metadata"]["annotations"]
 
     assert_synced(diff_resource(desired, live, mode=DiffMode.THREE_WAY))
 
@@ -168,7 +168,7 @@ def test_server_side_diff_with_ssa(kubectl: Kubectl, namespace: str) -> None:
         stdin=json.dumps(desired),
     )
     live = settled_live(kubectl, namespace)
-    assert LAST_APPLIED_ANNOTATION not in (live["metadata"].get("annotations") or {})
+    assert LAST_APPLIED not in (live["metadata"].get("annotations") or {})
     assert any(m["manager"] == MANAGER for m in live["metadata"]["managedFields"])
 
     dry_run = ssa_dry_run(kubectl, desired)

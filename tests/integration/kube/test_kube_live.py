@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 import orjson
 import pytest
 
-from kapstan.kube.apply import Action, Propagation, Writer
+from kapstan.kube.apply import Action, Writer
 from kapstan.kube.client import KubeClient, WatchEvent
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.discovery import Discovery
 from kapstan.kube.errors import Conflict, Invalid, NotFound
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.model.sync import Propagation
 from kapstan.testing.builders import open_crd
 
 pytestmark = pytest.mark.cluster

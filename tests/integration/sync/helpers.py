@@ -9,13 +9,18 @@ from typing import Any, TypeVar
 
 import yaml
 
-from kapstan.controller.sync import JsonFileStore, SyncRunner
+from kapstan.controller.sync import SyncRunner
+from kapstan.engine.diff import diff_resource
 from kapstan.engine.sync.plan import SyncPlan, build_plan
 from kapstan.engine.sync.state import OperationState
+from kapstan.engine.tracking import Tracking
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.discovery import Discovery
 from kapstan.kube.errors import NotFound
+from kapstan.model.keys import ResourceKey
+from kapstan.model.status import SyncStatusCode
+from kapstan.testing.stores import JsonFileStore
 
 TESTDATA = Path(__file__).parent / "testdata"
 CLUSTER_SCOPED = {"CustomResourceDefinition", "Namespace"}
@@ -72,3 +77,26 @@ async def sync(
     runner = SyncRunner(kube, plan, JsonFileStore(store_path), poll=0.2)
     state = await asyncio.wait_for(runner.run(), 120)
     return state, runner
+
+
+def sync_statuses(
+    desired: Sequence[dict[str, Any]], live: Sequence[dict[str, Any]], *, app: str
+) -> dict[ResourceKey, SyncStatusCode]:
+    """Per-resource sync status as a refresh computes it (what ApplyOutOfSyncOnly reads)."""
+    live_by_key = {ResourceKey.from_obj(o): o for o in live}
+    return {
+        ResourceKey.from_obj(o): diff_resource(
+            Tracking().stamp(app, o), live_by_key.get(ResourceKey.from_obj(o))
+        ).sync_status
+        for o in desired
+    }
+
+
+def shared_resources(app: str, live: Sequence[dict[str, Any]]) -> dict[ResourceKey, str]:
+    """Live objects tracked by an app other than ``app`` -> that app's name."""
+    found = {}
+    for obj in live:
+        owner = Tracking().app_of(obj)
+        if owner and owner != app:
+            found[ResourceKey.from_obj(obj)] = owner
+    return found

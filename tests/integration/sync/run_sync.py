@@ -20,11 +20,12 @@ from typing import IO, Any
 import orjson
 import yaml
 
-from kapstan.controller.sync import Event, JsonFileStore, SyncRunner
+from kapstan.controller.sync import Event, SyncRunner
 from kapstan.engine.sync.plan import build_plan
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.model.sync import OperationPhase
+from kapstan.testing.stores import JsonFileStore
 
 from .helpers import CLUSTER_SCOPED, live_of
 

@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 import pytest
 
-from kapstan.controller.sync import JsonFileStore
 from kapstan.kube.client import KubeClient
 from kapstan.localcluster.process import ProcessHandle, spawn, stop
 from kapstan.model.sync import OperationPhase
+from kapstan.testing.stores import JsonFileStore
 
 from .helpers import TESTDATA, get, load, with_client
 

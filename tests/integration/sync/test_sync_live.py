@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.sync import JsonFileStore, SyncRunner
+from kapstan.controller.sync import SyncRunner
 from kapstan.kube.client import KubeClient
 from kapstan.model.sync import OperationPhase, ResultCode
+from kapstan.testing.stores import JsonFileStore
 
 from .helpers import get, live_of, load, plan_for, sync, with_client
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.status import TRACKING_ID, shared_resources, sync_statuses
-from kapstan.controller.sync import JsonFileStore, SyncRunner, run_with_retry
+from kapstan.controller.sync import SyncRunner, run_with_retry
 from kapstan.engine.ignore import IgnoreRule
 from kapstan.engine.sync.operation import TERMINATED
 from kapstan.engine.sync.plan import PlanError, SyncPlan, build_plan
@@ -19,9 +18,11 @@ from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import NotFound
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase, ResultCode
+from kapstan.model.vocabulary import TRACKING_ID
 from kapstan.testing.builders import open_crd
+from kapstan.testing.stores import JsonFileStore
 
-from .helpers import get, live_of, plan_for, with_client
+from .helpers import get, live_of, plan_for, shared_resources, sync_statuses, with_client
 
 pytestmark = pytest.mark.cluster
 

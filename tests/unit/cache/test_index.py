@@ -1,4 +1,4 @@
-"""Table-driven tests of tracking (testdata/tracking.yaml) and the index (testdata/index.yaml)."""
+"""Table-driven tests of the index (testdata/index.yaml)."""
 
 from __future__ import annotations
 
@@ -12,31 +12,10 @@ import yaml
 from kapstan.cache.entry import Entry, Key
 from kapstan.cache.filters import ResourceFilter
 from kapstan.cache.index import Index
-from kapstan.cache.tracking import Tracking, parse_tracking_id
+from kapstan.engine.tracking import Tracking
 
 DATA = Path(__file__).parent / "testdata"
-TRACKING = yaml.safe_load((DATA / "tracking.yaml").read_text())
 INDEX = yaml.safe_load((DATA / "index.yaml").read_text())
-
-
-@pytest.mark.parametrize("case", TRACKING, ids=[c["name"] for c in TRACKING])
-def test_tracking(case: dict[str, Any]) -> None:
-    tracking = Tracking(case["method"], case.get("label_key", "app.kubernetes.io/instance"))
-    assert tracking.app_of(case["obj"]) == case["want"]
-
-
-def test_parse_tracking_id() -> None:
-    tid = parse_tracking_id("app:apps/Deployment:ns/web")
-    assert tid is not None
-    assert (tid.app, tid.group, tid.kind, tid.namespace, tid.name) == (
-        "app",
-        "apps",
-        "Deployment",
-        "ns",
-        "web",
-    )
-    assert parse_tracking_id("app:Deployment:ns/web") is None
-    assert parse_tracking_id(":apps/Deployment:ns/web") is None
 
 
 def obj(spec: dict[str, Any]) -> dict[str, Any]:

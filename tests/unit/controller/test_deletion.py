@@ -15,16 +15,14 @@ from typing import Any
 import pytest
 import yaml
 
-from kapstan.controller.deletion import (
-    BACKGROUND,
-    FINALIZER,
-    cascade_policy,
-    finalize,
-    plan_deletion,
-)
-from kapstan.kube.apply import JSON_PATCH, Propagation
+from kapstan.controller.deletion import finalize
+from kapstan.engine.deletion import cascade_policy, plan_deletion
+from kapstan.kube.apply import JSON_PATCH
 from kapstan.kube.errors import Invalid, NotFound
 from kapstan.model.keys import ResourceKey
+from kapstan.model.sync import Propagation
+from kapstan.model.vocabulary import RESOURCES_FINALIZER as FINALIZER
+from kapstan.model.vocabulary import RESOURCES_FINALIZER_BACKGROUND as BACKGROUND
 
 CASES = sorted((Path(__file__).parent / "testdata" / "deletion").glob("*.yaml"))
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "CustomResourceDefinition"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kapstan.engine.ignore import IgnoreRule, preserve_ignored
+from kapstan.engine.ignore import IgnoreRule
+from kapstan.engine.respect import preserve_ignored
 from kapstan.model.keys import ResourceKey
 
 KEY = ResourceKey("apps", "Deployment", "ns", "web")

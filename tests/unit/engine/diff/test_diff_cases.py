@@ -23,9 +23,9 @@ from kapstan.engine import jsonpatch
 from kapstan.engine.diff import ResourceDiff, app_sync_status, diff_pairs
 from kapstan.engine.ignore import IgnoreConfigError, app_rules, system_rules
 from kapstan.engine.mode import DiffMode, choose_mode, include_mutation_webhook
-from kapstan.engine.normalize import LAST_APPLIED_ANNOTATION
 from kapstan.engine.pairing import pair_resources
 from kapstan.model.keys import ResourceKey
+from kapstan.model.vocabulary import LAST_APPLIED
 
 TESTDATA = Path(__file__).parent / "testdata"
 CASES = sorted(TESTDATA.glob("*.yaml"))
@@ -98,7 +98,7 @@ def _secret_values(obj: Mapping[str, Any]) -> Iterator[str]:
     for value in (obj.get("stringData") or {}).values():
         yield str(value)
         yield base64.b64encode(str(value).encode()).decode()
-    annotation = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED_ANNOTATION)
+    annotation = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
     if annotation:
         yield from _secret_values(json.loads(annotation))
 

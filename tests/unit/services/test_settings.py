@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from kapstan.controller.settings import (
-    Settings,
-    SettingsError,
-    read_clusters,
-    read_repositories,
-)
+from kapstan.services.repositories import read_repositories
+from kapstan.services.settings import Settings, SettingsError
 
 TESTDATA = Path(__file__).parent / "testdata"
 
@@ -41,8 +36,6 @@ def test_settings_from_configmap(case: dict[str, Any]) -> None:
         "timeout": s.reconciliation_timeout,
         "jitter": s.reconciliation_jitter,
         "tracking": s.tracking_method,
-        "labelTracking": s.label_tracking,
-        "annotationTracking": s.annotation_tracking,
         "instanceLabelKey": s.instance_label_key,
     }
     for key, got in simple.items():
@@ -111,35 +104,65 @@ def test_read_repositories_and_lookup() -> None:
     assert "s3cret-token" not in repr(repos)
 
 
-def test_read_clusters() -> None:
-    config = json.dumps(
-        {"bearerToken": "tok-123", "tlsClientConfig": {"insecure": True, "serverName": "api"}}
-    )
+def test_git_and_helm_lookups_are_apart() -> None:
     secrets = [
-        _secret("prod", "cluster", server="https://prod.example.com/", name="prod", config=config),
-        {
-            "metadata": {"name": "dev", "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
-            "stringData": {"server": "https://dev.example.com", "name": "dev"},
-        },
-        _secret("prod-again", "cluster", server="https://prod.example.com", config=config),
-        _secret("bad-json", "cluster", server="https://x.example.com", config="{nope"),
-        _secret("no-server", "cluster", name="n"),
-        _secret("a-repo", "repository", url="https://git.example.com/r.git"),
+        _secret(
+            "charts",
+            "repository",
+            url="http://charts.example.com/stable",
+            type="helm",
+            name="stable",
+            username="helm-user",
+            password="helm-pw",
+        ),
+        _secret(
+            "oci",
+            "repository",
+            url="registry.example.com/charts",
+            type="helm",
+            enableOCI="true",
+            insecureOCIForceHttp="true",
+            username="robot",
+            password="oci-pw",
+        ),
+        _secret("oci-creds", "repo-creds", url="registry.example.com", type="helm", password="t"),
+        _secret("git", "repository", url="http://charts.example.com/stable", password="git-pw"),
     ]
-    clusters = read_clusters(secrets)
-    assert sorted(clusters.by_server) == ["https://dev.example.com", "https://prod.example.com"]
-    prod = clusters.by_server["https://prod.example.com"]
-    assert (prod.name, prod.token, prod.insecure, prod.tls_server_name) == (
-        "prod",
-        "tok-123",
+    repos = read_repositories(secrets)
+    helm = repos.helm("http://charts.example.com/stable")
+    assert (helm.username, helm.password, helm.enable_oci) == ("helm-user", "helm-pw", False)
+    assert repos.credentials("http://charts.example.com/stable").password == "git-pw"
+    oci = repos.helm("oci://registry.example.com/charts")
+    assert (oci.username, oci.password, oci.enable_oci, oci.plain_http) == (
+        "robot",
+        "oci-pw",
         True,
-        "api",
+        True,
     )
-    dev = clusters.by_name("dev")
-    assert dev is not None
-    assert dev.server == "https://dev.example.com"
-    assert clusters.by_name("missing") is None
-    errors = dict(clusters.errors)
-    assert set(errors) == {"bad-json", "no-server", "prod-again"}
-    assert "duplicate" in errors["prod-again"]
-    assert "tok-123" not in repr(clusters)
+    # Another chart repository of the registry: the repo-creds template's credentials.
+    assert repos.helm("oci://registry.example.com/other").password == "t"
+    assert repos.helm("https://unknown.example.com").password == ""
+    assert "helm-pw" not in repr(repos)
+    assert "oci-pw" not in repr(repos)
+
+
+def test_tls_certificates_by_host() -> None:
+    repos = read_repositories(
+        [_secret("r", "repository", url="https://git.example.com/org/a.git", password="p")],
+        tls_certs={"git.example.com": "-----BEGIN CERTIFICATE-----\nx\n"},
+    )
+    assert repos.credentials("https://git.example.com/org/a.git").tls_ca_data
+    assert repos.credentials("https://other.example.com/a.git").tls_ca_data is None
+
+
+@pytest.mark.parametrize(
+    ("params", "want"),
+    [(None, False), ({"controller.diff.server.side": "true"}, True), ({"x": "y"}, False)],
+)
+def test_server_side_diff_from_cmd_params(params: dict[str, str] | None, want: bool) -> None:
+    assert Settings.from_configmap({}).with_params(params).server_side_diff is want
+
+
+def test_server_side_diff_invalid_value() -> None:
+    with pytest.raises(SettingsError, match=r"controller\.diff\.server\.side"):
+        Settings.from_configmap({}).with_params({"controller.diff.server.side": "sometimes"})

@@ -7,24 +7,29 @@
 - :func:`from_api` answers sync operations, which must not plan on a possibly lagging cache:
   it lists the desired kinds and the kinds the app last reported in the destination
   namespace (and cluster-wide for cluster-scoped kinds).
-Both return only objects tracked by ``app`` (see :func:`kapstan.controller.refresh.is_tracked`).
+Both return only the app's top-level resources under the configured tracking method
+(:meth:`kapstan.engine.tracking.Tracking.is_managed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kapstan.cache.cluster import ClusterCache
-from kapstan.controller.refresh import is_tracked
+from kapstan.engine.tracking import Tracking
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import DiscoveryModel
-from kapstan.kube.errors import NotFound
-from kapstan.model.keys import group_of
+from kapstan.kube.errors import KubeError, NotFound
+from kapstan.model.keys import ResourceKey, group_of
 
 
 async def from_cache(
-    cache: ClusterCache | None, kube: KubeClient, model: DiscoveryModel, app: str
+    cache: ClusterCache | None,
+    kube: KubeClient,
+    model: DiscoveryModel,
+    app: str,
+    tracking: Tracking,
 ) -> list[dict[str, Any]] | None:
     """Tracked objects of ``app`` from ``cache``, or ``None`` when it cannot answer."""
     if cache is None or not cache.synced:
@@ -44,7 +49,7 @@ async def from_cache(
                 obj = await kube.get(info.path(namespace, name))
             except NotFound:
                 continue
-        if is_tracked(app, obj):
+        if tracking.is_managed(app, obj):
             found.append(obj)
     return found
 
@@ -54,6 +59,7 @@ async def from_api(
     model: DiscoveryModel,
     app: Mapping[str, Any],
     desired: Sequence[Mapping[str, Any]],
+    tracking: Tracking,
 ) -> list[dict[str, Any]]:
     """Tracked objects of the desired kinds and of the kinds in ``status.resources``."""
     name = str((app.get("metadata") or {}).get("name") or "")
@@ -71,8 +77,53 @@ async def from_api(
             items = (await kube.list(path)).items
         except NotFound:
             continue
-        found.extend(o for o in items if is_tracked(name, o))
+        found.extend(o for o in items if tracking.is_managed(name, o))
     return found
 
 
-__all__ = ["from_api", "from_cache"]
+class ManagedFields:
+    """``metadata.managedFields`` for the live objects that need them.
+
+    The watch cache drops ``managedFields`` (they are often the largest part of an object);
+    ``managedFieldsManagers`` ignore rules need them. :meth:`complete` returns ``objs`` with
+    ``managedFields`` filled in for every object ``wanted`` selects, fetching each object
+    version once (a later call for the same resourceVersion costs nothing).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, str, str], tuple[str, list[Any]]] = {}
+
+    async def complete(
+        self,
+        kube: KubeClient,
+        model: DiscoveryModel,
+        objs: Sequence[dict[str, Any]],
+        wanted: Callable[[ResourceKey], bool],
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for obj in objs:
+            meta = obj.get("metadata") or {}
+            key = ResourceKey.from_obj(obj)
+            if "managedFields" in meta or not wanted(key):
+                out.append(obj)
+                continue
+            version = str(meta.get("resourceVersion") or "")
+            ident = (key.group, key.kind, key.namespace, key.name)
+            known = self._known.get(ident)
+            if known is None or known[0] != version:
+                info = model.find(key.group, key.kind)
+                if info is None:
+                    out.append(obj)
+                    continue
+                try:
+                    fresh = await kube.get(info.path(key.namespace, key.name))
+                except KubeError:
+                    out.append(obj)
+                    continue
+                known = (version, list((fresh.get("metadata") or {}).get("managedFields") or []))
+                self._known[ident] = known
+            out.append({**obj, "metadata": {**meta, "managedFields": known[1]}})
+        return out
+
+
+__all__ = ["ManagedFields", "from_api", "from_cache"]

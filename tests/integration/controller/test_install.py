@@ -1,8 +1,10 @@
-"""Kapstan's Argo CD CRDs on the real local control plane: install, round-trip, printer columns."""
+"""``kapstan install`` and Kapstan's Argo CD CRDs on the real local control plane: install,
+round-trip, printer columns, default project."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,15 +12,12 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from kapstan.controller.install import (
-    CRD_NAMES,
-    ensure_default_project,
-    install_crds,
-)
+from kapstan.demo.children import install
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.localcluster.process import CommandError
+from kapstan.runtime.install import CRD_NAMES, ensure_default_project, install_crds
 
 pytestmark = pytest.mark.cluster
 T = TypeVar("T")
@@ -253,3 +252,21 @@ def test_default_project_created_once(
     )  # fmt: skip
     assert run(kubeconfig, twice) == (False, False)
     assert kubectl.get_json("-n", namespace, "appproj", "default")["spec"]["description"] == "mine"
+
+
+def test_kapstan_install_command(kubeconfig: Path, kubectl: Kubectl) -> None:
+    """The command a user runs: namespace, CRDs and default project; a second run changes
+    nothing and says so."""
+    name = f"inst-{uuid.uuid4().hex[:8]}"
+    try:
+        first = install(kubeconfig, name)
+        assert kubectl.get_json("namespace", name)["metadata"]["name"] == name
+        assert kubectl.get_json("-n", name, "appproj", "default")["spec"]["sourceRepos"] == ["*"]
+        again = install(kubeconfig, name)
+    finally:
+        kubectl("delete", "namespace", name, "--wait=false")
+    assert f"namespace {name} created" in first
+    assert "AppProject default created" in first
+    assert "applications.argoproj.io" in first
+    assert f"namespace {name} exists" in again
+    assert "AppProject default exists" in again

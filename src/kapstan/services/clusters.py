@@ -11,7 +11,8 @@ Contract of :class:`Clusters`:
   :class:`DestinationError` with Argo CD's wording; setting both ``server`` and ``name`` is
   an error, as in Argo CD;
 - :meth:`start` / :meth:`stop` run and tear down the caches (the local client is the
-  caller's; clients made for secrets are closed by the manager).
+  caller's; clients made for secrets are closed by the manager); :meth:`reconfigure` applies
+  settings changed at run time.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from kapstan.cache.manager import CacheOptions, ClusterManager, Connection
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ConfigError, from_argocd_cluster_secret
 from kapstan.kube.discovery import Discovery
-
-IN_CLUSTER_URL = "https://kubernetes.default.svc"
-IN_CLUSTER_NAME = "in-cluster"
+from kapstan.model.vocabulary import IN_CLUSTER_NAME, IN_CLUSTER_URL
 
 
 class DestinationError(ValueError):
@@ -82,6 +81,10 @@ class Clusters:
 
     async def stop(self) -> None:
         await self.manager.stop()
+
+    async def reconfigure(self, options: CacheOptions) -> None:
+        """Apply changed cache options (tracking method, resource filter) to every cache."""
+        await self.manager.reconfigure(options)
 
     def _local_target(self) -> Target:
         return Target(

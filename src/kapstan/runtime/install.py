@@ -1,9 +1,12 @@
-"""Install Kapstan's Argo CD-compatible CRDs and the ``default`` AppProject.
+"""``kapstan install``: Kapstan's Argo CD-compatible CRDs, the namespace and the ``default``
+AppProject. The controller installs nothing itself (it needs no CRD-write rights at run time).
 
 Contract:
 
+- :func:`install` makes ``namespace`` exist, installs the CRDs and creates the default project
+  (each step idempotent) and returns what it did, one line per step;
 - :func:`load_crds` returns the three CustomResourceDefinitions shipped in
-  ``kapstan/controller/crds/*.yaml`` (``applications``, ``appprojects``, ``applicationsets`` in
+  ``kapstan/runtime/crds/*.yaml`` (``applications``, ``appprojects``, ``applicationsets`` in
   group ``argoproj.io``, version ``v1alpha1``), read with :mod:`importlib.resources`;
 - :func:`install_crds` server-side applies them (field manager ``kapstan-controller``, forced,
   so an earlier install by Argo CD's manifests is taken over) and waits until every one reports
@@ -23,23 +26,22 @@ from typing import Any
 
 import yaml
 
+from kapstan.kube.apply import APPLY_PATCH
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import Conflict, NotFound
+from kapstan.model.vocabulary import API_VERSION, DEFAULT_PROJECT, FIELD_MANAGER, project_path
 
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-APPLY_PATCH = "application/apply-patch+yaml"
-FIELD_MANAGER = "kapstan-controller"
 CRD_NAMES = (
     "applications.argoproj.io",
     "appprojects.argoproj.io",
     "applicationsets.argoproj.io",
 )
-DEFAULT_PROJECT = "default"
 
 
 def load_crds() -> tuple[dict[str, Any], ...]:
     """The shipped CRD documents, in :data:`CRD_NAMES` order."""
-    folder = resources.files("kapstan.controller").joinpath("crds")
+    folder = resources.files("kapstan.runtime").joinpath("crds")
     out: list[dict[str, Any]] = []
     for name in CRD_NAMES:
         doc = yaml.safe_load(folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
@@ -86,7 +88,7 @@ async def install_crds(
 def default_project(namespace: str) -> dict[str, Any]:
     """Argo CD's built-in ``default`` AppProject: permits everything."""
     return {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "AppProject",
         "metadata": {"name": DEFAULT_PROJECT, "namespace": namespace},
         "spec": {
@@ -99,7 +101,7 @@ def default_project(namespace: str) -> dict[str, Any]:
 
 async def ensure_default_project(kube: KubeClient, namespace: str) -> bool:
     """Create the ``default`` AppProject in ``namespace`` if missing; True when created."""
-    base = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/appprojects"
+    base = project_path(namespace)
     try:
         await kube.get(f"{base}/{DEFAULT_PROJECT}")
     except NotFound:
@@ -113,11 +115,40 @@ async def ensure_default_project(kube: KubeClient, namespace: str) -> bool:
     return True
 
 
+async def ensure_namespace(kube: KubeClient, namespace: str) -> bool:
+    """Create ``namespace`` if missing; True when created."""
+    try:
+        await kube.get(f"/api/v1/namespaces/{namespace}")
+    except NotFound:
+        pass
+    else:
+        return False
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    try:
+        await kube.request("POST", "/api/v1/namespaces", None, body)
+    except Conflict:
+        return False
+    return True
+
+
+async def install(kube: KubeClient, namespace: str) -> list[str]:
+    """Namespace, CRDs and default project (see the module contract)."""
+    done = []
+    created = await ensure_namespace(kube, namespace)
+    done.append(f"namespace {namespace} {'created' if created else 'exists'}")
+    await install_crds(kube)
+    done.append(f"CRDs applied and established: {', '.join(CRD_NAMES)}")
+    created = await ensure_default_project(kube, namespace)
+    done.append(f"AppProject {DEFAULT_PROJECT} {'created' if created else 'exists'}")
+    return done
+
+
 __all__ = [
     "CRD_NAMES",
-    "DEFAULT_PROJECT",
     "default_project",
     "ensure_default_project",
+    "ensure_namespace",
+    "install",
     "install_crds",
     "load_crds",
 ]

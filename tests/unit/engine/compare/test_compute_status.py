@@ -1,13 +1,15 @@
 """compute_status, table-driven: each testdata/status-*.yaml holds an Application, the
-generated manifests (or a render error), the live objects and the expected ``status`` subset.
+generated manifests (or a render error), the live objects and the expected ``status`` subset;
+``tracking`` (optional) names the tracking method (default ``annotation``).
 
-Live objects get the app's tracking-id annotation unless they carry one already. ``expected``
-is matched as a subset (dicts: listed keys; lists: same length, element-wise subset);
-``absent`` lists dotted paths that must not exist.
+Live objects are marked as the app's by that method unless they carry a tracking annotation
+or ``untracked: true``. ``expected`` is matched as a subset (dicts: listed keys; lists: same
+length, element-wise subset); ``absent`` lists dotted paths that must not exist.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,25 @@ from typing import Any
 import pytest
 import yaml
 
-from kapstan.controller.manifests import GeneratedManifests, ManifestGenerationError
-from kapstan.controller.refresh import compute_status, is_tracked
-from kapstan.controller.refresh_summary import external_urls_of, images_of
-from kapstan.controller.status import TRACKING_ID, with_tracking
-from kapstan.render import Manifest
+from kapstan.engine.compare import CompareSettings, compute_status
+from kapstan.engine.summary import external_urls_of, images_of
+from kapstan.engine.tracking import Tracking
+from kapstan.model.application import TrackingMethod
+from kapstan.model.vocabulary import TRACKING_ID
+
+
+@dataclass(frozen=True)
+class Target:
+    """Generated manifests as the manifest generator returns them (the TargetState protocol)."""
+
+    objects: list[dict[str, Any]]
+    revisions: tuple[str, ...]
+    source_types: tuple[str, ...]
+
+
+def with_tracking(app: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return Tracking().stamp(app, obj)
+
 
 TESTDATA = Path(__file__).parent / "testdata"
 CASES = sorted(TESTDATA.glob("status-*.yaml"))
@@ -59,22 +75,32 @@ def assert_absent(status: Any, dotted: str) -> None:
 def _run(case: dict[str, Any]) -> dict[str, Any]:
     app = case["app"]
     name = app["metadata"]["name"]
+    tracking = Tracking(TrackingMethod(case.get("tracking", "annotation")))
     live = []
     for obj in case.get("live") or []:
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
-        live.append(obj if TRACKING_ID in annotations else with_tracking(name, obj))
+        untracked = TRACKING_ID in annotations or obj.pop("untracked", False)
+        live.append(obj if untracked else tracking.stamp(name, obj))
     generated = None
     error = None
     if "error" in case:
-        error = ManifestGenerationError(case["error"])
+        error = RuntimeError(case["error"])
     else:
         gen = case["generated"]
-        generated = GeneratedManifests(
-            manifests=tuple(Manifest(obj=o, source="x.yaml") for o in gen["manifests"]),
+        generated = Target(
+            objects=list(gen["manifests"]),
             revisions=tuple(str(r) for r in gen["revisions"]),
             source_types=tuple(gen["sourceTypes"]),
         )
-    return compute_status(app, generated, error, live, now=NOW, is_namespaced=is_namespaced)
+    return compute_status(
+        app,
+        generated,
+        error,
+        live,
+        now=NOW,
+        is_namespaced=is_namespaced,
+        settings=CompareSettings(tracking=tracking),
+    )
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -116,22 +142,6 @@ def test_render_error_never_marks_pruning_even_without_any_target() -> None:
     assert all("requiresPruning" not in r for r in status["resources"])
     assert status["conditions"][0]["type"] == "ComparisonError"
     assert "boom" in status["conditions"][0]["message"]
-
-
-def test_tracking_requires_matching_id() -> None:
-    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}}
-    assert is_tracked("app", with_tracking("app", obj))
-    assert not is_tracked("other", with_tracking("app", obj))
-    copied = {
-        **obj,
-        "metadata": {
-            **obj["metadata"],
-            "name": "q",
-            "annotations": with_tracking("app", obj)["metadata"]["annotations"],
-        },
-    }
-    assert not is_tracked("app", copied)
-    assert not is_tracked("app", obj)
 
 
 def test_summary_helpers() -> None:

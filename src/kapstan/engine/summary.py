@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-EXTERNAL_LINK = "link.argocd.argoproj.io/external-link"
+from kapstan.model.vocabulary import EXTERNAL_LINK
 
 
 def _pod_specs(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:

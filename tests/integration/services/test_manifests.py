@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from kapstan.controller.manifests import ManifestGenerationError, ManifestGenerator
 from kapstan.render import Tools
+from kapstan.services.manifests import ManifestGenerationError, ManifestGenerator
 from kapstan.source.credentials import RepoCredentials
 from kapstan.source.git import GitClient
 from kapstan.testing import gitservers

@@ -18,18 +18,18 @@ the defaults below):
   ``ignoreResourceStatusField`` (``all``|``crd``|``none``, default ``all``) and
   ``ignoreDifferencesOnResourceUpdates`` (true).
 
-Any invalid value raises :class:`SettingsError` naming the key (never a secret), so a caller
-watching the ConfigMap can keep its previous settings.
+- ``controller.diff.server.side`` (argocd-cmd-params-cm, read by :meth:`Settings.with_params`,
+  default false): compare with server-side diff unless an Application's
+  ``compare-options`` annotation says ``ServerSideDiff=false``.
 
-:func:`read_repositories` and :func:`read_clusters` read lists of Secret dicts: each Secret is
-parsed on its own; a bad one is reported in ``errors`` (name and reason) and the rest still
-load. Secrets without the matching ``argocd.argoproj.io/secret-type`` label are skipped.
+Any invalid value raises :class:`SettingsError` naming the key (never a secret), so a caller
+watching the ConfigMap (:mod:`kapstan.services.watched`) keeps its previous settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -38,17 +38,9 @@ from kapstan.cache.filters import ResourceFilter
 from kapstan.engine.health.config import HealthConfig, HealthConfigError
 from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule, system_rules
 from kapstan.engine.sync.retry import DurationError, parse_duration
-from kapstan.kube.config import ClusterConfig, ConfigError, from_argocd_cluster_secret
-from kapstan.source.credentials import (
-    REPO_CREDS,
-    REPOSITORY,
-    SECRET_TYPE_LABEL,
-    InvalidSecret,
-    RepoCredentials,
-    RepoSecret,
-    credentials_for,
-    parse_secret,
-)
+from kapstan.engine.tracking import Tracking
+from kapstan.model.application import TrackingMethod
+from kapstan.model.vocabulary import DEFAULT_INSTANCE_LABEL
 
 TIMEOUT_KEY = "timeout.reconciliation"
 JITTER_KEY = "timeout.reconciliation.jitter"
@@ -58,12 +50,11 @@ EXCLUSIONS_KEY = "resource.exclusions"
 INCLUSIONS_KEY = "resource.inclusions"
 COMPARE_OPTIONS_KEY = "resource.compareoptions"
 
+SERVER_SIDE_DIFF_KEY = "controller.diff.server.side"
+
 DEFAULT_RECONCILIATION = 120.0
 DEFAULT_JITTER = 60.0
-DEFAULT_INSTANCE_LABEL = "app.kubernetes.io/instance"
-TRACKING_METHODS = ("annotation", "annotation+label", "label")
 STATUS_FIELD_MODES = ("all", "crd", "none")
-CLUSTER = "cluster"
 
 
 class SettingsError(ValueError):
@@ -71,7 +62,7 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class CompareOptions:
+class ResourceCompareOptions:
     """``resource.compareoptions``."""
 
     ignore_aggregated_roles: bool = False
@@ -125,10 +116,10 @@ def _bool(value: Any, key: str, default: bool) -> bool:
     raise SettingsError(f"{key}: expected true or false")
 
 
-def _compare_options(data: Mapping[str, str]) -> CompareOptions:
+def _compare_options(data: Mapping[str, str]) -> ResourceCompareOptions:
     value = _yaml(data, COMPARE_OPTIONS_KEY)
     if value is None:
-        return CompareOptions()
+        return ResourceCompareOptions()
     if not isinstance(value, Mapping):
         raise SettingsError(f"{COMPARE_OPTIONS_KEY}: expected a YAML mapping")
     status_field = str(value.get("ignoreResourceStatusField") or "all").lower()
@@ -137,7 +128,7 @@ def _compare_options(data: Mapping[str, str]) -> CompareOptions:
             f"{COMPARE_OPTIONS_KEY}: ignoreResourceStatusField must be one of "
             + ", ".join(STATUS_FIELD_MODES)
         )
-    return CompareOptions(
+    return ResourceCompareOptions(
         ignore_aggregated_roles=_bool(
             value.get("ignoreAggregatedRoles"), COMPARE_OPTIONS_KEY, False
         ),
@@ -154,30 +145,34 @@ class Settings:
 
     reconciliation_timeout: float = DEFAULT_RECONCILIATION
     reconciliation_jitter: float = DEFAULT_JITTER
-    tracking_method: str = "annotation"
+    tracking_method: TrackingMethod = TrackingMethod.ANNOTATION
     instance_label_key: str = DEFAULT_INSTANCE_LABEL
     resource_filter: ResourceFilter = field(default_factory=ResourceFilter)
     health: HealthConfig = field(default_factory=HealthConfig)
     ignore_rules: tuple[IgnoreRule, ...] = ()
-    compare_options: CompareOptions = field(default_factory=CompareOptions)
+    compare_options: ResourceCompareOptions = field(default_factory=ResourceCompareOptions)
+    server_side_diff: bool = False
 
     @property
-    def label_tracking(self) -> bool:
-        """True when the instance label is written (``label`` or ``annotation+label``)."""
-        return self.tracking_method != "annotation"
+    def tracking(self) -> Tracking:
+        """The tracking method as the engine applies it."""
+        return Tracking(self.tracking_method, self.instance_label_key)
 
-    @property
-    def annotation_tracking(self) -> bool:
-        """True when the tracking-id annotation identifies resources."""
-        return self.tracking_method != "label"
+    def with_params(self, params: Mapping[str, str] | None) -> Settings:
+        """These settings plus the controller's argocd-cmd-params-cm entries."""
+        value = (params or {}).get(SERVER_SIDE_DIFF_KEY)
+        return replace(self, server_side_diff=_bool(value, SERVER_SIDE_DIFF_KEY, False))
 
     @classmethod
     def from_configmap(cls, data: Mapping[str, str] | None) -> Settings:
         """Parse ``argocd-cm`` ``data``; raises :class:`SettingsError` on an invalid value."""
         data = dict(data or {})
-        tracking = (data.get(TRACKING_KEY) or "").strip() or "annotation"
-        if tracking not in TRACKING_METHODS:
-            raise SettingsError(f"{TRACKING_KEY}: must be one of {', '.join(TRACKING_METHODS)}")
+        raw_tracking = (data.get(TRACKING_KEY) or "").strip() or TrackingMethod.ANNOTATION.value
+        try:
+            tracking = TrackingMethod(raw_tracking)
+        except ValueError:
+            methods = ", ".join(m.value for m in TrackingMethod)
+            raise SettingsError(f"{TRACKING_KEY}: must be one of {methods}") from None
         label_key = (data.get(INSTANCE_LABEL_KEY) or "").strip() or DEFAULT_INSTANCE_LABEL
         try:
             health = HealthConfig.from_argocd_cm(data)
@@ -201,88 +196,8 @@ class Settings:
         )
 
 
-def _name(secret: Mapping[str, Any]) -> str:
-    meta = secret.get("metadata") or {}
-    return str(meta.get("name") or "<unnamed>")
-
-
-def _secret_type(secret: Mapping[str, Any]) -> str:
-    meta = secret.get("metadata") or {}
-    return str((meta.get("labels") or {}).get(SECRET_TYPE_LABEL) or "")
-
-
-@dataclass(frozen=True)
-class Repositories:
-    """Parsed ``repository`` and ``repo-creds`` Secrets."""
-
-    repositories: tuple[RepoSecret, ...] = ()
-    templates: tuple[RepoSecret, ...] = ()
-    errors: tuple[tuple[str, str], ...] = ()  # (secret name, reason)
-    known_hosts: str | None = None
-
-    def credentials(self, repo_url: str) -> RepoCredentials:
-        """Credentials for ``repo_url`` (Argo CD's repository-then-template lookup)."""
-        return credentials_for(
-            repo_url, self.repositories, self.templates, known_hosts=self.known_hosts
-        )
-
-
-def read_repositories(
-    secrets: Iterable[Mapping[str, Any]], *, known_hosts: str | None = None
-) -> Repositories:
-    """Parse the repository/repo-creds Secrets among ``secrets`` (sorted by name)."""
-    repos: list[RepoSecret] = []
-    templates: list[RepoSecret] = []
-    errors: list[tuple[str, str]] = []
-    for secret in sorted(secrets, key=_name):
-        if _secret_type(secret) not in (REPOSITORY, REPO_CREDS):
-            continue
-        try:
-            parsed = parse_secret(secret, known_hosts=known_hosts)
-        except InvalidSecret as exc:
-            errors.append((_name(secret), str(exc)))
-            continue
-        (repos if parsed.kind == REPOSITORY else templates).append(parsed)
-    return Repositories(tuple(repos), tuple(templates), tuple(errors), known_hosts)
-
-
-@dataclass(frozen=True)
-class Clusters:
-    """Parsed ``cluster`` Secrets, keyed by server URL (a later duplicate is an error)."""
-
-    by_server: Mapping[str, ClusterConfig] = field(default_factory=dict)
-    errors: tuple[tuple[str, str], ...] = ()
-
-    def by_name(self, name: str) -> ClusterConfig | None:
-        """The cluster whose Argo CD ``name`` is ``name``."""
-        return next((c for c in self.by_server.values() if c.name == name), None)
-
-
-def read_clusters(secrets: Iterable[Mapping[str, Any]]) -> Clusters:
-    """Parse the cluster Secrets among ``secrets`` (sorted by name)."""
-    out: dict[str, ClusterConfig] = {}
-    errors: list[tuple[str, str]] = []
-    for secret in sorted(secrets, key=_name):
-        if _secret_type(secret) != CLUSTER:
-            continue
-        try:
-            cfg = from_argocd_cluster_secret(secret)
-        except ConfigError as exc:
-            errors.append((_name(secret), str(exc)))
-            continue
-        if cfg.server in out:
-            errors.append((_name(secret), f"duplicate cluster server {cfg.server}"))
-            continue
-        out[cfg.server] = cfg
-    return Clusters(out, tuple(errors))
-
-
 __all__ = [
-    "Clusters",
-    "CompareOptions",
-    "Repositories",
+    "ResourceCompareOptions",
     "Settings",
     "SettingsError",
-    "read_clusters",
-    "read_repositories",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kapstan.controller.manifests import is_exact_chart_version
+from kapstan.services.manifests import is_exact_chart_version
 
 
 @pytest.mark.parametrize(

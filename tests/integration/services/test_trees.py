@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kapstan.controller.trees import TreeCache
+from kapstan.services.trees import TreeCache
 from kapstan.source.git import GitClient
 from kapstan.testing import gitservers
 

@@ -12,8 +12,12 @@ Contract of :meth:`ManifestGenerator.generate`:
   path, canonical render params incl. the commits of the refs it uses, tool versions) BEFORE
   anything is fetched or checked out; only on a miss are the needed repositories checked out
   (each repository/commit once per call) and rendered; checkouts are deleted afterwards;
+- credentials come from the current :class:`~kapstan.services.repositories.Repositories`
+  (watched Secrets): git sources by repository URL, Helm chart repositories (HTTP or OCI) from
+  ``type: helm`` Secrets; a changed credential takes effect on the next generation;
 - all-or-nothing: any source or render failure raises :class:`ManifestGenerationError` and no
-  partial list is returned; errors are not cached.
+  partial list is returned; errors are not cached; a tool that is not installed is named in the
+  error together with how to install it.
 """
 
 from __future__ import annotations
@@ -26,16 +30,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kapstan.controller.trees import TreeCache
-from kapstan.render import Limits, Manifest, RenderError, RenderResult, Runner, Tools, render
+from kapstan.render import (
+    Limits,
+    Manifest,
+    RenderError,
+    RenderResult,
+    Runner,
+    ToolMissing,
+    Tools,
+    render,
+)
 from kapstan.render.cache import CacheKey, RenderCache, cache_key
+from kapstan.services.repositories import Repositories
+from kapstan.services.tools import MISSING_HINT
+from kapstan.services.trees import TreeCache
 from kapstan.source.credentials import RepoCredentials
 from kapstan.source.errors import SourceError
 from kapstan.source.git import GitClient
 from kapstan.source.urls import normalize_url, strip_credentials
 
-CredentialsLookup = Callable[[str], RepoCredentials]
+RepositoriesLookup = Callable[[], Repositories]
 ClientFactory = Callable[[str, RepoCredentials, Path], GitClient]
+_NO_REPOSITORIES = Repositories()
 
 
 class ManifestGenerationError(RuntimeError):
@@ -103,8 +119,8 @@ def _refs_used(source: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def _no_credentials(_url: str) -> RepoCredentials:
-    return RepoCredentials()
+def _no_repositories() -> Repositories:
+    return _NO_REPOSITORIES
 
 
 def _default_client(url: str, creds: RepoCredentials, cache_root: Path) -> GitClient:
@@ -121,28 +137,32 @@ class ManifestGenerator:
         tools: Tools | None = None,
         limits: Limits | None = None,
         cache: RenderCache | None = None,
-        credentials: CredentialsLookup | None = None,
+        repositories: RepositoriesLookup | None = None,
         runner: Runner | None = None,
         client_factory: ClientFactory | None = None,
+        tool_hint: str = MISSING_HINT,
     ) -> None:
         self.cache_root = Path(cache_root)
         self.tools = tools or Tools()
         self.limits = limits or Limits()
         self.cache = cache if cache is not None else RenderCache()
-        self._credentials = credentials or _no_credentials
+        self._repositories = repositories or _no_repositories
         self._runner = runner
         self._factory = client_factory or _default_client
-        self._clients: dict[str, GitClient] = {}
+        self._clients: dict[str, tuple[RepoCredentials, GitClient]] = {}
+        self._tool_hint = tool_hint
         self.trees = TreeCache(self.cache_root / "trees")
 
     def client(self, url: str) -> GitClient:
-        """The (shared) git client of ``url``."""
+        """The (shared) git client of ``url``, with the repository's current credentials: a
+        client made with credentials that have changed since is replaced."""
         key = normalize_url(url)
+        creds = self._repositories().credentials(url)
         found = self._clients.get(key)
-        if found is None:
-            found = self._factory(url, self._credentials(url), self.cache_root / "git")
+        if found is None or found[0] != creds:
+            found = (creds, self._factory(url, creds, self.cache_root / "git"))
             self._clients[key] = found
-        return found
+        return found[1]
 
     async def generate(
         self,
@@ -293,7 +313,14 @@ class ManifestGenerator:
                         limits=self.limits,
                         refs=refs,
                         runner=self._runner,
+                        helm_repo=self._repositories().helm(plan.url) if plan.is_chart else None,
                     )
+                except ToolMissing as e:
+                    hint = self._tool_hint.format(tool=e.tool)
+                    raise ManifestGenerationError(
+                        f"source {plan.index}: {e.tool} is not installed: {hint}",
+                        source_index=plan.index,
+                    ) from None
                 except RenderError as e:
                     raise ManifestGenerationError(
                         f"source {plan.index} ({plan.url} at {plan.revision}): {e}",

@@ -1,0 +1,1 @@
+"""runtime: composition roots of the processes (kapstan controller, install)."""

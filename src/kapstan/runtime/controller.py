@@ -1,0 +1,108 @@
+"""Composition root of ``kapstan controller``: settings, clients and services, wired once.
+
+Contract of :func:`run_controller`: connects with the kubeconfig (or in-cluster config), starts
+the watched settings of ``namespace`` (argocd-cm, argocd-cmd-params-cm, repository Secrets,
+known hosts, TLS certificates…), finds the manifest tools
+(:func:`kapstan.services.tools.find_tools`; a missing one is logged once here, and each app
+needing it gets a ``ComparisonError`` saying what to do), builds the manifest generator with
+the watched repository credentials, and runs the
+:class:`~kapstan.controller.appcontroller.Controller` until ``stop`` is set. Everything it opened
+is closed on the way out. ``on_ready`` (tests) receives the controller once it is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kapstan.controller.appcontroller import Controller
+from kapstan.kube.client import KubeClient
+from kapstan.kube.config import ClusterConfig, load_kubeconfig
+from kapstan.paths import cache_root
+from kapstan.services.manifests import ManifestGenerator
+from kapstan.services.settings import SERVER_SIDE_DIFF_KEY
+from kapstan.services.snapshots import SnapshotStore
+from kapstan.services.tools import MISSING_HINT, find_tools
+from kapstan.services.watched import WatchedSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ControllerOptions:
+    """What ``kapstan controller``'s flags say (``None``: take the setting or the default)."""
+
+    kubeconfig: Path | None = None
+    namespace: str = "argocd"
+    resync: float | None = None
+    jitter: float | None = None
+    status_processors: int = 4
+    operation_processors: int = 8
+    cache_dir: Path | None = None
+    helm_path: str | None = None
+    kustomize_path: str | None = None
+    server_side_diff: bool | None = None
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or cache_root() / "controller"
+
+
+def connect(options: ControllerOptions) -> ClusterConfig:
+    """The cluster config (raises ``ConfigError``/``OSError`` with a readable message)."""
+    return load_kubeconfig(options.kubeconfig)
+
+
+async def run_controller(
+    options: ControllerOptions,
+    stop: asyncio.Event,
+    *,
+    config: ClusterConfig | None = None,
+    snapshots: SnapshotStore | None = None,
+    on_ready: Callable[[Controller], None] | None = None,
+) -> None:
+    """Run the controller until ``stop`` is set (see the module contract)."""
+    lookup = find_tools({"helm": options.helm_path, "kustomize": options.kustomize_path})
+    for tool in lookup.missing:
+        log.warning(
+            "%s not found: %s apps will fail until it is; %s",
+            tool,
+            tool,
+            MISSING_HINT.format(tool=tool),
+        )
+    overrides = {}
+    if options.server_side_diff is not None:
+        overrides[SERVER_SIDE_DIFF_KEY] = "true" if options.server_side_diff else "false"
+    async with KubeClient(config or connect(options)) as kube:
+        watched = WatchedSettings(kube, options.namespace, overrides=overrides)
+        await watched.start()
+        try:
+            generator = ManifestGenerator(
+                cache_root=options.cache,
+                tools=lookup.apply(),
+                repositories=lambda: watched.current.repositories,
+            )
+            controller = Controller(
+                kube,
+                generator,
+                options.namespace,
+                watched,
+                snapshots=snapshots,
+                resync=options.resync,
+                jitter=options.jitter,
+                status_processors=options.status_processors,
+                operation_processors=options.operation_processors,
+            )
+            if on_ready is not None:
+                on_ready(controller)
+            every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"
+            log.info("reconciling Applications in %s (Git polls %s)", options.namespace, every)
+            await controller.run(stop)
+        finally:
+            await watched.stop()
+
+
+__all__ = ["ControllerOptions", "connect", "run_controller"]

@@ -1,0 +1,1 @@
+"""services layer: shared by every runtime (see docs/architecture.md)."""
