@@ -18,6 +18,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kapstan.controller.appcontroller import Controller
@@ -112,14 +113,16 @@ class ControllerProcess:
         namespace: str = "argocd",
         *,
         resync: float = 1.0,
+        extra: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        self.argv = controller_argv(kubeconfig, namespace, cache, resync)
+        self.argv = [*controller_argv(kubeconfig, namespace, cache, resync), *extra]
         self.log = log
+        self.env = dict(os.environ if env is None else env)
         self.handle: process.ProcessHandle | None = None
 
     def start(self) -> ControllerProcess:
-        env = dict(os.environ)
-        env["PYTHONUNBUFFERED"] = "1"
+        env = {**self.env, "PYTHONUNBUFFERED": "1"}
         self.handle = process.spawn("kapstan-controller", self.argv, log=self.log, env=env)
         return self
 

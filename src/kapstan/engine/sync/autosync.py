@@ -15,7 +15,10 @@ Rules (Argo CD's ``autoSync``):
   (a sync could not change anything), and the wipe-out refusal does not apply;
 - each (revision, source, parameters: ``prune`` and ``syncOptions``) is attempted once; it
   is synced again only with ``selfHeal`` and only when that earlier attempt succeeded (live
-  drift after a good sync);
+  drift after a good sync); a failed attempt is reported as a ``SyncError`` condition
+  ("Failed sync attempt to <revision>: <message>") and not retried;
+- a self-heal sync is selective, as in Argo CD: it syncs only the resources that are not
+  Synced (so fields a sync would otherwise overwrite on Synced resources stay as they are);
 - self-heal attempts back off: attempt ``n`` (0-based, counting attempts since the app was
   last seen Synced) waits ``min(cap, base * factor**n)`` after the previous operation ended.
 """
@@ -144,7 +147,11 @@ def decide(
     ) and _same_parameters(current.get("operation") or {}, policy, automated)
     healing = False
     if attempted:
-        if not automated.get("selfHeal") or current.get("phase") != OperationPhase.SUCCEEDED.value:
+        if current.get("phase") != OperationPhase.SUCCEEDED.value:
+            target = ", ".join(revisions) if revisions else revision
+            message = f"Failed sync attempt to {target}: {current.get('message') or ''}"
+            return Decision(refusal=message.rstrip(": "))
+        if not automated.get("selfHeal"):
             return NOTHING
         healing = True
         finished = _parse_time(str(current.get("finishedAt") or ""))
@@ -153,6 +160,12 @@ def decide(
             if remaining > 0:
                 return Decision(wait=remaining)
     operation = _operation(policy, automated, revision, revisions)
+    if healing:
+        operation["sync"]["resources"] = [
+            {k: r[k] for k in ("group", "kind", "namespace", "name") if r.get(k)}
+            for r in resources
+            if r.get("status") != "Synced"
+        ]
     return Decision(operation=operation, self_heal=healing)
 
 

@@ -233,12 +233,20 @@ def build_plan(
     return SyncPlan(tasks=tuple(move_dependencies(tasks)), dry_run=dry_run)
 
 
+def selected(key: ResourceKey, wanted: ResourceKey) -> bool:
+    """Argo CD's ``SyncOperationResource.HasIdentity``: group, kind and name must match, the
+    namespace only when the selection names one."""
+    return (key.group, key.kind, key.name) == (wanted.group, wanted.kind, wanted.name) and (
+        not wanted.namespace or wanted.namespace == key.namespace
+    )
+
+
 def _keep(
     task: SyncTask,
     statuses: Mapping[ResourceKey, SyncStatusCode],
     resources: Collection[ResourceKey] | None,
 ) -> bool:
-    if resources is not None and task.key not in resources:
+    if resources is not None and not any(selected(task.key, r) for r in resources):
         return False
     if task.is_hook or task.action is not TaskAction.APPLY:
         return True
