@@ -77,9 +77,11 @@ class ClusterCache:
         watch_timeout: int = 240,
         backoff: Backoff | None = None,
         discovery_interval: float = 300.0,
+        server: str = "",
     ) -> None:
         self.client = client
         self.name = name
+        self.server = server or name  # what ``clusters`` globs of the filter rules match
         self.rules = rules or ResourceFilter()
         self.index = Index(tracking)
         self.page_size = page_size
@@ -208,7 +210,7 @@ class ClusterCache:
     async def _resync_kinds(self) -> bool:
         """Start/stop reflectors to match discovery; True when the set of kinds changed."""
         model = await self.discovery.refresh()
-        wanted = watchable_kinds(model, self.rules, self.name)
+        wanted = watchable_kinds(model, self.rules, self.server)
         changed = False
         for gk in list(self.reflectors):
             if gk not in wanted:

@@ -13,6 +13,8 @@ Contract:
   (tasks cancelled, client closed);
 - subscribers registered on the manager receive ``(server, apps, change)`` from every cache;
 - :meth:`reconfigure` applies changed :class:`CacheOptions` (settings edited at run time);
+- listeners registered with :meth:`on_clusters_changed` are called with the server URL
+  whenever a cluster is added or removed (a destination appearing or going away);
 - :meth:`stop` stops everything the manager started.
 """
 
@@ -32,7 +34,7 @@ from kapstan.cache.index import Change
 from kapstan.cache.ports import DiscoveryApi, KubeApi, WatchEventLike
 from kapstan.cache.reflector import Reflector
 from kapstan.engine.tracking import Tracking
-from kapstan.model.vocabulary import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
+from kapstan.model.vocabulary import IN_CLUSTER_URL, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 
 log = logging.getLogger(__name__)
 ManagerSubscriber = Callable[[str, frozenset[str], Change], None]
@@ -91,6 +93,7 @@ class ClusterManager:
         self.clusters: dict[str, _Managed] = {}
         self._by_secret: dict[str, str] = {}
         self._subscribers: list[ManagerSubscriber] = []
+        self._cluster_listeners: list[Callable[[str], None]] = []
         self._secrets: Reflector | None = None
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -103,6 +106,18 @@ class ClusterManager:
     def subscribe(self, callback: ManagerSubscriber) -> Callable[[], None]:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback)
+
+    def on_clusters_changed(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``callback(server)`` when a cluster is added or removed."""
+        self._cluster_listeners.append(callback)
+        return lambda: self._cluster_listeners.remove(callback)
+
+    def _cluster_changed(self, server: str) -> None:
+        for callback in list(self._cluster_listeners):
+            try:
+                callback(server)
+            except Exception:
+                log.exception("cluster listener failed")
 
     async def start(self) -> None:
         if self.cache_local:
@@ -216,6 +231,8 @@ class ClusterManager:
             rules=o.rules,
             page_size=o.page_size,
             watch_timeout=o.watch_timeout,
+            # Filter rules name clusters by URL, the in-cluster one as Argo CD does.
+            server=conn.server if secret else IN_CLUSTER_URL,
         )
         server = conn.server
         cache.subscribe(lambda apps, change: self._emit(server, apps, change))
@@ -227,6 +244,7 @@ class ClusterManager:
         except Exception:
             # Unreachable right now: keep the entry so a later secret change retries.
             log.exception("cannot start the cache of %s", server)
+        self._cluster_changed(server)
 
     async def _remove(self, server: str) -> None:
         managed = self.clusters.pop(server, None)
@@ -234,6 +252,7 @@ class ClusterManager:
             return
         if managed.secret:
             self._by_secret.pop(managed.secret, None)
+        self._cluster_changed(server)
         await managed.cache.stop()
         if managed.conn.client is not self.local.client:
             try:

@@ -7,6 +7,7 @@ Applications, AppProjects, settings and cluster secrets):
   without them it raises :class:`ControllerError` saying so. It starts the live-state caches
   (:class:`~kapstan.services.clusters.Clusters`), watches Applications and AppProjects, and
   runs ``status_processors`` refresh workers until ``stop`` is set;
+- a cluster Secret added or removed refreshes every app (destinations appear or go away);
 - settings are watched (:class:`~kapstan.services.watched.WatchedSettings`): a change of
   argocd-cm, repository Secrets or the other settings objects takes effect at once — a new
   poll period, health customizations, ignore rules and credentials for the next refresh,
@@ -173,6 +174,7 @@ class Controller:
         unsubscribe_settings = self.watched.subscribe(self._settings_changed)
         await self.clusters.start()
         unsubscribe = self.clusters.manager.subscribe(self._on_live_change)
+        unsubscribe_clusters = self.clusters.manager.on_clusters_changed(self._clusters_changed)
         projects = Reflector(
             self.kube,
             project_path(self.namespace),
@@ -190,6 +192,7 @@ class Controller:
             await stop.wait()
         finally:
             unsubscribe()
+            unsubscribe_clusters()
             unsubscribe_settings()
             self.queue.close()
             ops = [task for task, _ in self._ops.values()]
@@ -224,6 +227,15 @@ class Controller:
         if (old.settings, old.repositories) == (new.settings, new.repositories):
             return
         log.info("settings changed: refreshing %d application(s)", len(self.apps))
+        for name in self.apps:
+            self.queue.add(name, Level.NORMAL)
+
+    def _clusters_changed(self, server: str) -> None:
+        """A cluster Secret was added, changed or removed: destinations may have appeared or
+        gone, so every app is compared again (a few dozen clusters change rarely)."""
+        log.info(
+            "cluster %s added or removed: refreshing %d application(s)", server, len(self.apps)
+        )
         for name in self.apps:
             self.queue.add(name, Level.NORMAL)
 

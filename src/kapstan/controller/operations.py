@@ -30,8 +30,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from kapstan.controller.reconciler import ignore_rules, needs_managed_fields
+from kapstan.controller.reconciler import excluded_filter, ignore_rules, needs_managed_fields
 from kapstan.controller.sync import run_with_retry
+from kapstan.engine.compare import exclude
 from kapstan.engine.conditions import rfc3339
 from kapstan.engine.history import next_entry, recorded, trimmed
 from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule
@@ -280,7 +281,8 @@ class OperationRunner:
         revision = generated.revisions[0] if generated.revisions else revision
         model = await target.discovery.model()
 
-        desired = [with_namespace(o, dest_ns, model.namespaced) for o in generated.objects]
+        allowed, _ = exclude(generated.objects, excluded_filter(self.settings(), target))
+        desired = [with_namespace(o, dest_ns, model.namespaced) for o in allowed]
         # Like gitops-engine, plan on the watch cache when it is ready: it lags by moments at
         # most, and applying is idempotent (a missed object is created again or pruned later).
         tracking = self.settings().tracking

@@ -39,7 +39,7 @@ import orjson
 from kapstan.controller.drift import DriftForensics
 from kapstan.controller.queue import Level
 from kapstan.controller.serverdiff import DryRunRequest, DryRunResults, DryRuns
-from kapstan.engine.compare import CompareSettings, compute_status
+from kapstan.engine.compare import CompareSettings, compute_status, exclude
 from kapstan.engine.conditions import condition, keep_transition_times, rfc3339
 from kapstan.engine.diff import ResourceDiff
 from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule, app_rules
@@ -112,6 +112,12 @@ def ignore_rules(settings: Settings, app: Mapping[str, Any]) -> tuple[IgnoreRule
     """argocd-cm's system rules followed by the app's ``spec.ignoreDifferences``; raises
     :class:`IgnoreConfigError` for an unusable app rule."""
     return (*settings.ignore_rules, *app_rules(Application.of(app).spec.ignore_differences))
+
+
+def excluded_filter(settings: Settings, target: Target) -> Callable[[str, str], bool]:
+    """Whether the settings' resource filter lets a kind be managed on ``target``."""
+    rules = settings.resource_filter
+    return lambda group, kind: rules.allows(group, kind, target.server)
 
 
 def needs_managed_fields(rules: tuple[IgnoreRule, ...]) -> Callable[[ResourceKey], bool] | None:
@@ -208,9 +214,10 @@ class Reconciler:
         model = await target.discovery.model()
         lookup = model.namespaced
         dest_ns = str((spec.get("destination") or {}).get("namespace") or "")
-        desired = (
-            [with_namespace(o, dest_ns, lookup) for o in generated.objects] if generated else []
+        allowed, _ = exclude(
+            generated.objects if generated else [], excluded_filter(settings, target)
         )
+        desired = [with_namespace(o, dest_ns, lookup) for o in allowed]
         compared = await self._compare(app, settings, target, model, generated, error, desired)
         status, diffs, live = compared.status, compared.diffs, compared.live
         found_violations = violations(
@@ -293,6 +300,7 @@ class Reconciler:
             settings=compare,
             dry_runs=found.results,
             diffs_out=diffs,
+            allows=excluded_filter(settings, target),
         )
         return _Compared(status, diffs, live, compare, found.errors)
 
@@ -419,4 +427,11 @@ class Reconciler:
             return app
 
 
-__all__ = ["REFRESH_KEYS", "Reconciler", "Refreshed", "ignore_rules", "needs_managed_fields"]
+__all__ = [
+    "REFRESH_KEYS",
+    "Reconciler",
+    "Refreshed",
+    "excluded_filter",
+    "ignore_rules",
+    "needs_managed_fields",
+]

@@ -38,10 +38,10 @@ def install(kubeconfig: Path, namespace: str) -> str:
 
 
 def controller_argv(
-    kubeconfig: Path, namespace: str, cache_dir: Path, app_resync: float
+    kubeconfig: Path, namespace: str, cache_dir: Path, app_resync: float | None
 ) -> list[str]:
-    """The command line of ``kapstan controller`` for the demo."""
-    return kapstan_argv(
+    """The command line of ``kapstan controller`` (``app_resync`` ``None``: argocd-cm's)."""
+    argv = kapstan_argv(
         "controller",
         "--kubeconfig",
         str(kubeconfig),
@@ -49,9 +49,8 @@ def controller_argv(
         namespace,
         "--cache-dir",
         str(cache_dir),
-        "--app-resync",
-        f"{app_resync:g}",
     )
+    return argv if app_resync is None else [*argv, "--app-resync", f"{app_resync:g}"]
 
 
 @dataclass

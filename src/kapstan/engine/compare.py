@@ -9,7 +9,7 @@ pruning, and a ``ComparisonError`` condition carries the error.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -212,16 +212,28 @@ def _compare(
     return resources, managed, app_sync_status(diffs)
 
 
-def desired_objects(
-    target: TargetState, destination_namespace: str, is_namespaced: NamespacedLookup
-) -> list[dict[str, Any]]:
-    """The objects a sync would apply: ``Skip`` hooks dropped, the destination namespace set
-    on namespaced objects that name none."""
-    return [
-        with_namespace(obj, destination_namespace, is_namespaced)
-        for obj in target.objects
-        if not is_skip(obj)
-    ]
+Allows = Callable[[str, str], bool]  # (group, kind) -> not excluded by resource.exclusions
+
+
+def exclude(
+    objects: Sequence[Mapping[str, Any]], allows: Allows | None
+) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """Drop the objects of kinds the settings exclude (argocd-cm ``resource.exclusions`` /
+    ``inclusions``): they are neither compared nor synced. Returns the kept objects and one
+    Argo CD ``ExcludedResourceWarning`` message per dropped object."""
+    if allows is None:
+        return list(objects), []
+    kept: list[Mapping[str, Any]] = []
+    messages: list[str] = []
+    for obj in objects:
+        key = ResourceKey.from_obj(obj)
+        if allows(key.group, key.kind):
+            kept.append(obj)
+        else:
+            messages.append(
+                f"Resource {key.group}/{key.kind} {key.name} is excluded in the settings"
+            )
+    return kept, messages
 
 
 def compute_status(
@@ -236,8 +248,12 @@ def compute_status(
     dry_runs: Mapping[ResourceKey, Mapping[str, Any]] | None = None,
     instance: str | None = None,
     diffs_out: dict[ResourceKey, ResourceDiff] | None = None,
+    allows: Allows | None = None,
 ) -> dict[str, Any]:
     """The Argo CD ``status`` of ``app`` (everything but operationState and history).
+
+    Desired objects of kinds ``allows`` refuses are left out with an ``ExcludedResourceWarning``
+    (:func:`exclude`).
 
     ``live`` may hold any objects: only the app's top-level resources (``instance``, default
     ``metadata.name``, under ``settings.tracking``) take part. ``dry_runs`` maps resources
@@ -265,7 +281,10 @@ def compute_status(
         resources, managed, code = _unknown(tracked, settings.health)
     else:
         dest_ns = str((spec.get("destination") or {}).get("namespace") or "")
-        desired = [obj for obj in target.objects if not is_skip(obj)]
+        desired, excluded = exclude([obj for obj in target.objects if not is_skip(obj)], allows)
+        conditions.extend(
+            condition(ConditionType.EXCLUDED_RESOURCE_WARNING, m, stamp) for m in excluded
+        )
         pairing = pair_resources(
             desired, tracked, destination_namespace=dest_ns, is_namespaced=is_namespaced
         )
@@ -312,6 +331,6 @@ __all__ = [
     "TargetState",
     "compared_to",
     "compute_status",
-    "desired_objects",
+    "exclude",
     "resource_entry",
 ]

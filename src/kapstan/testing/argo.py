@@ -110,12 +110,13 @@ class ArgoNamespace:
         self,
         *,
         process: bool = True,
-        resync: float = 0,
+        resync: float | None = 0,
         extra: tuple[str, ...] = (),
         env: Mapping[str, str] | None = None,
     ) -> None:
         """``kapstan controller --namespace <this>`` (a real process unless ``process`` is
-        False); ``extra`` adds flags, ``env`` replaces the process environment."""
+        False); ``resync`` ``None`` leaves Git polling to argocd-cm; ``extra`` adds flags,
+        ``env`` replaces the process environment."""
         self._starts += 1
         cache = self.work / f"cache-{self.name}"
         if process:
@@ -124,7 +125,9 @@ class ArgoNamespace:
                 self.kubeconfig, cache, log, self.name, resync=resync, extra=extra, env=env
             ).start()
         else:
-            self.thread = ControllerThread(self.kubeconfig, cache, self.name, resync=resync).start()
+            self.thread = ControllerThread(
+                self.kubeconfig, cache, self.name, resync=resync if resync is not None else 0
+            ).start()
 
     def logs(self) -> str:
         return self.process.output() if self.process is not None else ""

@@ -112,7 +112,7 @@ class ControllerProcess:
         log: Path,
         namespace: str = "argocd",
         *,
-        resync: float = 1.0,
+        resync: float | None = 1.0,
         extra: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
     ) -> None:

@@ -155,6 +155,18 @@ def test_apps_deploy_to_a_cluster_from_a_secret(
             app = _application(name, repo, destinations[name])
             kubectl("apply", "-f", "-", stdin=json.dumps(app))
         _run_scenario(kubectl, kubectl2, bg, ns_server, ns_name, namespace)
+
+        # 4. The cluster Secret removed: its apps no longer have a destination.
+        kubectl("delete", "secret", SECRET, "-n", ARGOCD)
+
+        def gone() -> list[str]:
+            found = _get_app(kubectl, BY_NAME).get("status", {}).get("conditions") or []
+            return [c["message"] for c in found if c.get("type") == "InvalidSpecError"]
+
+        (message,) = _wait(
+            "the removed cluster to show", gone, bg, lambda: _status(kubectl, BY_NAME)
+        )
+        assert message == f"there are no clusters with this name: {SECRET}"
     finally:
         for name in apps:
             kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found")
@@ -198,8 +210,12 @@ def _run_scenario(
 
     _wait("self-heal", lambda: replicas() == 1, bg, lambda: _status(kubectl, BY_SERVER))
     _wait_synced(kubectl, bg, BY_SERVER, "Synced after self-heal")
-    history = _get_app(kubectl, BY_SERVER)["status"]["history"]
-    assert len(history) >= 2  # the first sync and the self-heal
+    healed = _get_app(kubectl, BY_SERVER)["status"]
+    # Self-heal syncs only the drifted resource and, as a selective sync, is not history.
+    assert healed["operationState"]["operation"]["sync"]["resources"] == [
+        {"group": "apps", "kind": "Deployment", "namespace": ns_server, "name": DEPLOYMENT}
+    ]
+    assert len(healed["history"]) == 1
 
     # 3. An unknown server: InvalidSpecError naming it, nothing deployed.
     def invalid() -> list[dict[str, Any]]:
