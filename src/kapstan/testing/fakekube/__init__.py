@@ -47,13 +47,15 @@ Approximated (documented where implemented):
   ownerReference cascades for Background/Foreground/Orphan, without a ``foregroundDeletion``
   stage. Nothing else runs: Deployments get no ReplicaSets, no Pods, no default
   ServiceAccount, no status;
+- ``v1`` and ``events.k8s.io/v1`` Events are separate kinds (not two views of one object);
 - continued list pages show current objects, not a snapshot; no conversion between versions
   (every version serves the same stored object, like a CRD with ``conversion: None``);
 - no authentication or RBAC: every request is allowed.
 
 Test hooks: :meth:`FakeKube.put`, :meth:`~FakeKube.objects`, :meth:`~FakeKube.get_object`,
 :meth:`~FakeKube.edit` (another manager's update), :meth:`~FakeKube.delete`,
-:meth:`~FakeKube.register`, :meth:`~FakeKube.expire_history`, :meth:`~FakeKube.bookmark`,
+:meth:`~FakeKube.register`, :meth:`~FakeKube.expire_history`, :meth:`~FakeKube.end_watches`,
+:meth:`~FakeKube.bookmark`,
 :attr:`~FakeKube.requests` / :meth:`~FakeKube.count`, :meth:`~FakeKube.fail` (fault
 injection). Not thread-safe beyond this: writes from another thread are fine (a lock guards
 the state and watch events are handed to each watch's own loop), but one client belongs to

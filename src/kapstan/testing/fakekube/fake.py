@@ -3,7 +3,8 @@
 Contract: a :class:`FakeKube` is one cluster. Clients reach it through :meth:`transport`
 (see :func:`~kapstan.testing.fakekube.fake_client`); tests seed, inspect and disturb it
 directly with the methods below, which go through the same code paths as API requests
-(except :meth:`put`, a backdoor that stores an object as given). Objects returned by the
+(except :meth:`put`, a backdoor that stores an object as given), and fail with the
+:mod:`kapstan.kube.errors` class a client would get (e.g. ``NotFound``). Objects returned by the
 hooks are copies: changing them changes nothing in the fake. Kinds are named by ``kind`` and,
 where ambiguous (``Event``), ``group``.
 """
@@ -12,18 +13,29 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
+from kapstan.kube.errors import from_status
 from kapstan.testing.fakekube.cluster import Cluster, meta
 from kapstan.testing.fakekube.kinds import VERBS, Kind
 from kapstan.testing.fakekube.patch import merge_patch
 from kapstan.testing.fakekube.router import Reply, Request, Router
-from kapstan.testing.fakekube.status import expired
+from kapstan.testing.fakekube.status import ApiError, expired
 from kapstan.testing.fakekube.transport import FakeTransport, Fault, Faults, RequestRecord
 from kapstan.testing.fakekube.writes import Options, defaults, update
 
 Change = Callable[[dict[str, Any]], None] | Mapping[str, Any]
+
+
+@contextmanager
+def _as_client_errors(verb: str, kind: Kind, name: str) -> Iterator[None]:
+    """Hooks fail with the :mod:`kapstan.kube.errors` class a client would see."""
+    try:
+        yield
+    except ApiError as e:
+        raise from_status(e.code, e.body(), verb=verb, path=f"{kind.resource}/{name}") from None
 
 
 class FakeKube:
@@ -187,7 +199,7 @@ class FakeKube:
         patch (a mapping); stored as an Update by ``manager`` (managedFields, resourceVersion,
         generation and watch events as for any API update)."""
         k = self._kind(kind, group)
-        with self.cluster.store.lock:
+        with self.cluster.store.lock, _as_client_errors("EDIT", k, name):
             old = self.cluster.require(k, namespace, name)
             new = self.cluster.render(k, old)
             if callable(change):
@@ -211,7 +223,7 @@ class FakeKube:
         """Delete as a DELETE request would; returns the object if it is still there
         (held by finalizers), else ``None``."""
         k = self._kind(kind, group)
-        with self.cluster.store.lock:
+        with self.cluster.store.lock, _as_client_errors("DELETE", k, name):
             self.cluster.begin_delete(k, self.cluster.require(k, namespace, name), propagation)
         return self.get_object(kind, name, namespace, group=k.group)
 
@@ -236,6 +248,14 @@ class FakeKube:
                 error = expired(f"too old resource version: {store.rv}").body()
                 for watcher in store.watchers():
                     watcher.end(error)
+
+    def end_watches(self) -> None:
+        """End every open watch cleanly, as an API server restart does: clients resume from
+        the last resourceVersion they saw (no relist, the history is kept)."""
+        store = self.cluster.store
+        with store.lock:
+            for watcher in store.watchers():
+                watcher.end()
 
     def bookmark(self) -> None:
         """Send a BOOKMARK at the current resourceVersion to every watch that allows them."""

@@ -10,6 +10,8 @@ Contract of :func:`list_objects`:
   *current* objects after the token's position, not a snapshot at the first page's
   resourceVersion; a token older than the compacted history is 410 ``Expired``, as when etcd
   compacted the revision the list was served at;
+- ``resourceVersion``/``resourceVersionMatch`` are ignored: every list is served from the
+  current state (``resourceVersion=""`` semantics), which is never older than asked for;
 - items of built-in kinds carry no ``apiVersion``/``kind`` (the list has them), items of
   custom resources do: both as kube-apiserver answers JSON lists.
 """

@@ -70,7 +70,9 @@ class Router:
 
     def handle(self, req: Request) -> Reply:
         try:
-            return self._route(req)
+            # One request is atomic with respect to writes from other threads (hooks).
+            with self.cluster.store.lock:
+                return self._route(req)
         except ApiError as e:
             return Reply(e.code, e.body(), headers=dict(e.headers))
 
@@ -198,7 +200,8 @@ class Router:
     def _written(self, kind: Kind, version: str, written: writes.Written) -> Reply:
         headers = {}
         if written.warnings:
-            headers["Warning"] = ", ".join(f'299 - "{w}"' for w in written.warnings)
+            quoted = [w.replace("\\", "\\\\").replace('"', '\\"') for w in written.warnings]
+            headers["Warning"] = ", ".join(f'299 - "{w}"' for w in quoted)
         body = self.cluster.render(kind, written.obj, version)
         return Reply(written.code, body, headers=headers)
 
