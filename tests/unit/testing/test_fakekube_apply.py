@@ -99,6 +99,32 @@ def test_fields_no_longer_applied_are_removed_unless_shared() -> None:
     run(fake, body)
 
 
+def test_removed_list_items_and_emptied_maps_go() -> None:
+    fake = FakeKube()
+    full = deployment("web")
+    full["metadata"]["labels"] = {"a": "1"}
+    containers = full["spec"]["template"]["spec"]["containers"]
+    containers.append({"name": "side", "image": "b", "ports": [{"containerPort": 80}]})
+    slim = copy.deepcopy(full)
+    del slim["metadata"]["labels"]
+    slim["spec"]["template"]["spec"]["containers"].pop()
+
+    async def body(kube: KubeClient) -> None:
+        w = writer(kube)
+        await w.apply(full)
+        after = await w.apply(slim)
+        assert after.action is Action.configured
+        assert after.live is not None
+        assert after.live["spec"]["template"]["spec"]["containers"] == [
+            {"name": "main", "image": "nginx:1"}
+        ]
+        assert "labels" not in after.live["metadata"]
+        assert after.live["metadata"]["generation"] == 2
+        assert (await w.apply(slim)).action is Action.unchanged
+
+    run(fake, body)
+
+
 def test_keyed_lists_merge_between_managers() -> None:
     fake = FakeKube()
 

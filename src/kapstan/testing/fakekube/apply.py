@@ -26,6 +26,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from kapstan.testing.fakekube.fieldpaths import (
     ITEM,
     SET,
@@ -192,6 +194,13 @@ def _merge(live: Any, cfg: Any, schema: Schema, path: Path) -> Any:
     return copy.deepcopy(cfg)
 
 
+def _key_field(path: Path) -> bool:
+    """Whether ``path`` is a key field of a keyed list item (``…/k:{"name":"c"}/f:name``)."""
+    if len(path) < 2 or not path[-2].startswith("k:") or not path[-1].startswith("f:"):
+        return False
+    return path[-1][2:] in orjson.loads(path[-2][2:])
+
+
 def _content(obj: dict[str, Any]) -> dict[str, Any]:
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}
     return {**obj, "metadata": meta}
@@ -252,11 +261,13 @@ def server_side_apply(
     for key in ("apiVersion", "kind"):
         merged.setdefault(key, config.get(key))
     others = set().union(*(e.paths for e in entries if e is not mine))
-    for p in sorted(previous - wanted, key=len, reverse=True):
+    # Shallow first: a whole list item goes at once. Key fields stay while their item does
+    # (removing them first would make the item impossible to find, and is never wanted).
+    for p in sorted(previous - wanted, key=len):
         shared = p in others
         if p[-1] == ITEM:  # an item stays while someone owns anything inside it
             shared = any(q[: len(p) - 1] == p[:-1] for q in others)
-        if not shared:
+        if not shared and not _key_field(p):
             remove(merged, p, schema)
     if wanted != previous or _content(merged) != _content(live or {}):
         mine.time, mine.api_version = now, api_version
