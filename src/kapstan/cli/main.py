@@ -18,7 +18,7 @@ from kapstan.localcluster.cli import local, workdir_of
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD for Kubernetes.")
 app.add_typer(local, name="local-cluster")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never wrap paths and messages
 
 KubeconfigOpt = Annotated[
     Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: $KUBECONFIG).")

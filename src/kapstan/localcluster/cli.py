@@ -20,7 +20,7 @@ from kapstan.localcluster import ClusterError, LocalCluster, ToolchainError
 from kapstan.localcluster.paths import clusters_root
 
 local = typer.Typer(no_args_is_help=True, help="Run a real local Kubernetes control plane.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never wrap paths and messages
 
 NameOpt = Annotated[str, typer.Option("--name", "-n", help="Cluster name.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output format: wide|json|yaml.")]
