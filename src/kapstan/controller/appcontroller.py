@@ -67,7 +67,7 @@ from kapstan.model.vocabulary import project_path
 from kapstan.services.applications import KEEP, Applications, OperationChange
 from kapstan.services.clusters import Clusters, DestinationError
 from kapstan.services.livestate import from_api
-from kapstan.services.manifests import ManifestGenerator
+from kapstan.services.manifests import ManifestSource
 from kapstan.services.settings import Settings
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore
 from kapstan.services.watched import SettingsSnapshot, WatchedSettings
@@ -108,7 +108,7 @@ class Controller:
     def __init__(
         self,
         kube: KubeClient,
-        generator: ManifestGenerator,
+        generator: ManifestSource,
         namespace: str,
         watched: WatchedSettings,
         *,

@@ -46,7 +46,7 @@ from kapstan.model.sync import OperationPhase
 from kapstan.services.applications import KEEP, OperationChange
 from kapstan.services.clusters import Target
 from kapstan.services.livestate import ManagedFields, from_api, from_cache
-from kapstan.services.manifests import ManifestGenerationError, ManifestGenerator
+from kapstan.services.manifests import ManifestGenerationError, ManifestSource
 from kapstan.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def operation_state_dict(
 class OperationRunner:
     """Runs operations for one controller (see the module contract)."""
 
-    def __init__(self, generator: ManifestGenerator, settings: Callable[[], Settings]) -> None:
+    def __init__(self, generator: ManifestSource, settings: Callable[[], Settings]) -> None:
         self.generator = generator
         self.settings = settings
         self.managed_fields = ManagedFields()

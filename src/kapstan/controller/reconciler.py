@@ -61,7 +61,7 @@ from kapstan.services.livestate import ManagedFields, from_api, from_cache
 from kapstan.services.manifests import (
     GeneratedManifests,
     ManifestGenerationError,
-    ManifestGenerator,
+    ManifestSource,
 )
 from kapstan.services.settings import Settings
 from kapstan.services.snapshots import Snapshot, SnapshotStore
@@ -135,7 +135,7 @@ class Reconciler:
         self,
         applications: Applications,
         clusters: Clusters,
-        generator: ManifestGenerator,
+        generator: ManifestSource,
         settings: Callable[[], Settings],
         project_of: Callable[[str], Mapping[str, Any] | None],
         snapshots: SnapshotStore,

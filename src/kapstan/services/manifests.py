@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kapstan.render import (
     Limits,
@@ -50,6 +50,24 @@ from kapstan.source.git import GitClient
 from kapstan.source.urls import normalize_url, strip_credentials
 
 RepositoriesLookup = Callable[[], Repositories]
+
+
+class ManifestSource(Protocol):
+    """What the controller needs of manifest generation (:class:`ManifestGenerator`; tests
+    pass an in-memory stand-in)."""
+
+    async def generate(
+        self,
+        *,
+        app_name: str,
+        namespace: str = "",
+        source: Mapping[str, Any] | None = None,
+        sources: Sequence[Mapping[str, Any]] | None = None,
+        refresh_cache: bool = False,
+        revision_max_age: float = 0.0,
+    ) -> GeneratedManifests: ...
+
+
 ClientFactory = Callable[[str, RepoCredentials, Path], GitClient]
 _NO_REPOSITORIES = Repositories()
 

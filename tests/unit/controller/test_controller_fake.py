@@ -1,0 +1,285 @@
+"""The application controller on FakeKube: refresh writes, operations (start and resume), the
+automated-sync loop and deletion, fast and without a cluster. The real control plane tests in
+``tests/integration/controller`` prove the same features against kube-apiserver."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+import pytest
+
+from kapstan.controller.appcontroller import Controller, ControllerError
+from kapstan.model.vocabulary import RESOURCES_FINALIZER
+from kapstan.services.settings import Settings
+from kapstan.services.watched import static_settings
+from kapstan.testing.fakekube import FakeKube, fake_client
+from kapstan.testing.fakes import StaticManifests, install_into, running, until
+
+NS, DEST = "argocd", "web"
+APP_PATH = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/applications/demo"
+CONFIG = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "settings"},
+    "data": {"a": "1"},
+}
+EXTRA = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"}, "data": {"b": "2"}}
+
+
+def application(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "demo", "namespace": NS},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://git.example/apps.git", "path": "demo"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": DEST},
+            **spec,
+        },
+    }
+
+
+def app_of(fake: FakeKube) -> dict[str, Any]:
+    return fake.get_object("Application", "demo", NS, group="argoproj.io") or {}
+
+
+def status_of(fake: FakeKube) -> dict[str, Any]:
+    return dict(app_of(fake).get("status") or {})
+
+
+def sync_status(fake: FakeKube) -> str:
+    return str((status_of(fake).get("sync") or {}).get("status") or "")
+
+
+def live_config(fake: FakeKube, name: str = "settings") -> dict[str, Any] | None:
+    return fake.get_object("ConfigMap", name, DEST)
+
+
+def finished(fake: FakeKube) -> str:
+    state = status_of(fake).get("operationState") or {}
+    return (
+        str(state.get("phase"))
+        if state.get("finishedAt") and not app_of(fake).get("operation")
+        else ""
+    )
+
+
+def app_patches(fake: FakeKube) -> int:
+    return fake.count("PATCH", APP_PATH)
+
+
+@pytest.fixture
+def fake() -> FakeKube:
+    return FakeKube(namespaces=("default", NS, DEST))
+
+
+def test_without_the_crds_the_controller_says_to_run_kapstan_install(fake: FakeKube) -> None:
+    async def body() -> None:
+        async with fake_client(fake) as kube:
+            controller = Controller(kube, StaticManifests(), NS, static_settings(Settings()))
+            with pytest.raises(ControllerError, match="kapstan install"):
+                await controller.run(asyncio.Event())
+
+    asyncio.run(body())
+
+
+def test_refresh_writes_the_status_and_a_quiet_recompare_writes_nothing(fake: FakeKube) -> None:
+    async def body() -> None:
+        manifests = StaticManifests([CONFIG])
+        async with running(fake, manifests) as (controller, _kube):
+            fake.put(application())
+            await until("OutOfSync (missing)", lambda: sync_status(fake) == "OutOfSync")
+            status = status_of(fake)
+            assert status["sync"]["revision"] == "a" * 40
+            assert status["resources"] == [
+                {
+                    "version": "v1",
+                    "kind": "ConfigMap",
+                    "namespace": DEST,
+                    "name": "settings",
+                    "status": "OutOfSync",
+                    "health": {"status": "Missing"},
+                }
+            ]
+            assert live_config(fake) is None  # a refresh never applies anything
+            fake.edit(
+                "Application", "demo", NS, group="argoproj.io",
+                change={"operation": {"sync": {}, "initiatedBy": {"username": "me"}}},
+            )  # fmt: skip
+            await until("the sync", lambda: finished(fake))
+            await until("Synced", lambda: sync_status(fake) == "Synced")
+
+            # A live change that does not change the comparison (a label git does not set):
+            # the app is compared again, and nothing is written.
+            refreshes = 0
+            original = controller.reconciler.refresh
+
+            async def counted(*args: Any, **kwargs: Any) -> Any:
+                nonlocal refreshes
+                refreshes += 1
+                return await original(*args, **kwargs)
+
+            controller.reconciler.refresh = counted  # type: ignore[method-assign]
+            before = app_patches(fake)
+            fake.edit("ConfigMap", "settings", DEST, change={"metadata": {"labels": {"x": "y"}}})
+            await until("the live re-compare", lambda: refreshes)
+            await asyncio.sleep(0.3)
+            assert app_patches(fake) == before
+            assert sync_status(fake) == "Synced"
+
+    asyncio.run(body())
+
+
+def test_a_sync_operation_runs_records_history_and_is_removed(fake: FakeKube) -> None:
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG])):
+            fake.put(
+                {**application(), "operation": {"sync": {}, "initiatedBy": {"username": "me"}}}
+            )
+            await until("the sync to finish", lambda: finished(fake))
+            assert finished(fake) == "Succeeded"
+            live = live_config(fake)
+            assert live is not None
+            assert live["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] == (
+                f"demo:/ConfigMap:{DEST}/settings"
+            )
+            status = status_of(fake)
+            (entry,) = status["history"]
+            assert (entry["id"], entry["revision"]) == (0, "a" * 40)
+            assert entry["initiatedBy"] == {"username": "me"}
+            await until("Synced", lambda: sync_status(fake) == "Synced")
+
+    asyncio.run(body())
+
+
+def test_an_operation_left_running_is_resumed_not_restarted(fake: FakeKube) -> None:
+    """A previous controller died mid-sync: the state it saved (``progress``) is continued."""
+
+    async def body() -> None:
+        manifests = StaticManifests([CONFIG])
+        started = "2026-01-01T00:00:00Z"
+        operation = {"sync": {"revision": "a" * 40}, "initiatedBy": {"username": "me"}}
+        app = {
+            **application(),
+            "operation": operation,
+            "status": {
+                "operationState": {
+                    "operation": operation,
+                    "phase": "Running",
+                    "message": "",
+                    "startedAt": started,
+                    "syncResult": {"resources": [], "revision": "a" * 40},
+                    "progress": {"dryRunDone": True},
+                }
+            },
+        }
+        install_into(fake, NS)
+        fake.put(app)
+        async with running(fake, manifests):
+            await until("the resumed sync to finish", lambda: finished(fake))
+            state = status_of(fake)["operationState"]
+            assert state["phase"] == "Succeeded"
+            assert state["startedAt"] == started  # the same operation, continued
+            assert live_config(fake) is not None
+
+    asyncio.run(body())
+
+
+def test_auto_sync_self_heal_and_a_new_revision(fake: FakeKube) -> None:
+    async def body() -> None:
+        manifests = StaticManifests([CONFIG, EXTRA])
+        policy = {"automated": {"prune": True, "selfHeal": True}}
+        async with running(fake, manifests):
+            fake.put(application(syncPolicy=policy))
+            await until("the first automated sync", lambda: live_config(fake, "extra"))
+            await until("Synced", lambda: sync_status(fake) == "Synced")
+            # Live drift: healed, and only the drifted resource is synced.
+            fake.edit("ConfigMap", "settings", DEST, change={"data": {"a": "drifted"}})
+            await until("self-heal", lambda: (live_config(fake) or {}).get("data") == {"a": "1"})
+            healed = status_of(fake)["operationState"]["operation"]["sync"]
+            assert healed["resources"] == [
+                {"kind": "ConfigMap", "namespace": DEST, "name": "settings"}
+            ]
+            assert len(status_of(fake)["history"]) == 1  # a selective sync is not history
+            # A new revision drops `extra`: synced once more, with prune.
+            settings_v2 = copy.deepcopy(CONFIG)
+            settings_v2["data"] = {"a": "2"}
+            manifests.set([settings_v2], "b" * 40)
+            fake.edit(
+                "Application", "demo", NS, group="argoproj.io",
+                change={"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}},
+            )  # fmt: skip
+            await until("the new revision", lambda: live_config(fake, "extra") is None)
+            assert (live_config(fake) or {}).get("data") == {"a": "2"}
+            history = status_of(fake)["history"]
+            assert [h["revision"] for h in history] == ["a" * 40, "b" * 40]
+
+    asyncio.run(body())
+
+
+def test_a_render_error_never_syncs_and_shows_a_comparison_error(fake: FakeKube) -> None:
+    async def body() -> None:
+        manifests = StaticManifests()
+        manifests.fail("source 0: guestbook/broken.yaml:1: invalid YAML")
+        async with running(fake, manifests):
+            fake.put(application(syncPolicy={"automated": {"prune": True}}))
+
+            def error() -> list[str]:
+                return [
+                    c["message"]
+                    for c in status_of(fake).get("conditions") or []
+                    if c["type"] == "ComparisonError"
+                ]
+
+            (message,) = await until("the ComparisonError", error)
+            assert "broken.yaml" in message
+            await asyncio.sleep(0.3)
+            assert "operationState" not in status_of(fake)
+
+    asyncio.run(body())
+
+
+def test_deletion_with_the_resources_finalizer(fake: FakeKube) -> None:
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG, EXTRA])):
+            app = application(syncPolicy={"automated": {"prune": True}})
+            app["metadata"]["finalizers"] = [RESOURCES_FINALIZER]
+            fake.put(app)
+            await until("the sync", lambda: live_config(fake, "extra"))
+            await until("Synced", lambda: sync_status(fake) == "Synced")
+            fake.delete("Application", "demo", NS, group="argoproj.io")
+            await until("the app to be gone", lambda: not app_of(fake))
+            assert live_config(fake) is None
+            assert live_config(fake, "extra") is None
+
+    asyncio.run(body())
+
+
+def test_an_unexpected_failure_is_an_unknown_error_on_the_app(
+    fake: FakeKube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No exception in a worker may leave an app without a word."""
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG])) as (controller, _kube):
+
+            async def broken(*args: Any, **kwargs: Any) -> Any:
+                raise RuntimeError("something unforeseen")
+
+            monkeypatch.setattr(controller.reconciler, "refresh", broken)
+            fake.put(application())
+
+            def unknown() -> list[str]:
+                return [
+                    c["message"]
+                    for c in status_of(fake).get("conditions") or []
+                    if c["type"] == "UnknownError"
+                ]
+
+            (message,) = await until("the UnknownError", unknown)
+            assert message == "RuntimeError: something unforeseen"
+
+    asyncio.run(body())
