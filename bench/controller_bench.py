@@ -6,8 +6,8 @@ The scenario of Flux's published scale figures (fluxcd/flux-benchmark, "MTTP"): 
 repository (``file://``) with N directories ``app-000/...``, each holding a Deployment with 0
 replicas, a ServiceAccount, a Service and an Ingress (``networking.k8s.io/v1``). For each N a
 fresh local cluster (1 kwok node) is started, namespace ``argocd`` and an ``argocd-cm`` are
-created, and ``kapstan controller`` runs as a separate process. Once it has installed the
-Application CRD and the ``default`` AppProject, N automated Applications (one per directory,
+created (``kapstan install``, then ``argocd-cm``), and ``kapstan controller`` runs as a separate
+process. Once it is up, N automated Applications (one per directory,
 all into one pre-created namespace ``bench``; with ``--namespace-per-app`` each into its own
 namespace ``bench-<i>`` created by ``CreateNamespace=true``) are created concurrently through
 the API, and the clock runs from the first create until every Application reports
@@ -53,7 +53,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kapstan.demo.children import controller_argv
+from kapstan.demo.children import controller_argv, install
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.errors import KubeError, NotFound
@@ -296,8 +296,8 @@ async def pool(jobs: list[Callable[[], Awaitable[None]]], concurrency: int) -> N
 
 
 async def wait_installed(kube: KubeClient, ctl: ProcessHandle, log: Path, timeout: float) -> None:
-    """Until the controller has installed the Application CRD (Established) and the default
-    AppProject."""
+    """Until the Application CRD (Established) and the default AppProject are there and the
+    controller runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not ctl.alive():
@@ -420,11 +420,7 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
             with console.status(f"N={n}: git repository, local cluster"):
                 repo = make_repo(root, n)
                 cluster.start()
-                cluster.request(
-                    "POST",
-                    "/api/v1/namespaces",
-                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ARGOCD}},
-                )
+                install(cluster.kubeconfig, ARGOCD)  # `kapstan install`: CRDs, namespace, project
                 if not args.namespace_per_app:
                     cluster.request(
                         "POST",
