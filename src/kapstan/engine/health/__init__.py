@@ -20,7 +20,7 @@ from kapstan.engine.health.config import (
     HealthConfigError,
     override_key,
 )
-from kapstan.engine.health.lua import run_health_script
+from kapstan.engine.health.lua import Abstain, run_health_script
 from kapstan.engine.health.networking import ingress
 from kapstan.model.health import HealthStatus, ResourceHealth, worst
 
@@ -62,18 +62,27 @@ def has_health_check(group: str, kind: str, config: HealthConfig = DEFAULT_CONFI
 
 
 def assess(obj: Mapping[str, Any], config: HealthConfig = DEFAULT_CONFIG) -> ResourceHealth | None:
-    """Health of one live object, or None when nothing knows how to judge its kind."""
+    """Health of one live object, or None when nothing knows how to judge its kind.
+
+    A Lua script that returns nil defers to the built-in rule; one whose result Argo CD
+    reads as an empty status gives no health.
+    """
     if mapping(obj, "metadata").get("deletionTimestamp") is not None:
         return ResourceHealth(HealthStatus.PROGRESSING, "Pending deletion")
     group, kind = group_kind(obj)
     custom = config.custom_check_for(group, kind)
     if custom is not None:
-        return run_health_script(
+        verdict = run_health_script(
             custom.script,
             obj,
             use_open_libs=custom.use_open_libs,
             instruction_limit=config.lua_instruction_limit,
         )
+        if verdict is Abstain.EMPTY:
+            return None
+        if isinstance(verdict, ResourceHealth):
+            return verdict
+        # Abstain.DECLINED (the script returned nil): on to the built-in rule.
     rule = _BUILTIN.get((group, kind))
     if rule is not None:
         try:

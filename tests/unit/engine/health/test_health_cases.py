@@ -2,7 +2,10 @@
 
 File names read ``<kind>-<expected>-<case>.yaml``; each file holds ``object``, the
 ``expected`` status (null for "no health") and message, and optionally the argocd-cm
-``config`` and ``kstatusFallback`` flag.
+``config`` and ``kstatusFallback`` flag. ``nest: {path, depth}`` replaces the value at
+``path`` inside the object with ``depth`` nested one-element lists around the string
+``"bottom"``: YAML loaders recurse,
+so objects deeper than a few hundred levels cannot be written out literally.
 """
 
 from __future__ import annotations
@@ -26,10 +29,28 @@ TESTDATA = Path(__file__).parent / "testdata"
 CASES = sorted(TESTDATA.glob("*.yaml"))
 
 
+def _nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def _load(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text())
     assert isinstance(doc, dict)
+    if nest := doc.get("nest"):
+        *parents, last = nest["path"]
+        target = doc["object"]
+        for key in parents:
+            target = target.setdefault(key, {})
+        target[last] = _nested(nest["depth"])
     return doc
+
+
+def load_case(path: Path) -> dict[str, Any]:
+    """One fixture file with its ``nest`` applied (shared with the robustness tests)."""
+    return _load(path)
 
 
 def test_there_are_enough_cases() -> None:
