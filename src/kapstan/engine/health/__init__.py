@@ -3,7 +3,8 @@
 Pure functions only: objects in, verdicts out. ``assess`` follows gitops-engine's
 ``GetResourceHealth`` order: pending deletion, then a custom Lua check, then the
 built-in rule, then (opt-in) the kstatus fallback; kinds with none of these have no
-health (``None``), exactly as in Argo CD.
+health (``None``), exactly as in Argo CD. Neither ``assess`` nor ``aggregate`` raises,
+whatever the object holds.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ _BUILTIN: dict[tuple[str, str], Rule] = {
 }
 
 DEFAULT_CONFIG = HealthConfig()
+_SURROGATES = {cp: "\ufffd" for cp in range(0xD800, 0xE000)}
 
 
 def group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:
@@ -61,12 +63,30 @@ def has_health_check(group: str, kind: str, config: HealthConfig = DEFAULT_CONFI
     return (group, kind) in _BUILTIN or config.custom_check_for(group, kind) is not None
 
 
+def _clean(text: str) -> str:
+    # Messages quote object text; a lone surrogate there would break every JSON encoder
+    # downstream, so it becomes U+FFFD as Go's encoder would write it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.translate(_SURROGATES)
+    return text
+
+
 def assess(obj: Mapping[str, Any], config: HealthConfig = DEFAULT_CONFIG) -> ResourceHealth | None:
     """Health of one live object, or None when nothing knows how to judge its kind.
 
     A Lua script that returns nil defers to the built-in rule; one whose result Argo CD
-    reads as an empty status gives no health.
+    reads as an empty status gives no health. Never raises, and the message is always
+    valid Unicode.
     """
+    verdict = _assess(obj, config)
+    if verdict is None:
+        return None
+    return ResourceHealth(verdict.status, _clean(verdict.message))
+
+
+def _assess(obj: Mapping[str, Any], config: HealthConfig) -> ResourceHealth | None:
     if mapping(obj, "metadata").get("deletionTimestamp") is not None:
         return ResourceHealth(HealthStatus.PROGRESSING, "Pending deletion")
     group, kind = group_kind(obj)
@@ -120,6 +140,7 @@ def aggregate(
     missing live object does not lower app health (OutOfSync already reports it), but an
     app whose resources are all missing is ``Missing``; a child Application that is Missing
     or Unknown is ignored. The message names the resources holding the worst status.
+    Never raises.
     """
     verdicts: list[tuple[Mapping[str, Any], ResourceHealth]] = []
     considered = live_count = 0
@@ -150,7 +171,7 @@ def aggregate(
         for obj, h in verdicts
         if h.status is status
     ]
-    return ResourceHealth(status, "; ".join(causes))
+    return ResourceHealth(status, _clean("; ".join(causes)))
 
 
 __all__ = [

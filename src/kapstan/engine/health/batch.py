@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kapstan.engine.health._fields import Obj, items, mapping, string
+from kapstan.engine.health._typed import Slice, condition, require, struct, typed_object
 from kapstan.model.health import HealthStatus, ResourceHealth
+
+_JOB = typed_object(status=struct(("conditions", Slice(condition("v1.JobConditionType")))))
 
 
 def job(obj: Obj) -> ResourceHealth:
@@ -15,6 +18,7 @@ def job(obj: Obj) -> ResourceHealth:
     its status), and reports a suspended Job with the (always empty) failure message;
     both quirks are kept for wire compatibility.
     """
+    require(obj, _JOB, "failed to convert unstructured Job to typed")
     failed = complete = suspended = False
     fail_msg = message = ""
     for cond in items(obj, "status", "conditions"):
