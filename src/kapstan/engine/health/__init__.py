@@ -13,7 +13,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kapstan.engine.health import apiregistration, apps, autoscaling, batch, core, kstatus
+from kapstan.engine.health import (
+    apiregistration,
+    apps,
+    argo,
+    autoscaling,
+    batch,
+    core,
+    kstatus,
+    policy,
+)
+from kapstan.engine.health._deletion import HOOK_FINALIZER, pending_deletion
 from kapstan.engine.health._fields import HealthCheckError, mapping, string
 from kapstan.engine.health.config import (
     CustomHealthCheck,
@@ -42,25 +52,68 @@ _BUILTIN: dict[tuple[str, str], Rule] = {
     ("", "PersistentVolumeClaim"): core.persistent_volume_claim,
     ("", "Pod"): core.pod,
     ("batch", "Job"): batch.job,
-    # Argo CD ships this one as bundled Lua; it is native here but still overridable.
-    ("batch", "CronJob"): batch.cron_job,
     ("autoscaling", "HorizontalPodAutoscaler"): autoscaling.horizontal_pod_autoscaler,
+    ("argoproj.io", "Workflow"): argo.workflow,
+    # Argo CD ships these as bundled Lua; they are native here but still overridable.
+    ("batch", "CronJob"): batch.cron_job,
+    ("policy", "PodDisruptionBudget"): policy.pod_disruption_budget,
 }
 
 DEFAULT_CONFIG = HealthConfig()
+_PENDING_DELETION = ResourceHealth(HealthStatus.PROGRESSING, "Pending deletion")
 _SURROGATES = {cp: "\ufffd" for cp in range(0xD800, 0xE000)}
 
 
 def group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:
-    """``(group, kind)`` from ``apiVersion``/``kind``; the core group is ``""``."""
+    """``(group, kind)`` from ``apiVersion``/``kind``; the core group is ``""``.
+
+    As Go's ``ParseGroupVersion``: an apiVersion with more than one ``/`` is invalid and
+    yields the empty group and kind, which no rule matches.
+    """
     api_version = string(obj, "apiVersion")
-    group = api_version.rpartition("/")[0]
-    return group, string(obj, "kind")
+    if api_version.count("/") > 1:
+        return "", ""
+    return api_version.rpartition("/")[0], string(obj, "kind")
 
 
 def has_health_check(group: str, kind: str, config: HealthConfig = DEFAULT_CONFIG) -> bool:
     """Whether a built-in rule or custom check exists (kstatus fallback not counted)."""
     return (group, kind) in _BUILTIN or config.custom_check_for(group, kind) is not None
+
+
+def _builtin(obj: Mapping[str, Any], group: str, kind: str) -> ResourceHealth | None:
+    rule = _BUILTIN.get((group, kind))
+    if rule is None:
+        return None
+    try:
+        return rule(obj)
+    except HealthCheckError as err:
+        return ResourceHealth(HealthStatus.UNKNOWN, str(err))
+
+
+def _assess(obj: Mapping[str, Any], config: HealthConfig) -> ResourceHealth | None:
+    if pending_deletion(obj):
+        return _PENDING_DELETION
+    group, kind = group_kind(obj)
+    custom = config.custom_check_for(group, kind)
+    if custom is not None:
+        verdict = run_health_script(
+            custom.script,
+            obj,
+            use_open_libs=custom.use_open_libs,
+            instruction_limit=config.lua_instruction_limit,
+        )
+        if verdict is Abstain.EMPTY:
+            return None
+        if isinstance(verdict, ResourceHealth):
+            return verdict
+        # Abstain.DECLINED (the script returned nil): on to the built-in rule.
+    builtin = _builtin(obj, group, kind)
+    if builtin is not None:
+        return builtin
+    if config.kstatus_fallback:
+        return kstatus.assess(obj)
+    return None
 
 
 def _clean(text: str) -> str:
@@ -76,42 +129,16 @@ def _clean(text: str) -> str:
 def assess(obj: Mapping[str, Any], config: HealthConfig = DEFAULT_CONFIG) -> ResourceHealth | None:
     """Health of one live object, or None when nothing knows how to judge its kind.
 
-    A Lua script that returns nil defers to the built-in rule; one whose result Argo CD
-    reads as an empty status gives no health. Never raises, and the message is always
-    valid Unicode.
+    Order (gitops-engine ``GetResourceHealth``): pending deletion (unless the hook
+    finalizer holds the object), the user's Lua check, the built-in rule, then the
+    kstatus fallback when enabled. A Lua script that
+    returns nil defers to the later steps; one whose result Argo CD reads as an empty
+    status gives no health. Never raises, and the message is always valid Unicode.
     """
     verdict = _assess(obj, config)
     if verdict is None:
         return None
     return ResourceHealth(verdict.status, _clean(verdict.message))
-
-
-def _assess(obj: Mapping[str, Any], config: HealthConfig) -> ResourceHealth | None:
-    if mapping(obj, "metadata").get("deletionTimestamp") is not None:
-        return ResourceHealth(HealthStatus.PROGRESSING, "Pending deletion")
-    group, kind = group_kind(obj)
-    custom = config.custom_check_for(group, kind)
-    if custom is not None:
-        verdict = run_health_script(
-            custom.script,
-            obj,
-            use_open_libs=custom.use_open_libs,
-            instruction_limit=config.lua_instruction_limit,
-        )
-        if verdict is Abstain.EMPTY:
-            return None
-        if isinstance(verdict, ResourceHealth):
-            return verdict
-        # Abstain.DECLINED (the script returned nil): on to the built-in rule.
-    rule = _BUILTIN.get((group, kind))
-    if rule is not None:
-        try:
-            return rule(obj)
-        except HealthCheckError as err:
-            return ResourceHealth(HealthStatus.UNKNOWN, str(err))
-    if config.kstatus_fallback:
-        return kstatus.assess(obj)
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +203,7 @@ def aggregate(
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "HOOK_FINALIZER",
     "IGNORE_HEALTHCHECK",
     "CustomHealthCheck",
     "HealthConfig",
