@@ -20,6 +20,7 @@ from kapstan.engine.health import (
     autoscaling,
     batch,
     core,
+    crds,
     kstatus,
     policy,
 )
@@ -57,6 +58,8 @@ _BUILTIN: dict[tuple[str, str], Rule] = {
     # Argo CD ships these as bundled Lua; they are native here but still overridable.
     ("batch", "CronJob"): batch.cron_job,
     ("policy", "PodDisruptionBudget"): policy.pod_disruption_budget,
+    # Kapstan's own rules for popular CRDs (Argo CD bundles Lua for most of them).
+    **crds.RULES,
 }
 
 DEFAULT_CONFIG = HealthConfig()
@@ -77,12 +80,20 @@ def group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def has_health_check(group: str, kind: str, config: HealthConfig = DEFAULT_CONFIG) -> bool:
-    """Whether a built-in rule or custom check exists (kstatus fallback not counted)."""
-    return (group, kind) in _BUILTIN or config.custom_check_for(group, kind) is not None
+    """Whether a built-in rule or custom check exists (kstatus fallback not counted).
+
+    Crossplane XRs and claims are recognised by their shape, not their kind, so only
+    Crossplane provider groups count here.
+    """
+    return (
+        (group, kind) in _BUILTIN
+        or crds.kind_has_rule(group)
+        or config.custom_check_for(group, kind) is not None
+    )
 
 
 def _builtin(obj: Mapping[str, Any], group: str, kind: str) -> ResourceHealth | None:
-    rule = _BUILTIN.get((group, kind))
+    rule = _BUILTIN.get((group, kind)) or crds.shape_rule(obj, group)
     if rule is None:
         return None
     try:
@@ -111,7 +122,7 @@ def _assess(obj: Mapping[str, Any], config: HealthConfig) -> ResourceHealth | No
     builtin = _builtin(obj, group, kind)
     if builtin is not None:
         return builtin
-    if config.kstatus_fallback:
+    if config.kstatus_fallback and group not in crds.NO_HEALTH_GROUPS:
         return kstatus.assess(obj)
     return None
 
@@ -130,8 +141,8 @@ def assess(obj: Mapping[str, Any], config: HealthConfig = DEFAULT_CONFIG) -> Res
     """Health of one live object, or None when nothing knows how to judge its kind.
 
     Order (gitops-engine ``GetResourceHealth``): pending deletion (unless the hook
-    finalizer holds the object), the user's Lua check, the built-in rule, then the
-    kstatus fallback when enabled. A Lua script that
+    finalizer holds the object), the user's Lua check, the built-in rule (by kind, then
+    by shape for Crossplane), then the kstatus fallback when enabled. A Lua script that
     returns nil defers to the later steps; one whose result Argo CD reads as an empty
     status gives no health. Never raises, and the message is always valid Unicode.
     """

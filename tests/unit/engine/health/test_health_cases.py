@@ -22,6 +22,7 @@ from kapstan.engine.health import (
     ManagedResource,
     aggregate,
     assess,
+    has_health_check,
 )
 from kapstan.model.health import HealthStatus, ResourceHealth, worst
 
@@ -54,7 +55,8 @@ def load_case(path: Path) -> dict[str, Any]:
 
 
 def test_there_are_enough_cases() -> None:
-    assert len(CASES) >= 60
+    # Guards against fixtures silently disappearing (a bad glob, a rename gone wrong).
+    assert len(CASES) >= 250
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -159,3 +161,20 @@ def test_exact_key_beats_wildcard() -> None:
     other = {"apiVersion": "tools.example.com/v1", "kind": "Gizmo", "metadata": {"name": "g"}}
     assert assess(gadget, config) == ResourceHealth(HealthStatus.HEALTHY)
     assert assess(other, config) == ResourceHealth(HealthStatus.DEGRADED)
+
+
+@pytest.mark.parametrize(
+    ("group", "kind", "expected"),
+    [
+        ("cert-manager.io", "Certificate", True),
+        ("argoproj.io", "Workflow", True),
+        ("policy", "PodDisruptionBudget", True),
+        ("s3.aws.upbound.io", "Bucket", True),
+        ("pkg.crossplane.io", "Provider", False),
+        ("monitoring.coreos.com", "ServiceMonitor", False),
+        ("monitoring.coreos.com", "Prometheus", False),
+        ("argoproj.io", "Application", False),
+    ],
+)
+def test_has_health_check(group: str, kind: str, expected: bool) -> None:
+    assert has_health_check(group, kind) is expected
