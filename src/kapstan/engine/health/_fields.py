@@ -1,13 +1,16 @@
 """Tolerant readers for unstructured Kubernetes objects.
 
-Rules read objects the way Go's typed conversion sees them: a missing or mistyped
-field is the zero value, so a half-written status never raises.
+Rules read objects the way Go's typed conversion sees them once it succeeded: a missing
+field is the zero value and a whole float is an integer. A mistyped field reads as the zero
+value too, so no reader ever raises; rules that mirror gitops-engine's Go code reject
+mistyped fields first, through :mod:`kapstan.engine.health._typed`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 Obj = Mapping[str, Any]
 
@@ -31,18 +34,27 @@ def items(obj: object, *path: str) -> list[Obj]:
     return []
 
 
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)  # Go converts a whole float64 to the integer field
+    return None
+
+
 def integer(obj: object, *path: str) -> int:
-    """The integer at ``path``; anything else (bools included) reads as 0."""
+    """The integer at ``path``; anything else (bools, NaN, text included) reads as 0."""
     *head, last = path
-    value = mapping(obj, *head).get(last)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    value = _as_int(mapping(obj, *head).get(last))
+    return 0 if value is None else value
 
 
 def optional_int(obj: object, *path: str) -> int | None:
     """The integer at ``path`` or None (Go's nil pointer) when absent or mistyped."""
     *head, last = path
-    value = mapping(obj, *head).get(last)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return _as_int(mapping(obj, *head).get(last))
 
 
 def string(obj: object, *path: str) -> str:
@@ -58,6 +70,20 @@ def condition(obj: object, cond_type: str) -> Obj | None:
         if cond.get("type") == cond_type:
             return cond
     return None
+
+
+def is_true(cond: Obj | None) -> TypeGuard[Obj]:
+    """Whether a condition exists with ``status: "True"``."""
+    return cond is not None and cond.get("status") == "True"
+
+
+def describe(cond: Obj) -> str:
+    """``reason: message`` of a condition, whichever parts it has."""
+    message = string(cond, "message")
+    reason = string(cond, "reason")
+    if reason and message:
+        return f"{reason}: {message}"
+    return message or reason
 
 
 def generation_observed(obj: object) -> bool:

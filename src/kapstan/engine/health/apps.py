@@ -1,7 +1,9 @@
 """Built-in rules for the ``apps`` group.
 
 Each function mirrors the gitops-engine rule named in its docstring (verdicts and
-messages byte-for-byte, including upstream typos) so Kapstan and Argo CD agree.
+messages byte-for-byte, including upstream typos) so Kapstan and Argo CD agree. Like the
+Go code, each first converts the object to its typed shape: a mistyped field it reads is
+``Unknown`` with the converter's message.
 """
 
 from __future__ import annotations
@@ -17,9 +19,75 @@ from kapstan.engine.health._fields import (
     optional_int,
     string,
 )
+from kapstan.engine.health._typed import (
+    BOOL,
+    INT32,
+    INT64,
+    STRING,
+    Scalar,
+    Slice,
+    require,
+    struct,
+    typed_object,
+)
+from kapstan.engine.health._typed import (
+    condition as typed_condition,
+)
 from kapstan.model.health import HealthStatus, ResourceHealth
 
 _HEALTHY = ResourceHealth(HealthStatus.HEALTHY)
+
+_DEPLOYMENT = typed_object(
+    struct(("replicas", INT32), ("paused", BOOL)),
+    struct(
+        ("observedGeneration", INT64),
+        ("replicas", INT32),
+        ("updatedReplicas", INT32),
+        ("readyReplicas", INT32),
+        ("availableReplicas", INT32),
+        ("conditions", Slice(typed_condition("v1.DeploymentConditionType"))),
+    ),
+)
+_STATEFUL_SET = typed_object(
+    struct(
+        ("replicas", INT32),
+        (
+            "updateStrategy",
+            struct(
+                ("type", Scalar("v1.StatefulSetUpdateStrategyType", "string")),
+                ("rollingUpdate", struct(("partition", INT32))),
+            ),
+        ),
+    ),
+    struct(
+        ("observedGeneration", INT64),
+        ("replicas", INT32),
+        ("readyReplicas", INT32),
+        ("currentReplicas", INT32),
+        ("updatedReplicas", INT32),
+        ("currentRevision", STRING),
+        ("updateRevision", STRING),
+    ),
+)
+_DAEMON_SET = typed_object(
+    struct(
+        ("updateStrategy", struct(("type", Scalar("v1.DaemonSetUpdateStrategyType", "string"))))
+    ),
+    struct(
+        ("desiredNumberScheduled", INT32),
+        ("observedGeneration", INT64),
+        ("updatedNumberScheduled", INT32),
+        ("numberAvailable", INT32),
+    ),
+)
+_REPLICA_SET = typed_object(
+    struct(("replicas", INT32)),
+    struct(
+        ("availableReplicas", INT32),
+        ("observedGeneration", INT64),
+        ("conditions", Slice(typed_condition("v1.ReplicaSetConditionType"))),
+    ),
+)
 
 
 def _progressing(message: str) -> ResourceHealth:
@@ -28,6 +96,7 @@ def _progressing(message: str) -> ResourceHealth:
 
 def deployment(obj: Obj) -> ResourceHealth:
     """Mirror of ``getAppsv1DeploymentHealth`` (health_deployment.go, after kubectl rollout)."""
+    require(obj, _DEPLOYMENT, "failed to convert unstructured Deployment to typed")
     if mapping(obj, "spec").get("paused") is True:
         return ResourceHealth(HealthStatus.SUSPENDED, "Deployment is paused")
     if not generation_observed(obj):
@@ -65,6 +134,7 @@ def deployment(obj: Obj) -> ResourceHealth:
 
 def stateful_set(obj: Obj) -> ResourceHealth:
     """Mirror of ``getAppsv1StatefulSetHealth`` (health_statefulset.go)."""
+    require(obj, _STATEFUL_SET, "failed to convert unstructured StatefulSet to typed")
     observed = integer(obj, "status", "observedGeneration")
     if observed == 0 or integer(obj, "metadata", "generation") > observed:
         return _progressing("Waiting for statefulset spec update to be observed...")
@@ -106,6 +176,7 @@ def stateful_set(obj: Obj) -> ResourceHealth:
 
 def daemon_set(obj: Obj) -> ResourceHealth:
     """Mirror of ``getAppsv1DaemonSetHealth`` (health_daemonset.go)."""
+    require(obj, _DAEMON_SET, "failed to convert unstructured DaemonSet to typed")
     if not generation_observed(obj):
         return _progressing(
             "Waiting for rollout to finish: observed daemon set generation less than desired"
@@ -135,6 +206,7 @@ def daemon_set(obj: Obj) -> ResourceHealth:
 
 def replica_set(obj: Obj) -> ResourceHealth:
     """Mirror of ``getAppsv1ReplicaSetHealth`` (health_replicaset.go)."""
+    require(obj, _REPLICA_SET, "failed to convert unstructured ReplicaSet to typed")
     if not generation_observed(obj):
         return _progressing(
             "Waiting for rollout to finish: observed replica set generation less than desired"

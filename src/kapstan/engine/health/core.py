@@ -3,12 +3,49 @@
 from __future__ import annotations
 
 from kapstan.engine.health._fields import Obj, integer, items, mapping, string
+from kapstan.engine.health._typed import (
+    BOOL,
+    INT32,
+    STRING,
+    Scalar,
+    Slice,
+    condition,
+    require,
+    struct,
+    typed_object,
+)
 from kapstan.model.health import HealthStatus, ResourceHealth
 
 IGNORE_RESTART_POLICY = "argocd.argoproj.io/ignore-restart-policy"
 # A hook pod keeps its restart-policy semantics even when annotated: failing a
 # PreSync hook early on a transient ImagePullBackOff would break the sync.
 _HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
+
+
+_TERMINATED = struct(("exitCode", INT32), ("reason", STRING), ("message", STRING))
+_STATE = struct(
+    ("waiting", struct(("reason", STRING), ("message", STRING))),
+    ("terminated", _TERMINATED),
+)
+_CONTAINER_STATUSES = Slice(
+    struct(("name", STRING), ("state", _STATE), ("lastState", _STATE), ("ready", BOOL))
+)
+_POD = typed_object(
+    struct(("restartPolicy", Scalar("v1.RestartPolicy", "string"))),
+    struct(
+        ("phase", Scalar("v1.PodPhase", "string")),
+        ("conditions", Slice(condition("v1.PodConditionType"))),
+        ("message", STRING),
+        ("initContainerStatuses", _CONTAINER_STATUSES),
+        ("containerStatuses", _CONTAINER_STATUSES),
+    ),
+)
+_LOAD_BALANCER = struct(("ingress", Slice(struct(("ip", STRING), ("hostname", STRING)))))
+_SERVICE = typed_object(
+    struct(("type", Scalar("v1.ServiceType", "string"))),
+    struct(("loadBalancer", _LOAD_BALANCER)),
+)
+_PVC = typed_object(status=struct(("phase", Scalar("v1.PersistentVolumeClaimPhase", "string"))))
 
 
 def _waiting_is_error(reason: str) -> bool:
@@ -47,6 +84,7 @@ def _running(obj: Obj, message: str) -> ResourceHealth:
 
 def pod(obj: Obj) -> ResourceHealth:
     """Mirror of ``getCorev1PodHealth`` (health_pod.go) including the ignore-restart-policy rule."""
+    require(obj, _POD, "failed to convert unstructured Pod to typed")
     annotations = mapping(obj, "metadata", "annotations")
     is_hook = any(a in annotations for a in _HOOK_ANNOTATIONS)
     acts_always = IGNORE_RESTART_POLICY in annotations and not is_hook
@@ -89,6 +127,7 @@ def pod(obj: Obj) -> ResourceHealth:
 
 def service(obj: Obj) -> ResourceHealth:
     """Mirror of ``getCorev1ServiceHealth``: only a LoadBalancer waits for an address."""
+    require(obj, _SERVICE, "failed to convert unstructured Service to typed")
     if string(obj, "spec", "type") == "LoadBalancer" and not items(
         obj, "status", "loadBalancer", "ingress"
     ):
@@ -105,4 +144,5 @@ _PVC_PHASES = {
 
 def persistent_volume_claim(obj: Obj) -> ResourceHealth:
     """Mirror of ``getCorev1PVCHealth``: the claim phase decides, anything else is Unknown."""
+    require(obj, _PVC, "failed to convert unstructured PersistentVolumeClaim to typed")
     return ResourceHealth(_PVC_PHASES.get(string(obj, "status", "phase"), HealthStatus.UNKNOWN))

@@ -2,7 +2,10 @@
 
 File names read ``<kind>-<expected>-<case>.yaml``; each file holds ``object``, the
 ``expected`` status (null for "no health") and message, and optionally the argocd-cm
-``config`` and ``kstatusFallback`` flag.
+``config`` and ``kstatusFallback`` flag. ``nest: {path, depth}`` replaces the value at
+``path`` inside the object with ``depth`` nested one-element lists around the string
+``"bottom"``: YAML loaders recurse,
+so objects deeper than a few hundred levels cannot be written out literally.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from kapstan.engine.health import (
     ManagedResource,
     aggregate,
     assess,
+    has_health_check,
 )
 from kapstan.model.health import HealthStatus, ResourceHealth, worst
 
@@ -26,14 +30,33 @@ TESTDATA = Path(__file__).parent / "testdata"
 CASES = sorted(TESTDATA.glob("*.yaml"))
 
 
+def _nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def _load(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text())
     assert isinstance(doc, dict)
+    if nest := doc.get("nest"):
+        *parents, last = nest["path"]
+        target = doc["object"]
+        for key in parents:
+            target = target.setdefault(key, {})
+        target[last] = _nested(nest["depth"])
     return doc
 
 
+def load_case(path: Path) -> dict[str, Any]:
+    """One fixture file with its ``nest`` applied (shared with the robustness tests)."""
+    return _load(path)
+
+
 def test_there_are_enough_cases() -> None:
-    assert len(CASES) >= 60
+    # Guards against fixtures silently disappearing (a bad glob, a rename gone wrong).
+    assert len(CASES) >= 250
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -138,3 +161,20 @@ def test_exact_key_beats_wildcard() -> None:
     other = {"apiVersion": "tools.example.com/v1", "kind": "Gizmo", "metadata": {"name": "g"}}
     assert assess(gadget, config) == ResourceHealth(HealthStatus.HEALTHY)
     assert assess(other, config) == ResourceHealth(HealthStatus.DEGRADED)
+
+
+@pytest.mark.parametrize(
+    ("group", "kind", "expected"),
+    [
+        ("cert-manager.io", "Certificate", True),
+        ("argoproj.io", "Workflow", True),
+        ("policy", "PodDisruptionBudget", True),
+        ("s3.aws.upbound.io", "Bucket", True),
+        ("pkg.crossplane.io", "Provider", False),
+        ("monitoring.coreos.com", "ServiceMonitor", False),
+        ("monitoring.coreos.com", "Prometheus", False),
+        ("argoproj.io", "Application", False),
+    ],
+)
+def test_has_health_check(group: str, kind: str, expected: bool) -> None:
+    assert has_health_check(group, kind) is expected
