@@ -19,6 +19,9 @@ TRACKING_ID: Final = "argocd.argoproj.io/tracking-id"
 DEFAULT_INSTANCE_LABEL: Final = "app.kubernetes.io/instance"
 COMPARE_OPTIONS: Final = "argocd.argoproj.io/compare-options"
 EXTERNAL_LINK: Final = "link.argocd.argoproj.io/external-link"
+IGNORE_HEALTHCHECK: Final = "argocd.argoproj.io/ignore-healthcheck"
+IGNORE_RESTART_POLICY: Final = "argocd.argoproj.io/ignore-restart-policy"
+HOOK_FINALIZER: Final = "argocd.argoproj.io/hook-finalizer"
 
 # -- Application annotations -----------------------------------------------------------------
 REFRESH: Final = "argocd.argoproj.io/refresh"

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kapstan.kube.config import load_kubeconfig
-
-CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"  # noqa: S105 - a label key
+from kapstan.model.vocabulary import SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 
 
 def open_crd(group: str, kind: str, plural: str) -> dict[str, Any]:
@@ -63,7 +62,7 @@ def cluster_secret(name: str, namespace: str, kubeconfig: Path) -> dict[str, Any
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": {CLUSTER_SECRET_LABEL: "cluster"},
+            "labels": {SECRET_TYPE_LABEL: SECRET_TYPE_CLUSTER},
         },
         "data": {k: b64(v.encode()) for k, v in fields.items()},
     }

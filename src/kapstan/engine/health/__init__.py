@@ -24,7 +24,7 @@ from kapstan.engine.health import (
     kstatus,
     policy,
 )
-from kapstan.engine.health._deletion import HOOK_FINALIZER, pending_deletion
+from kapstan.engine.health._deletion import pending_deletion
 from kapstan.engine.health._fields import HealthCheckError, mapping, string
 from kapstan.engine.health.config import (
     CustomHealthCheck,
@@ -35,8 +35,7 @@ from kapstan.engine.health.config import (
 from kapstan.engine.health.lua import Abstain, run_health_script
 from kapstan.engine.health.networking import ingress
 from kapstan.model.health import HealthStatus, ResourceHealth, worst
-
-IGNORE_HEALTHCHECK = "argocd.argoproj.io/ignore-healthcheck"
+from kapstan.model.vocabulary import HOOK_FINALIZER, IGNORE_HEALTHCHECK
 
 Rule = Callable[[Mapping[str, Any]], ResourceHealth]
 

@@ -16,8 +16,7 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from kapstan.engine.health._fields import Obj, mapping
-
-HOOK_FINALIZER = "argocd.argoproj.io/hook-finalizer"
+from kapstan.model.vocabulary import HOOK_FINALIZER
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|([+-])(\d{2}):(\d{2}))\Z"

@@ -14,12 +14,13 @@ from kapstan.engine.health._typed import (
     struct,
     typed_object,
 )
+from kapstan.model.annotations import HELM_HOOK, HOOK
 from kapstan.model.health import HealthStatus, ResourceHealth
+from kapstan.model.vocabulary import IGNORE_RESTART_POLICY
 
-IGNORE_RESTART_POLICY = "argocd.argoproj.io/ignore-restart-policy"
 # A hook pod keeps its restart-policy semantics even when annotated: failing a
 # PreSync hook early on a transient ImagePullBackOff would break the sync.
-_HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
+_HOOK_ANNOTATIONS = (HOOK, HELM_HOOK)
 
 
 _TERMINATED = struct(("exitCode", INT32), ("reason", STRING), ("message", STRING))

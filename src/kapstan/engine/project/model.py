@@ -6,6 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kapstan.model.application import ConditionType
+from kapstan.model.vocabulary import DEFAULT_PROJECT
+
 __all__ = [
     "DEFAULT_PROJECT",
     "INVALID_SPEC_ERROR",
@@ -16,8 +19,7 @@ __all__ = [
     "SyncWindow",
 ]
 
-DEFAULT_PROJECT = "default"
-INVALID_SPEC_ERROR = "InvalidSpecError"
+INVALID_SPEC_ERROR = ConditionType.INVALID_SPEC_ERROR.value
 
 
 @dataclass(frozen=True)

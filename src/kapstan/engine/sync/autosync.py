@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kapstan.model.application import ConditionType
+from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
 
 SELF_HEAL_BASE = 2.0  # seconds; Argo CD's self-heal backoff: 2 s, factor 3, cap 5 min
@@ -123,8 +125,11 @@ def decide(
     sync = status.get("sync") or {}
     if (
         current.get("phase") in (OperationPhase.RUNNING.value, OperationPhase.TERMINATING.value)
-        or any(c.get("type") == "ComparisonError" for c in status.get("conditions") or [])
-        or sync.get("status") != "OutOfSync"
+        or any(
+            c.get("type") == ConditionType.COMPARISON_ERROR.value
+            for c in status.get("conditions") or []
+        )
+        or sync.get("status") != SyncStatusCode.OUT_OF_SYNC.value
     ):
         return NOTHING
     revision = str(sync.get("revision") or "")
@@ -133,7 +138,7 @@ def decide(
         return NOTHING
     resources = [r for r in status.get("resources") or [] if not r.get("hook")]
     if not automated.get("prune"):
-        drifted = [r for r in resources if r.get("status") == "OutOfSync"]
+        drifted = [r for r in resources if r.get("status") == SyncStatusCode.OUT_OF_SYNC.value]
         if drifted and all(r.get("requiresPruning") for r in drifted):
             return NOTHING  # Argo CD: "automated prune is disabled"
     elif (
@@ -164,7 +169,7 @@ def decide(
         operation["sync"]["resources"] = [
             {k: r[k] for k in ("group", "kind", "namespace", "name") if r.get(k)}
             for r in resources
-            if r.get("status") != "Synced"
+            if r.get("status") != SyncStatusCode.SYNCED.value
         ]
     return Decision(operation=operation, self_heal=healing)
 

@@ -151,7 +151,7 @@ class OperationState:
         current_phase = progress.get("currentPhase")
         current_wave = progress.get("currentWave")
         return cls(
-            phase=OperationPhase(data.get("phase", "Running")),
+            phase=OperationPhase(data.get("phase", OperationPhase.RUNNING.value)),
             message=str(data.get("message", "")),
             resources=tuple(
                 ResourceResult.from_dict(r)
