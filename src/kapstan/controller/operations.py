@@ -45,7 +45,7 @@ from kapstan.model.application import Application, SyncOperation
 from kapstan.model.sync import OperationPhase
 from kapstan.services.applications import KEEP, OperationChange
 from kapstan.services.clusters import Target
-from kapstan.services.livestate import ManagedFields, from_api, from_cache
+from kapstan.services.livestate import ManagedFields, from_api, from_cache, shared_with_others
 from kapstan.services.manifests import ManifestGenerationError, ManifestSource
 from kapstan.services.settings import Settings
 
@@ -321,6 +321,7 @@ class OperationRunner:
                 managed_namespace_metadata=(spec.get("syncPolicy") or {}).get(
                     "managedNamespaceMetadata"
                 ),
+                shared=shared_with_others(target.cache, desired, name),
             )
         except PlanError as err:
             raise PlanFailed(str(err)) from err

@@ -18,6 +18,7 @@ Contract of :meth:`Reconciler.refresh` (called by the
 - live objects come from the cluster's watch cache (API lists until it is synced);
 - for each drifted resource the field managers that changed the drifted fields are looked
   up in the live object's ``managedFields`` (drift forensics, :mod:`kapstan.controller.drift`);
+- a desired object that exists tracked by another app gives a ``SharedResourceWarning``;
 - the comparison is published to the snapshot store (resource tree, managed resources);
 - only the keys refresh owns are written (``sync``, ``health``, ``resources``, ``summary``,
   ``conditions``, ``sourceType(s)``, ``reconciledAt``, ``observedAt``), each with a JSON patch
@@ -57,7 +58,12 @@ from kapstan.model.application import Application, ConditionType
 from kapstan.model.keys import ResourceKey
 from kapstan.services.applications import Applications
 from kapstan.services.clusters import Clusters, DestinationError, Target
-from kapstan.services.livestate import ManagedFields, from_api, from_cache
+from kapstan.services.livestate import (
+    ManagedFields,
+    from_api,
+    from_cache,
+    shared_with_others,
+)
 from kapstan.services.manifests import (
     GeneratedManifests,
     ManifestGenerationError,
@@ -233,6 +239,15 @@ class Reconciler:
         )
         conditions.extend(
             condition(ConditionType(c.type), c.message, stamp) for c in found_violations
+        )
+        qualified = f"{self.applications.namespace}/{name}"
+        conditions.extend(
+            condition(
+                ConditionType.SHARED_RESOURCE_WARNING,
+                f"{key.kind}/{key.name} is part of applications {other} and {qualified}",
+                stamp,
+            )
+            for key, other in sorted(shared_with_others(target.cache, desired, name).items())
         )
         blocked = "; ".join(c.message for c in found_violations)
         orphaned = self._orphans(app, project, target, dest_ns)

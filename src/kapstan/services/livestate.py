@@ -126,4 +126,20 @@ class ManagedFields:
         return out
 
 
-__all__ = ["ManagedFields", "from_api", "from_cache"]
+def shared_with_others(
+    cache: ClusterCache | None, desired: Sequence[Mapping[str, Any]], app: str
+) -> dict[ResourceKey, str]:
+    """Desired objects that already exist tracked by another app -> that app (from the watch
+    cache; empty while it is not ready)."""
+    if cache is None or not cache.synced:
+        return {}
+    found: dict[ResourceKey, str] = {}
+    for obj in desired:
+        key = ResourceKey.from_obj(obj)
+        entry = cache.get((key.group, key.kind, key.namespace, key.name))
+        if entry is not None and entry.app and entry.app != app and not entry.owners:
+            found[key] = entry.app
+    return found
+
+
+__all__ = ["ManagedFields", "from_api", "from_cache", "shared_with_others"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import socketserver
 import ssl
@@ -81,6 +82,16 @@ def commit_all(work: Path, message: str) -> str:
     _git(work, "add", "-A")
     _git(work, "commit", "--quiet", "--allow-empty", "-m", message)
     return _git(work, "rev-parse", "HEAD")
+
+
+def worktree_with(work: Path, *dirs: tuple[Path, str]) -> Path:
+    """A repository at ``work`` whose first commit holds each ``(source dir, path)`` copied to
+    ``path`` (``extra/`` folders of the sources left out)."""
+    init_worktree(work)
+    for source, path in dirs:
+        shutil.copytree(source, work / path, ignore=shutil.ignore_patterns("extra"))
+    commit_all(work, "apps")
+    return work
 
 
 def build_repo(root: Path, name: str = "repo.git") -> GitRepoFixture:

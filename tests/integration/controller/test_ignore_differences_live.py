@@ -6,7 +6,6 @@ leaves them alone, and ``RespectIgnoreDifferences=true`` keeps them through a sy
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,7 @@ def argo(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> Iterator[ArgoNam
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    work = gitservers.init_worktree(tmp_path / "apps")
-    shutil.copytree(TESTDATA / "ignore", work / "ignore")
-    gitservers.commit_all(work, "ignore app")
-    return work
+    return gitservers.worktree_with(tmp_path / "apps", (TESTDATA / "ignore", "ignore"))
 
 
 class Live:

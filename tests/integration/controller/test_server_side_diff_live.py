@@ -7,7 +7,6 @@ three-way diff and Synced with server-side diff; a failing dry run is a conditio
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,7 @@ COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    work = gitservers.init_worktree(tmp_path / "apps")
-    shutil.copytree(TESTDATA / "ssd", work / "ssd")
-    gitservers.commit_all(work, "ssd app")
-    return work
+    return gitservers.worktree_with(tmp_path / "apps", (TESTDATA / "ssd", "ssd"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ customization, a resource exclusion — and an invalid edit keeps the previous s
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,10 +31,7 @@ return hs
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    work = gitservers.init_worktree(tmp_path / "apps")
-    shutil.copytree(TESTDATA / "settings", work / "settings")
-    gitservers.commit_all(work, "settings app")
-    return work
+    return gitservers.worktree_with(tmp_path / "apps", (TESTDATA / "settings", "settings"))
 
 
 @pytest.fixture

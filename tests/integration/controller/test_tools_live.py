@@ -40,9 +40,7 @@ def _bare_env(tmp_path: Path) -> dict[str, str]:
 def test_a_missing_tool_is_reported_at_start_and_on_the_app(
     kubectl: Kubectl, kubeconfig: Path, tmp_path: Path, namespace: str
 ) -> None:
-    work = gitservers.init_worktree(tmp_path / "apps")
-    shutil.copytree(APPS / "guestbook-helm", work / "chart")
-    gitservers.commit_all(work, "chart")
+    work = gitservers.worktree_with(tmp_path / "apps", (APPS / "guestbook-helm", "chart"))
     argo = ArgoNamespace(kubectl, kubeconfig, tmp_path, prefix="tools")
     try:
         argo.start(process=True, env=_bare_env(tmp_path))

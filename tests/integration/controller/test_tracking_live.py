@@ -5,7 +5,6 @@ resource removed from git, and the orphaned-resources warning for an object no a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,7 @@ LABEL = "example.com/instance"  # a custom application.instanceLabelKey
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    work = gitservers.init_worktree(tmp_path / "apps")
-    shutil.copytree(TESTDATA / "tracked", work / "tracked")
-    gitservers.commit_all(work, "tracked app")
-    return work
+    return gitservers.worktree_with(tmp_path / "apps", (TESTDATA / "tracked", "tracked"))
 
 
 @pytest.fixture(params=["annotation", "annotation+label", "label"])

@@ -283,3 +283,35 @@ def test_an_unexpected_failure_is_an_unknown_error_on_the_app(
             assert message == "RuntimeError: something unforeseen"
 
     asyncio.run(body())
+
+
+def test_a_resource_of_another_app_is_a_shared_resource_warning(fake: FakeKube) -> None:
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG])):
+            first = application(syncPolicy={"automated": {}})
+            first["metadata"]["name"] = "first"
+            fake.put(first)
+            await until("the first app's ConfigMap", lambda: live_config(fake))
+            fake.put(application(syncPolicy={"syncOptions": ["FailOnSharedResource=true"]}))
+
+            def warning() -> list[str]:
+                return [
+                    c["message"]
+                    for c in status_of(fake).get("conditions") or []
+                    if c["type"] == "SharedResourceWarning"
+                ]
+
+            (message,) = await until("the warning", warning)
+            assert message == f"ConfigMap/settings is part of applications first and {NS}/demo"
+            fake.edit(
+                "Application", "demo", NS, group="argoproj.io",
+                change={"operation": {"sync": {}, "initiatedBy": {"username": "me"}}},
+            )  # fmt: skip
+            await until("the refused sync", lambda: finished(fake))
+            state = status_of(fake)["operationState"]
+            assert state["phase"] == "Error"
+            assert "shared resource found" in state["message"]
+            tracking = (live_config(fake) or {})["metadata"]["annotations"]
+            assert tracking["argocd.argoproj.io/tracking-id"].startswith("first:")
+
+    asyncio.run(body())
