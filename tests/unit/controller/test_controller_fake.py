@@ -315,3 +315,71 @@ def test_a_resource_of_another_app_is_a_shared_resource_warning(fake: FakeKube) 
             assert tracking["argocd.argoproj.io/tracking-id"].startswith("first:")
 
     asyncio.run(body())
+
+
+def test_each_comparison_is_published_as_a_snapshot_with_secrets_masked(fake: FakeKube) -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "creds"},
+        "data": {"password": "c3VwZXItc2VjcmV0"},  # "super-secret"
+    }
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG, secret])) as (controller, _kube):
+            fake.put(
+                {**application(), "operation": {"sync": {}, "initiatedBy": {"username": "me"}}}
+            )
+            await until("Synced", lambda: sync_status(fake) == "Synced")
+            config = live_config(fake) or {}
+            # Something the ConfigMap owns (no controllers run in FakeKube: put it there).
+            child = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "child",
+                    "namespace": DEST,
+                    "ownerReferences": [
+                        {
+                            "apiVersion": "v1",
+                            "kind": "ConfigMap",
+                            "name": "settings",
+                            "uid": config["metadata"]["uid"],
+                        }
+                    ],
+                },
+            }
+            fake.put(child)
+
+            async def tree_has_child() -> Any:
+                snap = await controller.snapshots.get(NS, "demo")
+                names = {n["name"] for n in snap.tree["nodes"]} if snap else set()
+                return snap if "child" in names else None
+
+            snap = None
+            for _ in range(200):
+                snap = await tree_has_child()
+                if snap:
+                    break
+                await asyncio.sleep(0.02)
+            assert snap is not None
+            assert snap.revision == "a" * 40
+            nodes = {n["name"]: n for n in snap.tree["nodes"]}
+            assert nodes["child"]["parentRefs"] == [
+                {
+                    "group": "",
+                    "kind": "ConfigMap",
+                    "namespace": DEST,
+                    "name": "settings",
+                    "uid": config["metadata"]["uid"],
+                }
+            ]
+            managed = {m["name"]: m for m in snap.managed_resources()["items"]}
+            assert set(managed) == {"settings", "creds"}
+            assert managed["settings"]["modified"] is False
+            text = str(snap)
+            assert "c3VwZXItc2VjcmV0" not in text
+            assert "super-secret" not in text
+            assert "++++++++" in managed["creds"]["liveState"]
+
+    asyncio.run(body())
