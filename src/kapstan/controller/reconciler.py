@@ -297,6 +297,7 @@ class Reconciler:
             health=settings.health,
             ignore_rules=rules,
             include_webhook=include_mutation_webhook(app),
+            status_field=settings.compare_options.ignore_resource_status_field,
         )
         found = DryRunResults()
         mode = choose_mode(

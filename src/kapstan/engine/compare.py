@@ -19,6 +19,7 @@ from kapstan.engine.diff import ResourceDiff, app_sync_status, diff_resource
 from kapstan.engine.health import DEFAULT_CONFIG, HealthConfig, ManagedResource, aggregate, assess
 from kapstan.engine.ignore import IgnoreRule
 from kapstan.engine.mode import DiffMode
+from kapstan.engine.normalize import STATUS_ALL
 from kapstan.engine.pairing import NamespacedLookup, ResourcePair, pair_resources, with_namespace
 from kapstan.engine.summary import summarize
 from kapstan.engine.tracking import ANNOTATION_TRACKING, Tracking
@@ -53,6 +54,7 @@ class CompareSettings:
     health: HealthConfig = DEFAULT_CONFIG
     ignore_rules: tuple[IgnoreRule, ...] = ()
     include_webhook: bool = False
+    status_field: str = STATUS_ALL  # resource.compareoptions ignoreResourceStatusField
 
 
 DEFAULT_SETTINGS = CompareSettings()
@@ -190,6 +192,7 @@ def _compare(
             ignore_rules=settings.ignore_rules,
             dry_run=dry_run,
             include_webhook=settings.include_webhook,
+            status=settings.status_field,
         )
         diffs.append(result)
         if diffs_out is not None:

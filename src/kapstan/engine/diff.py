@@ -27,7 +27,7 @@ from kapstan.engine import jsonpatch
 from kapstan.engine.ignore import IgnoreRule, apply_rules
 from kapstan.engine.merge import BUILTIN_GROUPS, three_way_merge
 from kapstan.engine.mode import DiffMode, annotation_options
-from kapstan.engine.normalize import finalize, normalize
+from kapstan.engine.normalize import STATUS_ALL, finalize, normalize
 from kapstan.engine.pairing import ResourcePair
 from kapstan.engine.redact import mask_secrets
 from kapstan.engine.serverside import remove_webhook_mutations
@@ -140,8 +140,9 @@ def _prepare(
     key: ResourceKey,
     rules: Sequence[IgnoreRule],
     managed_fields: Sequence[Mapping[str, Any]] | None,
+    status: str,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    result = apply_rules(normalize(obj), key, rules, managed_fields)
+    result = apply_rules(normalize(obj, status), key, rules, managed_fields)
     return result.obj, result.warnings
 
 
@@ -153,8 +154,11 @@ def diff_resource(
     ignore_rules: Sequence[IgnoreRule] = (),
     dry_run: Mapping[str, Any] | None = None,
     include_webhook: bool = False,
+    status: str = STATUS_ALL,
 ) -> ResourceDiff:
     """Compare one desired object with its live counterpart.
+
+    ``status`` is ``ignoreResourceStatusField`` (:func:`kapstan.engine.normalize.drops_status`).
 
     ``desired`` must already carry its namespace (see :mod:`kapstan.engine.pairing`).
     In ``SERVER_SIDE`` mode ``dry_run`` is the server-side-apply dry-run result; when it
@@ -167,7 +171,7 @@ def diff_resource(
         raise ValueError("diff_resource needs a desired or a live object")
     key = ResourceKey.from_obj(source)
     try:
-        return _diff(key, desired, live, mode, ignore_rules, dry_run, include_webhook)
+        return _diff(key, desired, live, mode, ignore_rules, dry_run, include_webhook, status)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return ResourceDiff(
             key=key,
@@ -186,12 +190,13 @@ def _diff(
     rules: Sequence[IgnoreRule],
     dry_run: Mapping[str, Any] | None,
     include_webhook: bool,
+    status: str = STATUS_ALL,
 ) -> ResourceDiff:
     managed = (live.get("metadata") or {}).get("managedFields") if live is not None else None
     warnings: list[str] = []
 
     def prep(obj: Mapping[str, Any]) -> dict[str, Any]:
-        prepared, warns = _prepare(obj, key, rules, managed)
+        prepared, warns = _prepare(obj, key, rules, managed, status)
         warnings.extend(warns)
         return prepared
 
@@ -262,6 +267,7 @@ def diff_pairs(
     ignore_rules: Sequence[IgnoreRule] = (),
     dry_runs: Mapping[ResourceKey, Mapping[str, Any]] | None = None,
     include_webhook: bool = False,
+    status: str = STATUS_ALL,
 ) -> tuple[ResourceDiff, ...]:
     """Diff every pair; ``dry_runs`` maps keys to server-side dry-run results."""
     results = []
@@ -274,6 +280,7 @@ def diff_pairs(
                 ignore_rules=ignore_rules,
                 dry_run=(dry_runs or {}).get(pair.key),
                 include_webhook=include_webhook,
+                status=status,
             )
         )
     return tuple(results)

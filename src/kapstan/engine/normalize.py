@@ -40,14 +40,24 @@ PRESERVE_EMPTY_KEYS = frozenset({"emptyDir", "podSelector", "namespaceSelector"}
 QUANTITY_MAP_KEYS = frozenset({"limits", "requests", "capacity", "allocatable", "hard"})
 
 
-def strip_server_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy without ``status``, server-populated metadata and last-applied.
+STATUS_ALL, STATUS_CRD, STATUS_NONE = "all", "crd", "none"
 
-    Argo CD strips ``status`` by default (``resource.compareoptions``
-    ``ignoreResourceStatusField: all``).
-    """
+
+def drops_status(obj: Mapping[str, Any], mode: str) -> bool:
+    """argocd-cm ``resource.compareoptions`` ``ignoreResourceStatusField``: ``all`` (the
+    default) ignores every object's ``status``, ``crd`` only that of CustomResourceDefinitions,
+    ``none`` compares it everywhere (gitops-engine's normalizer)."""
+    if mode == STATUS_NONE:
+        return False
+    return mode != STATUS_CRD or obj.get("kind") == "CustomResourceDefinition"
+
+
+def strip_server_fields(obj: Mapping[str, Any], status: str = STATUS_ALL) -> dict[str, Any]:
+    """Return a copy without server-populated metadata and last-applied, and without
+    ``status`` unless the ``status`` mode (:func:`drops_status`) keeps it."""
     out = copy.deepcopy(dict(obj))
-    out.pop("status", None)
+    if drops_status(obj, status):
+        out.pop("status", None)
     meta = out.get("metadata")
     if isinstance(meta, dict):
         for field in SERVER_METADATA_FIELDS:
@@ -158,9 +168,9 @@ def canonicalize(value: Any, parent_key: str = "") -> Any:
     return value
 
 
-def normalize(obj: Mapping[str, Any]) -> dict[str, Any]:
+def normalize(obj: Mapping[str, Any], status: str = STATUS_ALL) -> dict[str, Any]:
     """Full normalization used on every side (config, live, last-applied, dry-run)."""
-    return fold_secret_string_data(strip_server_fields(obj))
+    return fold_secret_string_data(strip_server_fields(obj, status))
 
 
 def finalize(obj: Mapping[str, Any]) -> dict[str, Any]:

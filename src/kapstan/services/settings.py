@@ -14,9 +14,12 @@ the defaults below):
   (:class:`kapstan.cache.filters.ResourceFilter`);
 - health customizations via :meth:`HealthConfig.from_argocd_cm`, system ignore rules via
   :func:`kapstan.engine.ignore.system_rules` (both read the raw data);
-- ``resource.compareoptions``: YAML with ``ignoreAggregatedRoles`` (false),
-  ``ignoreResourceStatusField`` (``all``|``crd``|``none``, default ``all``) and
-  ``ignoreDifferencesOnResourceUpdates`` (true).
+- ``resource.compareoptions``: YAML with ``ignoreAggregatedRoles`` (false; when true the
+  ``rules`` of aggregated ClusterRoles are ignored, :data:`AGGREGATED_ROLES_RULE`) and
+  ``ignoreResourceStatusField`` (``all``|``crd``|``none``, default ``all``; see
+  :func:`kapstan.engine.normalize.drops_status`); Argo CD's
+  ``ignoreDifferencesOnResourceUpdates`` has no effect (Kapstan has no resource-update
+  filtering yet) and is not read;
 
 - ``controller.diff.server.side`` (argocd-cmd-params-cm, read by :meth:`Settings.with_params`,
   default false): compare with server-side diff unless an Application's
@@ -37,6 +40,7 @@ import yaml
 from kapstan.cache.filters import ResourceFilter
 from kapstan.engine.health.config import HealthConfig, HealthConfigError
 from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule, system_rules
+from kapstan.engine.normalize import STATUS_ALL, STATUS_CRD, STATUS_NONE
 from kapstan.engine.sync.retry import DurationError, parse_duration
 from kapstan.engine.tracking import Tracking
 from kapstan.model.application import TrackingMethod
@@ -54,7 +58,14 @@ SERVER_SIDE_DIFF_KEY = "controller.diff.server.side"
 
 DEFAULT_RECONCILIATION = 120.0
 DEFAULT_JITTER = 60.0
-STATUS_FIELD_MODES = ("all", "crd", "none")
+STATUS_FIELD_MODES = (STATUS_ALL, STATUS_CRD, STATUS_NONE)
+# ignoreAggregatedRoles: the rules the aggregation controller writes into an aggregated
+# ClusterRole are not the app's to compare (they differ from Git by design).
+AGGREGATED_ROLES_RULE = IgnoreRule(
+    group="rbac.authorization.k8s.io",
+    kind="ClusterRole",
+    jq_path_expressions=("select(.aggregationRule != null) | .rules",),
+)
 
 
 class SettingsError(ValueError):
@@ -66,8 +77,7 @@ class ResourceCompareOptions:
     """``resource.compareoptions``."""
 
     ignore_aggregated_roles: bool = False
-    ignore_resource_status_field: str = "all"
-    ignore_differences_on_resource_updates: bool = True
+    ignore_resource_status_field: str = STATUS_ALL
 
 
 def _duration(data: Mapping[str, str], key: str, default: float) -> float:
@@ -122,7 +132,7 @@ def _compare_options(data: Mapping[str, str]) -> ResourceCompareOptions:
         return ResourceCompareOptions()
     if not isinstance(value, Mapping):
         raise SettingsError(f"{COMPARE_OPTIONS_KEY}: expected a YAML mapping")
-    status_field = str(value.get("ignoreResourceStatusField") or "all").lower()
+    status_field = str(value.get("ignoreResourceStatusField") or STATUS_ALL).lower()
     if status_field not in STATUS_FIELD_MODES:
         raise SettingsError(
             f"{COMPARE_OPTIONS_KEY}: ignoreResourceStatusField must be one of "
@@ -133,9 +143,6 @@ def _compare_options(data: Mapping[str, str]) -> ResourceCompareOptions:
             value.get("ignoreAggregatedRoles"), COMPARE_OPTIONS_KEY, False
         ),
         ignore_resource_status_field=status_field,
-        ignore_differences_on_resource_updates=_bool(
-            value.get("ignoreDifferencesOnResourceUpdates"), COMPARE_OPTIONS_KEY, True
-        ),
     )
 
 
@@ -182,6 +189,9 @@ class Settings:
             ignore = system_rules(data)
         except IgnoreConfigError as exc:
             raise SettingsError(f"ignoreDifferences customizations: {exc}") from None
+        compare = _compare_options(data)
+        if compare.ignore_aggregated_roles:
+            ignore = (*ignore, AGGREGATED_ROLES_RULE)
         return cls(
             reconciliation_timeout=_duration(data, TIMEOUT_KEY, DEFAULT_RECONCILIATION),
             reconciliation_jitter=_duration(data, JITTER_KEY, DEFAULT_JITTER),
@@ -192,7 +202,7 @@ class Settings:
             ),
             health=health,
             ignore_rules=ignore,
-            compare_options=_compare_options(data),
+            compare_options=compare,
         )
 
 

@@ -52,7 +52,6 @@ def test_settings_from_configmap(case: dict[str, Any]) -> None:
         assert {
             "ignoreAggregatedRoles": co.ignore_aggregated_roles,
             "ignoreResourceStatusField": co.ignore_resource_status_field,
-            "ignoreDifferencesOnResourceUpdates": co.ignore_differences_on_resource_updates,
         } == want["compareOptions"]
 
 

@@ -26,6 +26,7 @@ from kapstan.engine.mode import DiffMode, choose_mode, include_mutation_webhook
 from kapstan.engine.pairing import pair_resources
 from kapstan.model.keys import ResourceKey
 from kapstan.model.vocabulary import LAST_APPLIED
+from kapstan.services.settings import AGGREGATED_ROLES_RULE
 
 TESTDATA = Path(__file__).parent / "testdata"
 CASES = sorted(TESTDATA.glob("*.yaml"))
@@ -59,6 +60,8 @@ def run_case(case: Mapping[str, Any]) -> tuple[tuple[ResourceDiff, ...], tuple[R
     rules = app_rules(options.get("ignoreDifferences") or []) + system_rules(
         options.get("system") or {}
     )
+    if options.get("ignoreAggregatedRoles"):
+        rules = (*rules, AGGREGATED_ROLES_RULE)
     dry_runs = {ResourceKey.from_obj(o): o for o in case.get("dryRun") or []}
     mode_name = options.get("mode", "three-way")
     if mode_name == "auto":
@@ -81,6 +84,7 @@ def run_case(case: Mapping[str, Any]) -> tuple[tuple[ResourceDiff, ...], tuple[R
         ignore_rules=rules,
         dry_runs=dry_runs,
         include_webhook=include_mutation_webhook(options.get("app")),
+        status=options.get("statusField", "all"),
     )
     return results, pairing.duplicates
 
