@@ -60,7 +60,8 @@ from kapstan.engine.conditions import condition, error_conditions
 from kapstan.engine.sync.autosync import decide
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import KubeError, NotFound
-from kapstan.model.application import Application, AppStatus, ConditionType, RefreshType
+from kapstan.model.application import Application, AppStatus, RefreshType
+from kapstan.model.conditions import ConditionType
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
 from kapstan.model.vocabulary import project_path

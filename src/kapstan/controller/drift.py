@@ -18,7 +18,7 @@ from kapstan.engine.diff import ResourceDiff
 from kapstan.engine.drift import DriftRecord, describe, drift_records, drifted_paths
 from kapstan.kube.discovery import DiscoveryModel
 from kapstan.kube.errors import KubeError
-from kapstan.model.application import resource_key_of
+from kapstan.model.fields import resource_key_of
 from kapstan.model.keys import ResourceKey
 from kapstan.model.vocabulary import FIELD_MANAGER
 from kapstan.services.clusters import Target

@@ -41,7 +41,8 @@ from kapstan.engine.sync.plan import PlanError, SyncPlan, build_plan
 from kapstan.engine.sync.retry import RetryPolicy
 from kapstan.engine.sync.state import OperationState
 from kapstan.kube.errors import KubeError, NotFound
-from kapstan.model.application import Application, SyncOperation
+from kapstan.model.application import Application
+from kapstan.model.operation import SyncOperation
 from kapstan.model.sync import OperationPhase
 from kapstan.services.applications import KEEP, OperationChange
 from kapstan.services.clusters import Target

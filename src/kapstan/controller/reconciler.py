@@ -54,7 +54,8 @@ from kapstan.kube.apply import Writer
 from kapstan.kube.discovery import DiscoveryModel
 from kapstan.kube.errors import KubeError
 from kapstan.model.annotations import is_hook, is_skip
-from kapstan.model.application import Application, ConditionType
+from kapstan.model.application import Application
+from kapstan.model.conditions import ConditionType
 from kapstan.model.keys import ResourceKey
 from kapstan.services.applications import Applications
 from kapstan.services.clusters import Clusters, DestinationError, Target

@@ -24,7 +24,7 @@ from kapstan.engine.pairing import NamespacedLookup, ResourcePair, pair_resource
 from kapstan.engine.summary import summarize
 from kapstan.engine.tracking import ANNOTATION_TRACKING, Tracking
 from kapstan.model.annotations import AnnotationError, is_hook, is_skip, sync_wave
-from kapstan.model.application import ConditionType
+from kapstan.model.conditions import ConditionType
 from kapstan.model.health import HealthStatus
 from kapstan.model.keys import ResourceKey
 from kapstan.model.status import SyncStatusCode

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kapstan.model.application import ConditionType
+from kapstan.model.conditions import ConditionType
 
 
 def rfc3339(when: datetime) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from kapstan.model.application import parse_option_annotation
+from kapstan.model.fields import parse_option_annotation
 from kapstan.model.vocabulary import COMPARE_OPTIONS
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kapstan.model.application import ConditionType
+from kapstan.model.conditions import ConditionType
 from kapstan.model.vocabulary import DEFAULT_PROJECT
 
 __all__ = [

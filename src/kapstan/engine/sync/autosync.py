@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kapstan.model.application import ConditionType
+from kapstan.model.conditions import ConditionType
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
 
