@@ -47,16 +47,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from kapstan.cache.index import Change
 from kapstan.cache.manager import CacheOptions
 from kapstan.cache.reflector import Reflector
-from kapstan.controller.deletion import finalize
-from kapstan.controller.operations import OperationRunner, now
+from kapstan.controller.deletion import delete_pass
+from kapstan.controller.inventory import Inventory
+from kapstan.controller.operations import (
+    WINDOW_BLOCKED,
+    OperationRunner,
+    held_state,
+    now,
+    refused_state,
+)
 from kapstan.controller.queue import AppQueue, Level
 from kapstan.controller.reconciler import Reconciler, Refreshed
-from kapstan.engine.conditions import condition, error_conditions
+from kapstan.engine.conditions import condition
 from kapstan.engine.sync.autosync import decide
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import KubeError, NotFound
@@ -67,14 +72,12 @@ from kapstan.model.sync import OperationPhase
 from kapstan.model.vocabulary import project_path
 from kapstan.services.applications import KEEP, Applications, OperationChange
 from kapstan.services.clusters import Clusters, DestinationError
-from kapstan.services.livestate import from_api
 from kapstan.services.manifests import ManifestSource
 from kapstan.services.settings import Settings
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore
 from kapstan.services.watched import SettingsSnapshot, WatchedSettings
 
 log = logging.getLogger(__name__)
-WINDOW_BLOCKED = "Sync operation blocked by sync window"
 LIVE_BATCH = 0.2  # seconds: live changes within this window share one re-compare
 LIVE_BATCH_SYNCING = 1.0
 FAILURE_BACKOFF = (1.0, 5.0, 30.0, 120.0)  # seconds before retrying a failed refresh
@@ -82,21 +85,6 @@ FAILURE_BACKOFF = (1.0, 5.0, 30.0, 120.0)  # seconds before retrying a failed re
 
 class ControllerError(RuntimeError):
     """The controller cannot run; the message says what to do."""
-
-
-def _fingerprint(app: Mapping[str, Any]) -> bytes:
-    """What, when changed by someone, calls for a refresh (status writes do not)."""
-    meta = app.get("metadata") or {}
-    phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
-    parts = [
-        app.get("spec"),
-        app.get("operation"),
-        meta.get("annotations"),
-        meta.get("finalizers"),
-        meta.get("deletionTimestamp"),
-        phase == OperationPhase.TERMINATING.value,
-    ]
-    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
 
 
 def _cache_options(settings: Settings) -> CacheOptions:
@@ -128,15 +116,13 @@ class Controller:
         self.status_processors = status_processors
         self.queue = AppQueue()
         self.applications = Applications(kube, namespace)
-        self.apps: dict[str, dict[str, Any]] = {}
-        self.projects: dict[str, dict[str, Any]] = {}
-        self._seen: dict[str, bytes] = {}
+        self.inventory = Inventory(self._changed, self._terminating, self._forgotten)
+        self.apps = self.inventory.apps  # (read by tests and the worker; kept by the inventory)
         self._ops: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._op_slots = asyncio.Semaphore(operation_processors)
         self._self_heal: dict[str, int] = {}
         self._failures: dict[str, int] = {}
         self._blocked_logged: dict[str, str] = {}
-        self._orphan_projects: set[str] = set()  # projects with orphanedResources set
         self._background: set[asyncio.Task[None]] = set()
         self.clusters = Clusters(kube, namespace=namespace, options=_cache_options(self.settings))
         self.reconciler = Reconciler(
@@ -144,7 +130,7 @@ class Controller:
             self.clusters,
             generator,
             lambda: self.settings,
-            self.projects.get,
+            self.inventory.projects.get,
             self.snapshots,
         )
         self.operations = OperationRunner(generator, lambda: self.settings)
@@ -179,11 +165,14 @@ class Controller:
         projects = Reflector(
             self.kube,
             project_path(self.namespace),
-            on_list=self._projects_listed,
-            on_event=self._project_event,
+            on_list=self.inventory.projects_listed,
+            on_event=self.inventory.project_event,
         )
         apps = Reflector(
-            self.kube, self.applications.path(), on_list=self._apps_listed, on_event=self._app_event
+            self.kube,
+            self.applications.path(),
+            on_list=self.inventory.apps_listed,
+            on_event=self.inventory.app_event,
         )
         tasks = [asyncio.create_task(projects.run())]
         await projects.synced.wait()
@@ -241,74 +230,15 @@ class Controller:
             self.queue.add(name, Level.NORMAL)
 
     # -- watches -------------------------------------------------------------------------------
-    def _projects_listed(self, items: list[dict[str, Any]]) -> None:
-        self.projects.clear()
-        for p in items:
-            self.projects[str(p["metadata"]["name"])] = p
-        self._index_orphan_projects()
+    def _changed(self, name: str) -> None:
+        self.queue.add(name, Level.NORMAL)
 
-    def _index_orphan_projects(self) -> None:
-        self._orphan_projects = {
-            name
-            for name, p in self.projects.items()
-            if (p.get("spec") or {}).get("orphanedResources") is not None
-        }
-
-    def _project_event(self, event: Any) -> None:
-        name = str(event.object["metadata"]["name"])
-        if event.type == "DELETED":
-            self.projects.pop(name, None)
-        elif event.type in ("ADDED", "MODIFIED"):
-            self.projects[name] = event.object
-        self._index_orphan_projects()
-        for app_name, app in self.apps.items():  # project rules changed: re-check its apps
-            if (app.get("spec") or {}).get("project") == name:
-                self.queue.add(app_name, Level.NORMAL)
-
-    def _apps_listed(self, items: list[dict[str, Any]]) -> None:
-        names = {str(a["metadata"]["name"]) for a in items}
-        for gone in set(self.apps) - names:
-            self._forget(gone)
-        for app in items:
-            self._store(app, force=True)
-
-    def _app_event(self, event: Any) -> None:
-        app = event.object
-        name = str(app["metadata"]["name"])
-        if event.type == "DELETED":
-            self._forget(name)
-        elif event.type in ("ADDED", "MODIFIED"):
-            self._store(app, force=event.type == "ADDED")
-
-    def _store(self, app: dict[str, Any], *, force: bool) -> None:
-        name = str(app["metadata"]["name"])
-        self._remember(app)
-        fingerprint = _fingerprint(app)
-        if force or self._seen.get(name) != fingerprint:
-            self._seen[name] = fingerprint
-            self.queue.add(name, Level.NORMAL)
-        phase = Application.of(app).status.operation_state.phase
+    def _terminating(self, name: str) -> None:
         running = self._ops.get(name)
-        if running is not None and phase is OperationPhase.TERMINATING:
+        if running is not None:
             running[1].set()
 
-    def _remember(self, app: dict[str, Any]) -> None:
-        """Keep the newest copy (our own PATCH answers can be newer than a watch event)."""
-        name = str(app["metadata"]["name"])
-        current = self.apps.get(name)
-        if current is not None:
-            try:
-                if int(current["metadata"]["resourceVersion"]) > int(
-                    app["metadata"]["resourceVersion"]
-                ):
-                    return
-            except (KeyError, ValueError):
-                pass
-        self.apps[name] = app
-
-    def _forget(self, name: str) -> None:
-        self.apps.pop(name, None)
-        self._seen.pop(name, None)
+    def _forgotten(self, name: str) -> None:
         self._self_heal.pop(name, None)
         self._failures.pop(name, None)
         self._blocked_logged.pop(name, None)
@@ -326,14 +256,14 @@ class Controller:
                 delay = LIVE_BATCH_SYNCING if name in self._ops else LIVE_BATCH
                 self.queue.add(name, Level.LIVE, delay=delay)
         namespace = change.key[2]
-        if apps or not namespace or not self._orphan_projects:
+        if apps or not namespace or not self.inventory.orphan_projects:
             return  # (node leases and the like renew all the time: keep this path short)
         # An object no app tracks: it may be an orphan for apps deploying to its namespace.
         for name, app in self.apps.items():
             spec = app.get("spec") or {}
             if (spec.get("destination") or {}).get("namespace") != namespace:
                 continue
-            if str(spec.get("project") or "") in self._orphan_projects:
+            if str(spec.get("project") or "") in self.inventory.orphan_projects:
                 self.queue.add(name, Level.LIVE, delay=LIVE_BATCH)
 
     # -- work ----------------------------------------------------------------------------------
@@ -373,7 +303,7 @@ class Controller:
         ]
         if [*kept, entry] != (app.get("status") or {}).get("conditions"):
             with contextlib.suppress(KubeError):
-                self._remember(
+                self.inventory.remember(
                     await self.applications.write_status(app, {"conditions": [*kept, entry]})
                 )
 
@@ -399,8 +329,8 @@ class Controller:
         app = refreshed.app
         if requested is not None:
             app = await self.applications.clear_refresh(name)
-            self._seen[name] = _fingerprint(app)
-        self._remember(app)
+            self.inventory.written(app)
+        self.inventory.remember(app)
         if level >= Level.NORMAL:
             self._poll_later(name)
         if AppStatus(refreshed.status).sync_status is SyncStatusCode.SYNCED:
@@ -440,7 +370,7 @@ class Controller:
             ]
             conditions.append(condition(ConditionType.SYNC_ERROR, decision.refusal, now()))
             if conditions != (app.get("status") or {}).get("conditions"):
-                self._remember(
+                self.inventory.remember(
                     await self.applications.write_status(app, {"conditions": conditions})
                 )
             return
@@ -467,30 +397,19 @@ class Controller:
         message and starts it once the window allows."""
         state = Application.of(app).status.operation_state
         if state.message != WINDOW_BLOCKED or state.phase is not OperationPhase.RUNNING:
-            value = {
-                "operation": app["operation"],
-                "phase": OperationPhase.RUNNING.value,
-                "message": WINDOW_BLOCKED,
-                "startedAt": now(),
-            }
-            self._remember(await self.applications.write_status(app, {"operationState": value}))
+            value = held_state(app["operation"], now())
+            self.inventory.remember(
+                await self.applications.write_status(app, {"operationState": value})
+            )
         self.queue.add(str(app["metadata"]["name"]), Level.NORMAL, delay=10.0)
 
     async def _refuse(self, app: dict[str, Any], status: Mapping[str, Any]) -> None:
         """An operation on an app with an invalid spec ends at once in phase Error, its
         message listing the error conditions (Argo CD's ``SyncAppState``)."""
-        errors = error_conditions(status.get("conditions") or [])
-        stamp = now()
-        value = {
-            "operation": app["operation"],
-            "phase": OperationPhase.ERROR.value,
-            "message": "; ".join(errors) or "invalid application spec",
-            "startedAt": stamp,
-            "finishedAt": stamp,
-        }
-        app = await self.applications.write_status(app, {"operationState": value}, None)
-        self._remember(app)
-        self._seen[str(app["metadata"]["name"])] = _fingerprint(app)
+        value = refused_state(app["operation"], status.get("conditions") or [], now())
+        self.inventory.written(
+            await self.applications.write_status(app, {"operationState": value}, None)
+        )
 
     def _start(
         self, refreshed: Refreshed, *, resume: bool, start: Mapping[str, Any] | None = None
@@ -507,9 +426,10 @@ class Controller:
         async def write(fields: Mapping[str, Any], operation: OperationChange) -> dict[str, Any]:
             current = self.apps.get(name, app)
             updated = await self.applications.write_status(current, fields, operation)
-            self._remember(updated)
-            if operation is not KEEP:
-                self._seen[name] = _fingerprint(updated)
+            if operation is KEEP:
+                self.inventory.remember(updated)
+            else:
+                self.inventory.written(updated)
             return updated
 
         async def body() -> None:
@@ -533,33 +453,18 @@ class Controller:
         name = str(app["metadata"]["name"])
         running = self._ops.get(name)
         if running is not None:
-            running[1].set()
+            running[1].set()  # a running operation stops first
             return
-        try:
-            target = self.clusters.resolve((app.get("spec") or {}).get("destination") or {})
-        except DestinationError as err:
-            await self._deletion_error(app, str(err))
+        result = await delete_pass(app, self.clusters, self.applications, self.settings.tracking)
+        if result.done:
             return
-        model = await target.discovery.model()
-        live = await from_api(target.kube, model, app, [], self.settings.tracking)
-        result = await finalize(
-            target.kube,
-            self.applications.path(name),
-            app,
-            live,
-            is_namespaced=model.namespaced,
-            discovery=target.discovery,
-            app_kube=self.kube,
-        )
-        if not result.done:
-            if result.message:
-                await self._deletion_error(app, result.message)
-            self.queue.add(name, Level.NORMAL, delay=1.0)
-
-    async def _deletion_error(self, app: dict[str, Any], message: str) -> None:
-        entry = condition(ConditionType.DELETION_ERROR, message, now())
-        with contextlib.suppress(KubeError):
-            self._remember(await self.applications.write_status(app, {"conditions": [entry]}))
+        if result.message:
+            entry = condition(ConditionType.DELETION_ERROR, result.message, now())
+            with contextlib.suppress(KubeError):
+                self.inventory.remember(
+                    await self.applications.write_status(app, {"conditions": [entry]})
+                )
+        self.queue.add(name, Level.NORMAL, delay=1.0)
 
 
 __all__ = ["Controller", "ControllerError"]

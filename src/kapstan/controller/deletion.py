@@ -23,12 +23,16 @@ from typing import Any
 
 from kapstan.engine.deletion import CASCADE_FINALIZERS, cascade_policy, plan_deletion
 from kapstan.engine.pairing import NamespacedLookup
+from kapstan.engine.tracking import Tracking
 from kapstan.kube.apply import JSON_PATCH, Action, Writer
 from kapstan.kube.client import KubeClient
 from kapstan.kube.discovery import Discovery, UnknownKind
 from kapstan.kube.errors import Conflict, Invalid, KubeError, NotFound
 from kapstan.model.application import Application
 from kapstan.model.keys import ResourceKey
+from kapstan.services.applications import Applications
+from kapstan.services.clusters import Clusters, DestinationError
+from kapstan.services.livestate import from_api
 
 RELEASE_ATTEMPTS = 3
 
@@ -95,6 +99,29 @@ async def finalize(
     return FinalizeResult(done=False, remaining=remaining, message="; ".join(errors))
 
 
+async def delete_pass(
+    app: Mapping[str, Any], clusters: Clusters, applications: Applications, tracking: Tracking
+) -> FinalizeResult:
+    """One pass for a deleting Application: its destination, its tracked objects (listed
+    through the API, not the cache: deletion must not miss one), then :func:`finalize`. An
+    unknown destination is reported in the result's message."""
+    try:
+        target = clusters.resolve((app.get("spec") or {}).get("destination") or {})
+    except DestinationError as err:
+        return FinalizeResult(done=False, message=str(err))
+    model = await target.discovery.model()
+    live = await from_api(target.kube, model, app, [], tracking)
+    return await finalize(
+        target.kube,
+        applications.path(str(app["metadata"]["name"])),
+        app,
+        live,
+        is_namespaced=model.namespaced,
+        discovery=target.discovery,
+        app_kube=applications.kube,
+    )
+
+
 async def _release(kube: KubeClient, app_path: str) -> FinalizeResult:
     """Remove the cascade finalizers from the live Application (test-then-replace patch)."""
     failure: KubeError | None = None
@@ -128,4 +155,4 @@ async def _release(kube: KubeClient, app_path: str) -> FinalizeResult:
     return FinalizeResult(done=False, message=f"failed to remove the finalizer: {failure}")
 
 
-__all__ = ["FinalizeResult", "finalize"]
+__all__ = ["FinalizeResult", "delete_pass", "finalize"]

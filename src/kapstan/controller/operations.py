@@ -26,14 +26,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from kapstan.controller.reconciler import excluded_filter, ignore_rules, needs_managed_fields
 from kapstan.controller.sync import run_with_retry
 from kapstan.engine.compare import exclude
-from kapstan.engine.conditions import rfc3339
+from kapstan.engine.conditions import error_conditions, rfc3339
 from kapstan.engine.history import next_entry, recorded, trimmed
 from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule
 from kapstan.engine.pairing import with_namespace
@@ -51,6 +51,7 @@ from kapstan.services.manifests import ManifestGenerationError, ManifestSource
 from kapstan.services.settings import Settings
 
 log = logging.getLogger(__name__)
+WINDOW_BLOCKED = "Sync operation blocked by sync window"  # Argo CD's wording
 FLUSH_DELAY = 1.0  # seconds: progress writes of one operation are at most this frequent
 # write(status fields, operation): one JSON patch setting ``status.<key>`` for each field and
 # ``operation`` (a mapping sets it, ``None`` removes it, ``KEEP`` leaves it alone).
@@ -59,6 +60,32 @@ StatusWriter = Callable[[Mapping[str, Any], OperationChange], Awaitable[dict[str
 
 def now() -> str:
     return rfc3339(datetime.now(UTC))
+
+
+def held_state(operation: Mapping[str, Any], stamp: str) -> dict[str, Any]:
+    """The ``operationState`` of a sync that a sync window does not allow yet: Argo CD keeps
+    it Running with :data:`WINDOW_BLOCKED` and starts it once a window allows."""
+    return {
+        "operation": dict(operation),
+        "phase": OperationPhase.RUNNING.value,
+        "message": WINDOW_BLOCKED,
+        "startedAt": stamp,
+    }
+
+
+def refused_state(
+    operation: Mapping[str, Any], conditions: Sequence[Mapping[str, Any]], stamp: str
+) -> dict[str, Any]:
+    """The ``operationState`` of an operation on an app with an invalid spec: it ends at once
+    in phase Error, its message listing the error conditions (Argo CD's ``SyncAppState``)."""
+    errors = error_conditions(conditions)
+    return {
+        "operation": dict(operation),
+        "phase": OperationPhase.ERROR.value,
+        "message": "; ".join(errors) or "invalid application spec",
+        "startedAt": stamp,
+        "finishedAt": stamp,
+    }
 
 
 class PlanFailed(Exception):
@@ -329,4 +356,11 @@ class OperationRunner:
         return plan, revision
 
 
-__all__ = ["OperationRunner", "PlanFailed", "operation_state_dict"]
+__all__ = [
+    "WINDOW_BLOCKED",
+    "OperationRunner",
+    "PlanFailed",
+    "held_state",
+    "operation_state_dict",
+    "refused_state",
+]

@@ -19,7 +19,7 @@ Contract of :meth:`Reconciler.refresh` (called by the
 - for each drifted resource the field managers that changed the drifted fields are looked
   up in the live object's ``managedFields`` (drift forensics, :mod:`kapstan.controller.drift`);
 - a desired object that exists tracked by another app gives a ``SharedResourceWarning``;
-- the comparison is published to the snapshot store (resource tree, managed resources);
+- the comparison is published to the snapshot store (:mod:`kapstan.controller.published`);
 - only the keys refresh owns are written (``sync``, ``health``, ``resources``, ``summary``,
   ``conditions``, ``sourceType(s)``, ``reconciledAt``, ``observedAt``), each with a JSON patch
   ``add`` (``operationState`` and ``history`` belong to operations); nothing is written
@@ -38,6 +38,7 @@ from typing import Any
 import orjson
 
 from kapstan.controller.drift import DriftForensics
+from kapstan.controller.published import comparison_snapshot, orphans_of
 from kapstan.controller.queue import Level
 from kapstan.controller.serverdiff import DryRunRequest, DryRunResults, DryRuns
 from kapstan.engine.compare import CompareSettings, compute_status, exclude
@@ -47,9 +48,7 @@ from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule, app_rules
 from kapstan.engine.mode import DiffMode, choose_mode, include_mutation_webhook
 from kapstan.engine.pairing import pair_resources, with_namespace
 from kapstan.engine.project import Project, sync_allowed, violations
-from kapstan.engine.project.orphans import Candidate, orphans
 from kapstan.engine.project.orphans import warning as orphan_warning
-from kapstan.engine.snapshot import managed_resource, resource_tree
 from kapstan.kube.apply import Writer
 from kapstan.kube.discovery import DiscoveryModel
 from kapstan.kube.errors import KubeError
@@ -71,7 +70,7 @@ from kapstan.services.manifests import (
     ManifestSource,
 )
 from kapstan.services.settings import Settings
-from kapstan.services.snapshots import Snapshot, SnapshotStore
+from kapstan.services.snapshots import SnapshotStore
 
 log = logging.getLogger(__name__)
 REFRESH_KEYS = (
@@ -251,7 +250,7 @@ class Reconciler:
             for key, other in sorted(shared_with_others(target.cache, desired, name).items())
         )
         blocked = "; ".join(c.message for c in found_violations)
-        orphaned = self._orphans(app, project, target, dest_ns)
+        orphaned = orphans_of(project, self.project_of(project.name) or {}, target, dest_ns)
         if orphaned:
             conditions.append(
                 condition(
@@ -262,7 +261,12 @@ class Reconciler:
         if conditions:
             status["conditions"] = conditions
         status["observedAt"] = stamp
-        await self._publish(app, target, status, desired, live, diffs, compared.settings)
+        await self.snapshots.put(
+            comparison_snapshot(
+                self.applications.namespace, app, target, status, desired, live, diffs,
+                compared.settings,
+            )
+        )  # fmt: skip
         written = await self._write(app, status, level)
         return Refreshed(written, status, target, project, blocked=blocked)
 
@@ -343,70 +347,6 @@ class Reconciler:
             if p.desired is not None and p.live is not None and not is_hook(p.desired)
         ]
         return await self.dry_runs.results(name, Writer(target.kube, target.discovery), requests)
-
-    async def _publish(
-        self,
-        app: Mapping[str, Any],
-        target: Target,
-        status: Mapping[str, Any],
-        desired: list[dict[str, Any]],
-        live: list[dict[str, Any]],
-        diffs: Mapping[ResourceKey, ResourceDiff],
-        compare: CompareSettings,
-    ) -> None:
-        """Put this comparison in the snapshot store (tree from the cache when it is ready)."""
-        name = str(app["metadata"]["name"])
-        desired_by_key = {ResourceKey.from_obj(o): o for o in desired}
-        live_by_key = {ResourceKey.from_obj(o): o for o in live}
-        managed = []
-        for key in sorted(set(desired_by_key) | set(live_by_key)):
-            want = desired_by_key.get(key)
-            hook = is_hook(want) or (want is None and is_hook(live_by_key.get(key)))
-            managed.append(
-                managed_resource(
-                    key,
-                    diffs.get(key),
-                    target=compare.tracking.stamp(name, want) if want is not None else None,
-                    live=live_by_key.get(key),
-                    hook=hook,
-                )
-            )
-        cache = target.cache
-        if cache is not None and cache.synced:
-            objects = [e.obj for e in cache.app_tree(name) if e.obj is not None]
-        else:
-            objects = live
-        sync = status.get("sync") or {}
-        await self.snapshots.put(
-            Snapshot(
-                namespace=self.applications.namespace,
-                name=name,
-                reconciled_at=str(status.get("reconciledAt") or ""),
-                revision=str(sync.get("revision") or ",".join(sync.get("revisions") or [])),
-                tree=resource_tree(objects, compare.health),
-                managed=managed,
-            )
-        )
-
-    def _orphans(
-        self, app: Mapping[str, Any], project: Project, target: Target, namespace: str
-    ) -> list[ResourceKey]:
-        """Orphans in the destination namespace when the project asks for the warning."""
-        raw = self.project_of(project.name) or {}
-        settings = (raw.get("spec") or {}).get("orphanedResources")
-        cache = target.cache
-        if not isinstance(settings, Mapping) or settings.get("warn") is False:
-            return []
-        if cache is None or not cache.synced or not namespace:
-            return []
-        candidates = []
-        for key in cache.index.in_namespace(namespace):
-            entry = cache.get(key)
-            if entry is not None:
-                candidates.append(
-                    Candidate(ResourceKey(*key), owned=bool(entry.owners), tracked=bool(entry.app))
-                )
-        return orphans(project, settings, candidates)
 
     def window_allows(self, refreshed: Refreshed, *, manual: bool) -> tuple[bool, str]:
         """Sync windows of the app's project at the present time."""

@@ -1,0 +1,131 @@
+"""What the controller knows of its Applications and AppProjects, as their watches report them.
+
+Contract of :class:`Inventory`:
+
+- it keeps the newest copy of every Application (a PATCH answer of the controller's own can
+  be newer than a watch event: :meth:`remember` never goes back in resourceVersion) and of
+  every AppProject;
+- an Application that is new, or whose spec, operation, annotations, finalizers, deletion or
+  termination request changed (:func:`fingerprint`; status writes do not count), is handed to
+  ``changed``; an AppProject change hands every app of that project to ``changed``;
+  an operation state set to ``Terminating`` is handed to ``terminating``; an Application gone
+  from the cluster is handed to ``forgotten``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+
+from kapstan.model.application import Application
+from kapstan.model.sync import OperationPhase
+
+Callback = Callable[[str], None]
+
+
+def fingerprint(app: Mapping[str, Any]) -> bytes:
+    """What, when changed by someone, calls for a refresh (status writes do not)."""
+    meta = app.get("metadata") or {}
+    phase = ((app.get("status") or {}).get("operationState") or {}).get("phase")
+    parts = [
+        app.get("spec"),
+        app.get("operation"),
+        meta.get("annotations"),
+        meta.get("finalizers"),
+        meta.get("deletionTimestamp"),
+        phase == OperationPhase.TERMINATING.value,
+    ]
+    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
+
+
+class Inventory:
+    """Applications and AppProjects of one namespace (see the module contract)."""
+
+    def __init__(self, changed: Callback, terminating: Callback, forgotten: Callback) -> None:
+        self.apps: dict[str, dict[str, Any]] = {}
+        self.projects: dict[str, dict[str, Any]] = {}
+        self.orphan_projects: set[str] = set()  # projects with orphanedResources set
+        self._seen: dict[str, bytes] = {}
+        self._changed = changed
+        self._terminating = terminating
+        self._forgotten = forgotten
+
+    # -- projects ------------------------------------------------------------------------------
+    def projects_listed(self, items: list[dict[str, Any]]) -> None:
+        self.projects.clear()  # in place: readers hold bound methods of this dict
+        self.projects.update((str(p["metadata"]["name"]), p) for p in items)
+        self._index_orphan_projects()
+
+    def project_event(self, event: Any) -> None:
+        name = str(event.object["metadata"]["name"])
+        if event.type == "DELETED":
+            self.projects.pop(name, None)
+        elif event.type in ("ADDED", "MODIFIED"):
+            self.projects[name] = event.object
+        self._index_orphan_projects()
+        for app_name, app in list(self.apps.items()):  # project rules changed: re-check
+            if (app.get("spec") or {}).get("project") == name:
+                self._changed(app_name)
+
+    def _index_orphan_projects(self) -> None:
+        self.orphan_projects = {
+            name
+            for name, p in self.projects.items()
+            if (p.get("spec") or {}).get("orphanedResources") is not None
+        }
+
+    # -- applications --------------------------------------------------------------------------
+    def apps_listed(self, items: list[dict[str, Any]]) -> None:
+        names = {str(a["metadata"]["name"]) for a in items}
+        for gone in set(self.apps) - names:
+            self.forget(gone)
+        for app in items:
+            self.store(app, force=True)
+
+    def app_event(self, event: Any) -> None:
+        app = event.object
+        name = str(app["metadata"]["name"])
+        if event.type == "DELETED":
+            self.forget(name)
+        elif event.type in ("ADDED", "MODIFIED"):
+            self.store(app, force=event.type == "ADDED")
+
+    def store(self, app: dict[str, Any], *, force: bool) -> None:
+        name = str(app["metadata"]["name"])
+        self.remember(app)
+        print_ = fingerprint(app)
+        if force or self._seen.get(name) != print_:
+            self._seen[name] = print_
+            self._changed(name)
+        if Application.of(app).status.operation_state.phase is OperationPhase.TERMINATING:
+            self._terminating(name)
+
+    def remember(self, app: dict[str, Any]) -> None:
+        """Keep the newest copy of ``app``."""
+        name = str(app["metadata"]["name"])
+        current = self.apps.get(name)
+        if current is not None:
+            try:
+                if int(current["metadata"]["resourceVersion"]) > int(
+                    app["metadata"]["resourceVersion"]
+                ):
+                    return
+            except (KeyError, ValueError):
+                pass
+        self.apps[name] = app
+
+    def written(self, app: dict[str, Any]) -> None:
+        """The controller itself wrote ``app`` (its operation): remember it as seen, so its
+        own write does not look like somebody's change."""
+        self.remember(app)
+        self._seen[str(app["metadata"]["name"])] = fingerprint(app)
+
+    def forget(self, name: str) -> None:
+        self.apps.pop(name, None)
+        self._seen.pop(name, None)
+        self._forgotten(name)
+
+
+__all__ = ["Inventory", "fingerprint"]
