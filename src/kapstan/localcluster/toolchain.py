@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from kapstan.localcluster import process
 from kapstan.localcluster.paths import cache_root
@@ -279,12 +280,54 @@ def _go_env(*, cgo: bool) -> dict[str, str]:
     return env
 
 
-def build_all(toolchain: Toolchain) -> dict[str, float]:
-    """Build every missing tool with a rich progress display; return seconds per built tool."""
+def build_all(toolchain: Toolchain, stream: TextIO | None = None) -> dict[str, float]:
+    """Build every missing tool; return seconds per built tool (tools already built are left
+    alone). Raises :class:`ToolchainError` from the first build that fails.
+
+    Progress goes to ``stream`` (standard error by default): a rich live display when it is a
+    terminal; otherwise (CI logs, ``make ... | tee``) one plain ``toolchain: ...`` line per
+    step, flushed at once, because a live display written to a file shows nothing until the
+    end and a kubernetes build takes minutes.
+    """
+    out = stream if stream is not None else sys.stderr
+    if out.isatty():
+        return _build_rich(toolchain, out)
+    return _build_plain(toolchain, out)
+
+
+def _build_plain(toolchain: Toolchain, out: TextIO) -> dict[str, float]:
+    def say(line: str) -> None:
+        print(f"toolchain: {line}", file=out, flush=True)
+
+    queue = {spec.name: n for n, spec in enumerate(toolchain.missing(), 1)}
+    say(f"version set {toolchain.set_id}, {len(queue)} of {len(toolchain.specs)} to build")
+    times: dict[str, float] = {}
+    for spec in toolchain.specs:
+        tool = f"{spec.name} {spec.version}"
+        if spec.name not in queue:
+            say(f"{tool} up to date")
+            continue
+        say(f"building {tool} ({queue[spec.name]}/{len(queue)})")
+
+        def step(desc: str, tool: str = tool) -> None:
+            say(f"{tool}: {desc}")
+
+        started = time.monotonic()
+        try:
+            times[spec.name] = toolchain.build(spec, step)
+        except ToolchainError:
+            say(f"{tool} failed after {time.monotonic() - started:.0f} s")
+            raise
+        say(f"{tool} built in {times[spec.name]:.0f} s")
+    say(f"all tools built in {toolchain.bin_dir}")
+    return times
+
+
+def _build_rich(toolchain: Toolchain, out: TextIO) -> dict[str, float]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    console = Console(file=out)
     missing = toolchain.missing()
     if not missing:
         console.print(f"toolchain {toolchain.set_id}: all tools built in {toolchain.bin_dir}")
@@ -330,6 +373,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build_all(tc)
     except ToolchainError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr, flush=True)
         return 1
     return 0

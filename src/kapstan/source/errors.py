@@ -42,3 +42,20 @@ class RepositoryNotFound(SourceError):
 
 class TLSVerificationFailed(SourceError):
     """The HTTPS server's certificate is not signed by a CA we trust for this repository."""
+
+
+class OutOfBoundsSymlink(SourceError):
+    """The commit's tree holds a symlink that is absolute or leads outside the repository.
+
+    Argo CD's repo-server refuses such a repository for every app of it (unless started with
+    ``--allow-oob-symlinks``, which Kapstan does not offer); the message ends with Argo's own
+    sentence. ``path`` is the first offending link, relative to the repository root.
+    """
+
+    def __init__(self, url: str, revision: str, path: str) -> None:
+        super().__init__(
+            f"{url} at {revision}: repository contains out-of-bounds symlinks. file: {path}",
+            url=url,
+            revision=revision,
+        )
+        self.path = path

@@ -10,7 +10,10 @@ Contracts:
   every operation touching it holds the per-repo lock (asyncio + fcntl), so concurrent fetches
   of one repository serialize and both succeed.
 - :meth:`GitClient.checkout` returns a NEW directory holding the exact tree of a commit
-  (``git archive``, so no ``.git`` and no worktree bookkeeping); the caller deletes it.
+  (``git archive``, so no ``.git`` and no worktree bookkeeping); the caller deletes it. A tree
+  with an absolute symlink or one leading outside the repository is refused
+  (:class:`~kapstan.source.errors.OutOfBoundsSymlink`, as Argo CD), and every failure to
+  unpack is a :class:`~kapstan.source.errors.SourceError`, never a raw exception.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import dataclasses
 import hashlib
 import io
 import logging
+import os
+import posixpath
 import re
 import shutil
 import tarfile
@@ -35,6 +40,7 @@ from kapstan.source.credentials import RepoCredentials
 from kapstan.source.errors import (
     AuthenticationFailed,
     HostKeyVerificationFailed,
+    OutOfBoundsSymlink,
     RepositoryNotFound,
     RevisionNotFound,
     SourceError,
@@ -265,7 +271,14 @@ class GitClient:
 
     async def checkout(self, sha: str, dest_root: Path | None = None) -> Path:
         """Export the tree of commit ``sha`` into a new directory and return it (caller cleans
-        up). Fetches first when the commit is not in the cache yet."""
+        up). Fetches first when the commit is not in the cache yet.
+
+        Raises :class:`OutOfBoundsSymlink` when the tree holds a symlink that is absolute or
+        leads outside the tree (directly, through ``..``, or through other links), as Argo CD
+        refuses such a repository; relative links that stay inside work. Any other failure to
+        unpack raises :class:`SourceError`. On every error (and on cancellation) no directory
+        is left behind.
+        """
         if not revisions.is_commit_sha(sha):
             raise RevisionNotFound(self.url, sha, "checkout needs a full commit SHA")
         sha = sha.lower()
@@ -275,17 +288,105 @@ class GitClient:
             if await self._has_commit(sha) is None:
                 raise RevisionNotFound(self.url, sha)
             out = await self._git("archive", "--format=tar", sha, cwd=self.repo_dir, revision=sha)
-        dest = Path(tempfile.mkdtemp(prefix=f"checkout-{sha[:12]}-", dir=dest_root))
         try:
-            # Unpacking is blocking file I/O: keep it off the event loop.
-            await asyncio.to_thread(_extract, out.stdout, dest)
+            dest = Path(tempfile.mkdtemp(prefix=f"checkout-{sha[:12]}-", dir=dest_root))
+        except OSError as e:
+            raise SourceError(
+                f"cannot create a directory for commit {sha} of {self.url}: {e}",
+                url=self.url,
+                revision=sha,
+            ) from None
+        # Unpacking is blocking file I/O: keep it off the event loop. The thread cannot be
+        # interrupted, so a cancelled checkout removes the directory once the thread is done
+        # writing into it (removing it earlier would leave whatever the thread writes next).
+        extraction = asyncio.ensure_future(asyncio.to_thread(_extract, out.stdout, dest))
+        try:
+            await asyncio.shield(extraction)
+        except asyncio.CancelledError:
+            extraction.add_done_callback(lambda done: _discard(done, dest))
+            raise
+        except _OutOfBounds as e:
+            shutil.rmtree(dest, ignore_errors=True)
+            # As Argo CD's repo-server: a security-relevant event, worth a warning of its own.
+            log.warning("%s at %s contains an out-of-bounds symlink: %s", self.url, sha, e.path)
+            raise OutOfBoundsSymlink(self.url, sha, e.path) from None
+        except (tarfile.TarError, OSError) as e:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise SourceError(
+                f"cannot unpack commit {sha} of {self.url}: {type(e).__name__}: {e}",
+                url=self.url,
+                revision=sha,
+            ) from None
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)
             raise
         return dest
 
 
+class _OutOfBounds(Exception):
+    """Raised by :func:`_extract`: the symlink at repo-relative ``path`` leaves the tree."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _discard(done: asyncio.Future[None], dest: Path) -> None:
+    """Done-callback of a cancelled checkout's extraction: remove its directory and consume
+    the outcome (nobody awaits it any more)."""
+    if not done.cancelled():
+        done.exception()
+    shutil.rmtree(dest, ignore_errors=True)
+
+
 def _extract(archive: bytes, dest: Path) -> None:
+    """Unpack the ``git archive`` tar ``archive`` into the empty directory ``dest``.
+
+    Symlinks are checked twice. Before anything is written, with Argo CD's rule
+    (``CheckOutOfBoundsSymlinks``): a target must be relative and, followed one component at a
+    time from the link's directory, never step above the root. After unpacking, every link is
+    resolved on disk, which also catches an escape through other links (``a -> sub/x`` where
+    ``sub/x -> ..``) that a purely textual check cannot see. The "data" extraction filter in
+    between guarantees nothing is ever written outside ``dest``.
+
+    Raises :class:`_OutOfBounds` (the first offending path in sorted order), or
+    :class:`tarfile.TarError` / :class:`OSError` for an archive that cannot be unpacked; the
+    caller removes ``dest`` in every case.
+    """
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        # The "data" filter refuses absolute paths, '..' and links escaping the directory.
-        tar.extractall(dest, filter="data")
+        members = tar.getmembers()
+        escaping = [m.name for m in members if m.issym() and _escapes(m.name, m.linkname)]
+        if escaping:
+            raise _OutOfBounds(min(escaping))
+        try:
+            tar.extractall(dest, members=members, filter="data")
+        except (tarfile.AbsoluteLinkError, tarfile.LinkOutsideDestinationError) as e:
+            # A link the textual check let through that resolves outside via links already
+            # unpacked: the same refusal, named by the link.
+            raise _OutOfBounds(e.tarinfo.name) from None
+    root = os.path.realpath(dest)
+    escaping = []
+    for top, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            path = os.path.join(top, name)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), root):
+                escaping.append(os.path.relpath(path, root))
+    if escaping:
+        raise _OutOfBounds(min(escaping))
+
+
+def _escapes(name: str, target: str) -> bool:
+    """Whether the link ``name`` (repo-relative) with ``target`` is out of bounds by Argo CD's
+    textual rule: absolute, or some prefix of the target walks above the repository root."""
+    if posixpath.isabs(target):
+        return True
+    current = posixpath.dirname(name) or "."
+    for part in target.split("/"):
+        current = posixpath.normpath(posixpath.join(current, part))
+        if current == ".." or current.startswith("../"):
+            return True
+    return False
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
