@@ -193,7 +193,8 @@ class Controller:
 
     async def _check_installed(self) -> None:
         try:
-            await self.kube.list(self.applications.path(), limit=1)
+            # One page of one item (``list`` would follow the continue tokens through all).
+            await self.kube.get(self.applications.path(), {"limit": 1})
         except NotFound:
             raise ControllerError(
                 "the Application CRD (applications.argoproj.io) is not installed: run "

@@ -28,37 +28,40 @@ def comparison_snapshot(
     diffs: Mapping[ResourceKey, ResourceDiff],
     compare: CompareSettings,
 ) -> Snapshot:
-    """The snapshot of one comparison (the tree from the cache when it is ready, else from the
-    app's own live objects)."""
+    """The snapshot of one comparison, built when first read (the tree from the cache when it
+    is ready, else from the app's own live objects)."""
     name = str(app["metadata"]["name"])
-    desired_by_key = {ResourceKey.from_obj(o): o for o in desired}
-    live_by_key = {ResourceKey.from_obj(o): o for o in live}
-    managed = []
-    for key in sorted(set(desired_by_key) | set(live_by_key)):
-        want = desired_by_key.get(key)
-        hook = is_hook(want) or (want is None and is_hook(live_by_key.get(key)))
-        managed.append(
-            managed_resource(
-                key,
-                diffs.get(key),
-                target=compare.tracking.stamp(name, want) if want is not None else None,
-                live=live_by_key.get(key),
-                hook=hook,
-            )
-        )
     cache = target.cache
-    if cache is not None and cache.synced:
-        objects = [e.obj for e in cache.app_tree(name) if e.obj is not None]
-    else:
-        objects = live
+
+    def build() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        desired_by_key = {ResourceKey.from_obj(o): o for o in desired}
+        live_by_key = {ResourceKey.from_obj(o): o for o in live}
+        managed = []
+        for key in sorted(set(desired_by_key) | set(live_by_key)):
+            want = desired_by_key.get(key)
+            hook = is_hook(want) or (want is None and is_hook(live_by_key.get(key)))
+            managed.append(
+                managed_resource(
+                    key,
+                    diffs.get(key),
+                    target=compare.tracking.stamp(name, want) if want is not None else None,
+                    live=live_by_key.get(key),
+                    hook=hook,
+                )
+            )
+        if cache is not None and cache.synced:
+            objects = [e.obj for e in cache.app_tree(name) if e.obj is not None]
+        else:
+            objects = live
+        return resource_tree(objects, compare.health), managed
+
     sync = status.get("sync") or {}
     return Snapshot(
         namespace=namespace,
         name=name,
         reconciled_at=str(status.get("reconciledAt") or ""),
         revision=str(sync.get("revision") or ",".join(sync.get("revisions") or [])),
-        tree=resource_tree(objects, compare.health),
-        managed=managed,
+        build=build,
     )
 
 

@@ -3,30 +3,66 @@ comparison, published for the API (Argo CD serves the same from its Redis cache)
 
 Contract: a :class:`Snapshot` holds one app's resource tree and managed resources in Argo CD's
 wire shapes (see :mod:`kapstan.engine.snapshot`; every state Secret-masked), with the revision
-and time it was compared at. The controller calls :meth:`SnapshotStore.put` after each
-comparison and :meth:`delete` when the app is gone; readers call :meth:`get`. Implementations:
-:class:`InMemorySnapshots` (one process: the controller and the API share it) and, when the API
-runs in other processes, a Redis store satisfying the same :class:`SnapshotStore` protocol.
-``put`` may drop a snapshot older than the stored one (``reconciled_at``), never a newer one.
+and time it was compared at. Both are built on first read from what the comparison captured
+(``build``), once: a controller refreshing thousands of apps pays nothing for a view nobody
+opens; a store that ships snapshots to other processes reads them when it serialises.
+
+The controller calls :meth:`SnapshotStore.put` after each comparison and :meth:`delete` when
+the app is gone; readers call :meth:`get`. Implementations: :class:`InMemorySnapshots` (one
+process: the controller and the API share it) and, when the API runs in other processes, a
+Redis store satisfying the same :class:`SnapshotStore` protocol. ``put`` may drop a snapshot
+older than the stored one (``reconciled_at``), never a newer one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
+
+Built = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]  # (tree, managed resources)
+
+
+def _empty() -> Built:
+    return {"nodes": []}, ()
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One app's last comparison."""
+    """One app's last comparison (see the module contract)."""
 
     namespace: str
     name: str
     reconciled_at: str
     revision: str = ""
-    tree: Mapping[str, Any] = field(default_factory=lambda: {"nodes": []})
-    managed: Sequence[Mapping[str, Any]] = ()
+    build: Callable[[], Built] = field(default=_empty, repr=False, compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        namespace: str,
+        name: str,
+        reconciled_at: str,
+        revision: str,
+        tree: Mapping[str, Any],
+        managed: Sequence[Mapping[str, Any]],
+    ) -> Snapshot:
+        """A snapshot of ready-made shapes (read back from another process's store)."""
+        return cls(namespace, name, reconciled_at, revision, lambda: (tree, managed))
+
+    @cached_property
+    def _built(self) -> Built:
+        return self.build()
+
+    @property
+    def tree(self) -> Mapping[str, Any]:
+        """The ``ApplicationTree`` body."""
+        return self._built[0]
+
+    @property
+    def managed(self) -> Sequence[Mapping[str, Any]]:
+        return self._built[1]
 
     def managed_resources(self) -> dict[str, Any]:
         """The ``ManagedResourcesResponse`` body."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -377,7 +378,7 @@ def test_each_comparison_is_published_as_a_snapshot_with_secrets_masked(fake: Fa
             managed = {m["name"]: m for m in snap.managed_resources()["items"]}
             assert set(managed) == {"settings", "creds"}
             assert managed["settings"]["modified"] is False
-            text = str(snap)
+            text = json.dumps([snap.tree, snap.managed_resources()])
             assert "c3VwZXItc2VjcmV0" not in text
             assert "super-secret" not in text
             assert "++++++++" in managed["creds"]["liveState"]

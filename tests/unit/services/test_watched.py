@@ -101,7 +101,9 @@ def test_settings_follow_the_objects(caplog: pytest.LogCaptureFixture) -> None:
 def test_snapshot_store_keeps_the_newest() -> None:
     async def body() -> None:
         store = InMemorySnapshots()
-        await store.put(Snapshot("argocd", "a", "2026-01-02T00:00:00Z", revision="new"))
+        await store.put(
+            Snapshot.of("argocd", "a", "2026-01-02T00:00:00Z", "new", {"nodes": []}, ())
+        )
         await store.put(Snapshot("argocd", "a", "2026-01-01T00:00:00Z", revision="old"))
         found = await store.get("argocd", "a")
         assert found is not None
