@@ -8,14 +8,18 @@ needing it gets a ``ComparisonError`` saying what to do), builds the manifest ge
 the watched repository credentials, and runs the
 :class:`~kapstan.controller.appcontroller.Controller` until ``stop`` is set. Everything it opened
 is closed on the way out. ``on_ready`` (tests) receives the controller once it is built.
+``kube``/``watched`` given (one-process mode: ``kapstan server --with-controller``) are shared
+with the caller, who owns them; ``snapshots`` is where comparisons are published (in memory by
+default; Redis with ``--redis``, for API servers in other processes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kapstan.controller.appcontroller import Controller
@@ -23,8 +27,9 @@ from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
 from kapstan.services.manifests import ManifestGenerator
+from kapstan.services.redissnapshots import RedisSnapshots
 from kapstan.services.settings import SERVER_SIDE_DIFF_KEY
-from kapstan.services.snapshots import SnapshotStore
+from kapstan.services.snapshots import PublishedSnapshots, SnapshotStore
 from kapstan.services.tools import MISSING_HINT, find_tools
 from kapstan.services.watched import WatchedSettings
 
@@ -45,6 +50,8 @@ class ControllerOptions:
     helm_path: str | None = None
     kustomize_path: str | None = None
     server_side_diff: bool | None = None
+    redis: str | None = None  # host:port: publish snapshots there for API servers elsewhere
+    redis_password: str | None = field(default=None, repr=False)
 
     @property
     def cache(self) -> Path:
@@ -62,6 +69,8 @@ async def run_controller(
     *,
     config: ClusterConfig | None = None,
     snapshots: SnapshotStore | None = None,
+    kube: KubeClient | None = None,
+    watched: WatchedSettings | None = None,
     on_ready: Callable[[Controller], None] | None = None,
 ) -> None:
     """Run the controller until ``stop`` is set (see the module contract)."""
@@ -76,33 +85,39 @@ async def run_controller(
     overrides = {}
     if options.server_side_diff is not None:
         overrides[SERVER_SIDE_DIFF_KEY] = "true" if options.server_side_diff else "false"
-    async with KubeClient(config or connect(options)) as kube:
-        watched = WatchedSettings(kube, options.namespace, overrides=overrides)
-        await watched.start()
-        try:
-            generator = ManifestGenerator(
-                cache_root=options.cache,
-                tools=lookup.apply(),
-                repositories=lambda: watched.current.repositories,
-            )
-            controller = Controller(
-                kube,
-                generator,
-                options.namespace,
-                watched,
-                snapshots=snapshots,
-                resync=options.resync,
-                jitter=options.jitter,
-                status_processors=options.status_processors,
-                operation_processors=options.operation_processors,
-            )
-            if on_ready is not None:
-                on_ready(controller)
-            every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"
-            log.info("reconciling Applications in %s (Git polls %s)", options.namespace, every)
-            await controller.run(stop)
-        finally:
-            await watched.stop()
+    async with contextlib.AsyncExitStack() as stack:
+        if kube is None:
+            kube = await stack.enter_async_context(KubeClient(config or connect(options)))
+        if snapshots is None and options.redis:
+            remote = RedisSnapshots(options.redis, options.redis_password)
+            stack.push_async_callback(remote.close)
+            snapshots = PublishedSnapshots(remote)
+            log.info("publishing comparison snapshots to redis %s", remote.address)
+        if watched is None:
+            watched = WatchedSettings(kube, options.namespace, overrides=overrides)
+            await watched.start()
+            stack.push_async_callback(watched.stop)
+        generator = ManifestGenerator(
+            cache_root=options.cache,
+            tools=lookup.apply(),
+            repositories=lambda: watched.current.repositories,
+        )
+        controller = Controller(
+            kube,
+            generator,
+            options.namespace,
+            watched,
+            snapshots=snapshots,
+            resync=options.resync,
+            jitter=options.jitter,
+            status_processors=options.status_processors,
+            operation_processors=options.operation_processors,
+        )
+        if on_ready is not None:
+            on_ready(controller)
+        every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"
+        log.info("reconciling Applications in %s (Git polls %s)", options.namespace, every)
+        await controller.run(stop)
 
 
 __all__ = ["ControllerOptions", "connect", "run_controller"]

@@ -16,11 +16,13 @@ older than the stored one (``reconciled_at``), never a newer one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
+log = logging.getLogger(__name__)
 Built = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]  # (tree, managed resources)
 
 
@@ -101,4 +103,66 @@ class InMemorySnapshots:
         return len(self._items)
 
 
-__all__ = ["InMemorySnapshots", "Snapshot", "SnapshotStore"]
+class SnapshotStoreError(Exception):
+    """The store cannot answer (unreachable, unreadable, or not configured); the message says
+    which and never carries credentials."""
+
+
+class UnavailableSnapshots:
+    """The store of an API server with no snapshot source: every read says how to get one."""
+
+    message = (
+        "resource trees and managed resources come from the controller: run "
+        "`kapstan server --with-controller`, or start `kapstan controller` and "
+        "`kapstan server` with the same --redis"
+    )
+
+    async def put(self, snapshot: Snapshot) -> None:
+        raise SnapshotStoreError(self.message)
+
+    async def get(self, namespace: str, name: str) -> Snapshot | None:
+        raise SnapshotStoreError(self.message)
+
+    async def delete(self, namespace: str, name: str) -> None:
+        raise SnapshotStoreError(self.message)
+
+
+class PublishedSnapshots:
+    """The controller's side of a remote store: a failed ``put``/``delete`` is logged (once
+    per outage, and when it ends) instead of failing the app's refresh — the Application's
+    status is the source of truth; the snapshot only feeds the API's views."""
+
+    def __init__(self, store: SnapshotStore) -> None:
+        self.store = store
+        self._failing = False
+
+    async def _guard(self, call: Awaitable[None]) -> None:
+        try:
+            await call
+        except Exception as err:  # a store outage must not stop reconciliation
+            if not self._failing:
+                log.warning("publishing snapshots failed (%s); API views will be stale", err)
+            self._failing = True
+        else:
+            if self._failing:
+                log.info("publishing snapshots works again")
+            self._failing = False
+
+    async def put(self, snapshot: Snapshot) -> None:
+        await self._guard(self.store.put(snapshot))
+
+    async def get(self, namespace: str, name: str) -> Snapshot | None:
+        return await self.store.get(namespace, name)
+
+    async def delete(self, namespace: str, name: str) -> None:
+        await self._guard(self.store.delete(namespace, name))
+
+
+__all__ = [
+    "InMemorySnapshots",
+    "PublishedSnapshots",
+    "Snapshot",
+    "SnapshotStore",
+    "SnapshotStoreError",
+    "UnavailableSnapshots",
+]

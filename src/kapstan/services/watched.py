@@ -7,8 +7,9 @@ Contract of :class:`WatchedSettings` (one namespace, the one Kapstan runs in):
 - :attr:`current` is a :class:`SettingsSnapshot`: ``argocd-cm`` parsed into
   :class:`~kapstan.services.settings.Settings` (plus ``argocd-cmd-params-cm``), the
   ``repository``/``repo-creds`` Secrets with ``argocd-ssh-known-hosts-cm`` and
-  ``argocd-tls-certs-cm`` (:class:`~kapstan.services.repositories.Repositories`), the data of
-  ``argocd-secret`` and ``argocd-rbac-cm``; cluster Secrets are followed by the cluster
+  ``argocd-tls-certs-cm`` (:class:`~kapstan.services.repositories.Repositories`), the raw data
+  of ``argocd-cm`` (``cm``: keys the controller does not parse, read by the API server), of
+  ``argocd-secret`` and of ``argocd-rbac-cm``; cluster Secrets are followed by the cluster
   manager;
 - every change builds a new snapshot and calls the subscribers with ``(old, new)``; a
   subscriber that raises is logged and the others still run;
@@ -48,6 +49,7 @@ class SettingsSnapshot:
 
     settings: Settings = field(default_factory=Settings)
     repositories: Repositories = field(default_factory=Repositories)
+    cm: Mapping[str, str] = field(default_factory=dict)  # argocd-cm data as written
     secret: Mapping[str, str] = field(default_factory=dict, repr=False)
     rbac: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
@@ -198,6 +200,7 @@ class WatchedSettings:
         self.current = SettingsSnapshot(
             settings=settings,
             repositories=repositories,
+            cm=_data(cm),
             secret=_secret_data(self._secrets.get(v.ARGOCD_SECRET) or {}),
             rbac=_data(self._configmaps.get(v.ARGOCD_RBAC_CM)),
             params=params,

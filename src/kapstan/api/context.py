@@ -1,0 +1,73 @@
+"""What the API's routes are given: the read model, the stores, the settings and security.
+
+The API never imports the controller: it reads Applications and AppProjects from a
+:class:`~kapstan.services.mirror.Mirror`, comparison results from the snapshot store, and asks
+for work by writing Applications (their ``operation``, annotations or spec) through the
+Applications store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kapstan import __version__
+from kapstan.api.security import Authenticator, Authorizer, Principal
+from kapstan.kube.client import KubeClient
+from kapstan.services.applications import Applications
+from kapstan.services.mirror import Mirror
+from kapstan.services.snapshots import SnapshotStore
+from kapstan.services.watched import SettingsSnapshot
+
+
+class Sessions(Protocol):
+    """Local logins (``POST /api/v1/session``)."""
+
+    async def login(self, username: str, password: str) -> str:
+        """A session token; raises :class:`~kapstan.api.errors.ApiError` when refused."""
+        ...
+
+    def duration(self) -> float:
+        """Seconds a session token is valid (``users.session.duration``)."""
+        ...
+
+
+def version_info() -> dict[str, str]:
+    """``GET /api/version``: Argo CD's ``Version`` field (clients parse it), Kapstan's own."""
+    return {"Version": f"v{__version__}", "Kapstan": __version__}
+
+
+@dataclass
+class ApiContext:
+    """The API's dependencies (built by :mod:`kapstan.runtime.server`)."""
+
+    namespace: str
+    kube: KubeClient
+    mirror: Mirror
+    applications: Applications
+    snapshots: SnapshotStore
+    settings: Callable[[], SettingsSnapshot]
+    authn: Authenticator
+    authz: Authorizer
+    sessions: Sessions
+    version: Mapping[str, str] = field(default_factory=version_info)
+    max_body: int = 4 * 1024 * 1024  # bytes of one request body
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def app_rbac_name(self, app: Mapping[str, Any]) -> str:
+        """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or
+        ``<project>/<namespace>/<name>`` for apps outside the control-plane namespace)."""
+        meta = app.get("metadata") or {}
+        project = str((app.get("spec") or {}).get("project") or "default")
+        namespace = str(meta.get("namespace") or self.namespace)
+        name = str(meta.get("name") or "")
+        if namespace != self.namespace:
+            return f"{project}/{namespace}/{name}"
+        return f"{project}/{name}"
+
+    def may(self, principal: Principal, resource: str, action: str, obj: str) -> bool:
+        return self.authz.allowed(principal, resource, action, obj)
+
+
+__all__ = ["ApiContext", "Sessions", "version_info"]

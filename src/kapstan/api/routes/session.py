@@ -1,0 +1,60 @@
+"""Sessions: ``POST /api/v1/session`` (local login: the token in the body and in the
+httpOnly ``argocd.token`` cookie the UI relies on), ``DELETE /api/v1/session`` (logout:
+the cookie is cleared) and ``GET /api/v1/session/userinfo`` (``{}`` before login, as Argo CD)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kapstan.api.body import field_str, json_object
+from kapstan.api.common import JSON, Ctx
+from kapstan.api.errors import ApiError, invalid
+from kapstan.api.security import TOKEN_COOKIE, principal_of
+
+router = APIRouter()
+
+
+@router.post("/api/v1/session")
+async def create(request: Request, ctx: Ctx) -> Response:
+    data = await json_object(request, ctx.max_body, known={"username", "password", "token"})
+    username, password = field_str(data, "username"), field_str(data, "password")
+    if not username or not password:
+        raise invalid("username and password are required")
+    token = await ctx.sessions.login(username, password)
+    response = JSON({"token": token})
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=int(ctx.sessions.duration()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.delete("/api/v1/session")
+def delete() -> Response:
+    response = JSON({})
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
+@router.get("/api/v1/session/userinfo")
+def userinfo(request: Request, ctx: Ctx) -> Response:
+    try:
+        principal = principal_of(request, ctx.authn)
+    except ApiError:
+        return JSON({})
+    body: dict[str, Any] = {"loggedIn": True, "username": principal.username, "iss": "argocd"}
+    if principal.groups:
+        body["groups"] = list(principal.groups)
+    return JSON(body)
+
+
+__all__ = ["router"]
