@@ -62,7 +62,7 @@ def _glob(text: str) -> Pattern:
 def _regex(text: str) -> Pattern:
     if not _REGEX_META.intersection(text):
         # No metacharacter: an unanchored search is a substring test.
-        return Pattern(text, text.__contains__, always=text == "")
+        return Pattern(text, lambda value: text in value, always=text == "")
     compiled = compile_regex(text)
     if compiled is None:
         return Pattern(text, _never, valid=False, poison=True)
