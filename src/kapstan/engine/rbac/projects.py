@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kapstan.engine.rbac.csvline import go_trim_space
 from kapstan.engine.rbac.lines import ParsedLines, parse_lines
 from kapstan.engine.rbac.rules import Link, RBACConfigError, Rule
 from kapstan.engine.rbac.vocabulary import (
@@ -102,7 +103,7 @@ def _policy_problem(project: str, role: str, policy: str) -> str | None:
 
 
 def _group_problem(group: str) -> str | None:
-    name = group.strip(" \t\n\v\f\r")
+    name = go_trim_space(group)
     if len(name) > 1 and name.startswith('"') and name.endswith('"'):
         name = name[1:-1]
     elif "," in name:
