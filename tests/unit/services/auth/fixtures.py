@@ -1,4 +1,4 @@
-"""Argo CD's settings objects on FakeKube for the auth tests."""
+"""Argo CD's settings objects on FakeKube for the auth tests, and an Authenticator on them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kapstan.services.auth.accounts import format_mtime
+from kapstan.services.auth.authenticator import Authenticator
 from kapstan.services.auth.config import AuthInputs
 from kapstan.services.auth.store import decode_secret
+from kapstan.services.auth.throttle import ThrottleSettings
 from kapstan.testing.fakekube import FakeKube
-from tests.unit.services.auth.helpers import NS, START, fast_hash
+from tests.unit.services.auth.helpers import NS, START, FakeClock, fast_hash
 
 
 def configmap(data: Mapping[str, str], name: str = "argocd-cm") -> dict[str, Any]:
@@ -65,6 +67,12 @@ def live_inputs(fake: FakeKube) -> Callable[[], AuthInputs]:
         return AuthInputs(dict(cm.get("data") or {}), secret_data(fake))
 
     return read
+
+
+def authenticator(fake: FakeKube, kube: Any, clock: FakeClock, **kw: Any) -> Authenticator:
+    kw.setdefault("throttle", ThrottleSettings())
+    kw.setdefault("verification_delay", (0.0, 0.0))
+    return Authenticator(kube, NS, live_inputs(fake), clock=clock, **kw)
 
 
 KEY = "dGVzdC1zaWduaW5nLWtleS1mb3Ita2Fwc3Rhbi10ZXN0cw=="
