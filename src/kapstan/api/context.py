@@ -16,6 +16,7 @@ from kapstan import __version__
 from kapstan.api.security import Authenticator, Authorizer, Principal
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
+from kapstan.services.auth import Authenticator as AuthService
 from kapstan.services.mirror import Mirror
 from kapstan.services.snapshots import SnapshotStore
 from kapstan.services.watched import SettingsSnapshot
@@ -53,7 +54,7 @@ class ApiContext:
     sessions: Sessions
     version: Mapping[str, str] = field(default_factory=version_info)
     max_body: int = 4 * 1024 * 1024  # bytes of one request body
-    extra: dict[str, Any] = field(default_factory=dict)
+    auth: AuthService | None = None  # accounts, API keys, project tokens (None: stand-ins)
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

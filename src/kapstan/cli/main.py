@@ -11,26 +11,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from kapstan import __version__
+from kapstan.cli.common import KubeconfigOpt, NamespaceOpt, RedisOpt, err, fail, quiet_logs
+from kapstan.cli.server import serve_api
 from kapstan.localcluster.cli import local, workdir_of
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD for Kubernetes.")
 app.add_typer(local, name="local-cluster")
-err = Console(stderr=True, soft_wrap=True)  # never wrap paths and messages
-
-KubeconfigOpt = Annotated[
-    Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: $KUBECONFIG).")
-]
-NamespaceOpt = Annotated[
-    str, typer.Option("--namespace", help="Namespace of the Applications and settings.")
-]
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}")
-    raise typer.Exit(1)
+app.command("server")(serve_api)
 
 
 @app.command()
@@ -53,8 +42,7 @@ def install(kubeconfig: KubeconfigOpt = None, namespace: NamespaceOpt = "argocd"
     try:
         config = load_kubeconfig(kubeconfig)
     except (ConfigError, OSError) as e:
-        _fail(f"kubeconfig: {e}")
-        return
+        fail(f"kubeconfig: {e}")
 
     async def body() -> list[str]:
         async with KubeClient(config) as kube:
@@ -64,7 +52,7 @@ def install(kubeconfig: KubeconfigOpt = None, namespace: NamespaceOpt = "argocd"
         for line in asyncio.run(body()):
             print(line)
     except (KubeError, TimeoutError) as e:
-        _fail(str(e))
+        fail(str(e))
 
 
 @app.command()
@@ -163,10 +151,11 @@ def controller(
             "compare-options annotation.",
         ),
     ] = None,
+    redis: RedisOpt = None,
 ) -> None:
-    """Reconcile the Applications of NAMESPACE until Ctrl-C (or SIGTERM)."""
+    """Reconcile the Applications of NAMESPACE until Ctrl-C (or SIGTERM). With --redis,
+    comparison snapshots (resource trees, diffs) are published there for `kapstan server`."""
     import asyncio
-    import logging
     import signal
 
     from kapstan.controller.appcontroller import ControllerError
@@ -175,9 +164,7 @@ def controller(
     from kapstan.runtime.controller import ControllerOptions, connect, run_controller
     from kapstan.services.tools import ToolError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    for noisy in ("httpx", "httpx2", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_logs()
     options = ControllerOptions(
         kubeconfig=kubeconfig,
         namespace=namespace,
@@ -189,12 +176,12 @@ def controller(
         helm_path=helm_path,
         kustomize_path=kustomize_path,
         server_side_diff=server_side_diff,
+        redis=redis,
     )
     try:
         config = connect(options)
     except (ConfigError, OSError) as e:
-        _fail(f"kubeconfig: {e}")
-        return
+        fail(f"kubeconfig: {e}")
 
     async def body() -> None:
         stop = asyncio.Event()
@@ -206,7 +193,7 @@ def controller(
     try:
         asyncio.run(body())
     except (KubeError, ControllerError, ToolError, TimeoutError) as e:
-        _fail(str(e))
+        fail(str(e))
     err.print("controller stopped")
 
 

@@ -27,7 +27,7 @@ from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
 from kapstan.services.manifests import ManifestGenerator
-from kapstan.services.redissnapshots import RedisSnapshots
+from kapstan.services.redissnapshots import RedisSnapshots, redis_settings
 from kapstan.services.settings import SERVER_SIDE_DIFF_KEY
 from kapstan.services.snapshots import PublishedSnapshots, SnapshotStore
 from kapstan.services.tools import MISSING_HINT, find_tools
@@ -50,7 +50,7 @@ class ControllerOptions:
     helm_path: str | None = None
     kustomize_path: str | None = None
     server_side_diff: bool | None = None
-    redis: str | None = None  # host:port: publish snapshots there for API servers elsewhere
+    redis: str | None = None  # host:port (else $REDIS_SERVER, argocd-cmd-params-cm redis.server)
     redis_password: str | None = field(default=None, repr=False)
 
     @property
@@ -88,15 +88,18 @@ async def run_controller(
     async with contextlib.AsyncExitStack() as stack:
         if kube is None:
             kube = await stack.enter_async_context(KubeClient(config or connect(options)))
-        if snapshots is None and options.redis:
-            remote = RedisSnapshots(options.redis, options.redis_password)
-            stack.push_async_callback(remote.close)
-            snapshots = PublishedSnapshots(remote)
-            log.info("publishing comparison snapshots to redis %s", remote.address)
         if watched is None:
             watched = WatchedSettings(kube, options.namespace, overrides=overrides)
             await watched.start()
             stack.push_async_callback(watched.stop)
+        address, password = redis_settings(
+            options.redis, watched.current.params, options.redis_password
+        )
+        if snapshots is None and address:
+            remote = RedisSnapshots(address, password)
+            stack.push_async_callback(remote.close)
+            snapshots = PublishedSnapshots(remote)
+            log.info("publishing comparison snapshots to redis %s", remote.address)
         generator = ManifestGenerator(
             cache_root=options.cache,
             tools=lookup.apply(),

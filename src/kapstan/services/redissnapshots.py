@@ -14,11 +14,15 @@ Contract of :class:`RedisSnapshots`:
 
 from __future__ import annotations
 
+import os
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from kapstan.services.snapshots import Snapshot, SnapshotStoreError
@@ -44,6 +48,21 @@ def parse_address(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+REDIS_PARAM = "redis.server"  # argocd-cmd-params-cm, as Argo CD
+REDIS_ENV = "REDIS_SERVER"
+REDIS_PASSWORD_ENV = "REDIS_PASSWORD"  # noqa: S105 - the variable's name (Argo CD's)
+
+
+def redis_settings(
+    flag: str | None, params: Mapping[str, str], password: str | None = None
+) -> tuple[str, str | None]:
+    """``(address, password)`` as Argo CD's components find them: the ``--redis`` flag, else
+    ``$REDIS_SERVER``, else argocd-cmd-params-cm ``redis.server`` (``""``: no Redis); the
+    password from the flag's companion, else ``$REDIS_PASSWORD``."""
+    address = (flag or os.environ.get(REDIS_ENV, "") or params.get(REDIS_PARAM, "")).strip()
+    return address, password or os.environ.get(REDIS_PASSWORD_ENV) or None
+
+
 class RedisSnapshots:
     """Snapshots in the Redis at ``address`` (see the module contract)."""
 
@@ -57,6 +76,8 @@ class RedisSnapshots:
             password=password or None,
             socket_timeout=5.0,
             socket_connect_timeout=5.0,
+            # One quick retry: a reader waits on this, and an outage is reported, not hidden.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
         )
         self._put = self._redis.register_script(_PUT)
 
@@ -115,4 +136,4 @@ class RedisSnapshots:
         await self._redis.aclose()
 
 
-__all__ = ["TTL", "RedisSnapshots", "parse_address"]
+__all__ = ["REDIS_PARAM", "TTL", "RedisSnapshots", "parse_address", "redis_settings"]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kapstan.api.routes import applications, inspect, meta, operations, session, streams
+from kapstan.api.routes import (
+    accounts,
+    applications,
+    inspect,
+    meta,
+    operations,
+    session,
+    streams,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router,
@@ -13,6 +21,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     inspect.router,
     streams.router,
+    accounts.router,
 )
 
 __all__ = ["ROUTERS"]

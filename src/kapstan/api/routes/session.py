@@ -26,10 +26,11 @@ async def create(request: Request, ctx: Ctx) -> Response:
         raise invalid("username and password are required")
     token = await ctx.sessions.login(username, password)
     response = JSON({"token": token})
+    duration = int(ctx.sessions.duration())
     response.set_cookie(
         TOKEN_COOKIE,
         token,
-        max_age=int(ctx.sessions.duration()),
+        max_age=duration if duration > 0 else None,  # 0: sessions never expire
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",

@@ -1,0 +1,108 @@
+"""The API's view of :mod:`kapstan.services.auth`: callers as RBAC subjects, and the service's
+errors as Argo CD answers them.
+
+Contract:
+
+- :class:`Caller` is a verified token's principal: ``subjects`` is the user (the account, or
+  ``proj:<project>:<role>`` for a project role token) then its groups — what the RBAC
+  enforcer takes; the anonymous caller (``users.anonymous.enabled``) has the empty subject,
+  so only ``policy.default`` applies to it, as in Argo CD;
+- :class:`ServiceAuth` satisfies :class:`~kapstan.api.security.Authenticator` and
+  :class:`~kapstan.api.context.Sessions`: a rejected token is Unauthenticated (16)
+  ``invalid session: <why>``; a refused login is Unauthenticated with Argo CD's message
+  (``Invalid username or password`` for an unknown account, a wrong password and a throttled
+  attempt alike); other service errors map by kind (:func:`api_error_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kapstan.api.errors import ApiError, Code
+from kapstan.services.auth import (
+    AccountDisabled,
+    AuthConfigError,
+    AuthError,
+    AuthStoreError,
+    InvalidCredentials,
+    InvalidRequest,
+    InvalidToken,
+    MissingCapability,
+    NotFound,
+    PasswordPolicyError,
+)
+from kapstan.services.auth import Authenticator as AuthService
+from kapstan.services.auth import Principal as TokenPrincipal
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A verified caller (see the module contract)."""
+
+    username: str
+    groups: tuple[str, ...] = ()
+    issued_at: datetime | None = None
+    token: TokenPrincipal | None = None  # None: anonymous
+
+    @property
+    def subjects(self) -> Sequence[str]:
+        return (self.username, *self.groups)
+
+
+def caller_of(principal: TokenPrincipal) -> Caller:
+    issued = datetime.fromtimestamp(principal.issued_at, UTC) if principal.issued_at else None
+    return Caller(principal.username, tuple(principal.groups), issued, principal)
+
+
+ANONYMOUS = Caller("")
+
+
+def api_error_of(err: AuthError) -> ApiError:
+    """A service error as the API answers it."""
+    if isinstance(err, InvalidCredentials | AccountDisabled | MissingCapability):
+        return ApiError(Code.UNAUTHENTICATED, str(err))
+    if isinstance(err, InvalidToken):
+        return ApiError(Code.UNAUTHENTICATED, f"invalid session: {err.reason.value}")
+    if isinstance(err, NotFound):
+        return ApiError(Code.NOT_FOUND, str(err))
+    if isinstance(err, InvalidRequest | PasswordPolicyError):
+        return ApiError(Code.INVALID_ARGUMENT, str(err))
+    if isinstance(err, AuthConfigError):
+        return ApiError(Code.FAILED_PRECONDITION, str(err))
+    if isinstance(err, AuthStoreError):
+        return ApiError(Code.UNAVAILABLE, str(err))
+    return ApiError(Code.INTERNAL, str(err))
+
+
+class ServiceAuth:
+    """Tokens and logins through the auth service (see the module contract)."""
+
+    def __init__(
+        self, service: AuthService, projects: Callable[[str], Mapping[str, Any] | None]
+    ) -> None:
+        self.service = service
+        self._projects = projects
+
+    def verify(self, token: str) -> Caller:
+        try:
+            return caller_of(self.service.verify(token, self._projects))
+        except AuthError as err:
+            raise api_error_of(err) from None
+
+    def anonymous(self) -> Caller | None:
+        return ANONYMOUS if self.service.anonymous_enabled() else None
+
+    async def login(self, username: str, password: str) -> str:
+        try:
+            return await self.service.login(username, password)
+        except AuthError as err:
+            raise api_error_of(err) from None
+
+    def duration(self) -> float:
+        return float(self.service.config().session_seconds)
+
+
+__all__ = ["ANONYMOUS", "Caller", "ServiceAuth", "api_error_of", "caller_of"]

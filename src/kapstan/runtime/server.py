@@ -1,0 +1,186 @@
+"""Composition root of ``kapstan server``: the API (Argo CD's ``/api/v1``) on one port.
+
+Contract of :func:`run_server`:
+
+- connects with the kubeconfig, starts the watched settings (argocd-cm, argocd-secret,
+  argocd-rbac-cm…: changes apply without a restart) and the mirror of Applications and
+  AppProjects, bootstraps security (``server.secretkey``, the initial admin password — see
+  :mod:`kapstan.runtime.security`), then serves until ``stop`` is set;
+- TLS unless ``insecure``: the certificate of :func:`kapstan.runtime.tls.server_certificate`
+  (generated into ``argocd-secret`` when none is configured, as Argo CD);
+- where comparison snapshots (resource trees, managed resources) come from:
+  ``with_controller`` runs the controller in this process, sharing the Kubernetes client, the
+  watched settings and an in-memory snapshot store (one-process mode); otherwise ``redis``
+  (``--redis``, ``$REDIS_SERVER`` or argocd-cmd-params-cm ``redis.server``) is read, where
+  ``kapstan controller --redis`` publishes (split mode; any number of API replicas); with
+  neither, those views answer Unavailable with what to do;
+- a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
+- everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
+  ``(host, port)`` once the server accepts connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from kapstan.api.app import create_app
+from kapstan.api.context import ApiContext
+from kapstan.kube.client import KubeClient
+from kapstan.kube.config import ClusterConfig, load_kubeconfig
+from kapstan.runtime.controller import ControllerOptions, run_controller
+from kapstan.runtime.security import build_security
+from kapstan.runtime.serving import QuietServer, listen
+from kapstan.runtime.tls import server_certificate, write_pair
+from kapstan.services.applications import Applications
+from kapstan.services.mirror import Mirror
+from kapstan.services.redissnapshots import RedisSnapshots, redis_settings
+from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore, UnavailableSnapshots
+from kapstan.services.watched import WatchedSettings
+
+log = logging.getLogger(__name__)
+REDIS_PARAM = "redis.server"  # argocd-cmd-params-cm
+REDIS_ENV, REDIS_PASSWORD_ENV = "REDIS_SERVER", "REDIS_PASSWORD"
+SHUTDOWN_GRACE = 3.0  # seconds open streams get before the server closes them
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """What ``kapstan server``'s flags say."""
+
+    kubeconfig: Path | None = None
+    namespace: str = "argocd"
+    address: str = "127.0.0.1"
+    port: int = 8080
+    insecure: bool = False
+    redis: str | None = None
+    redis_password: str | None = field(default=None, repr=False)
+    with_controller: bool = False
+    controller: ControllerOptions | None = None  # with_controller: the controller's flags
+
+
+async def run_server(
+    options: ServerOptions,
+    stop: asyncio.Event,
+    *,
+    config: ClusterConfig | None = None,
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None:
+    """Serve the API until ``stop`` is set (see the module contract)."""
+    async with contextlib.AsyncExitStack() as stack:
+        kube = await stack.enter_async_context(
+            KubeClient(config or load_kubeconfig(options.kubeconfig))
+        )
+        watched = WatchedSettings(kube, options.namespace)
+        await watched.start()
+        stack.push_async_callback(watched.stop)
+        snapshots = _snapshot_store(options, watched, stack)
+        mirror = Mirror(kube, options.namespace)
+        await mirror.start()
+        stack.push_async_callback(mirror.stop)
+        security = await build_security(kube, watched, mirror, options.namespace)
+        stack.push_async_callback(security.close)
+        ctx = ApiContext(
+            namespace=options.namespace,
+            kube=kube,
+            mirror=mirror,
+            applications=Applications(kube, options.namespace),
+            snapshots=snapshots,
+            settings=lambda: watched.current,
+            authn=security.auth,
+            authz=security.rbac,
+            sessions=security.auth,
+            auth=security.service,
+        )
+        ssl = await _tls(options, kube, stack)
+        sock = listen(options.address, options.port)
+        stack.callback(sock.close)
+        server = QuietServer(
+            uvicorn.Config(
+                create_app(ctx),
+                lifespan="off",
+                access_log=False,
+                log_config=None,
+                timeout_graceful_shutdown=int(SHUTDOWN_GRACE),
+                **ssl,  # type: ignore[arg-type]
+            )
+        )
+        tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="api")]
+        if options.with_controller:
+            controller = options.controller or ControllerOptions(namespace=options.namespace)
+            one_process = run_controller(
+                controller, stop, snapshots=snapshots, kube=kube, watched=watched
+            )
+            tasks.append(asyncio.create_task(one_process, name="controller"))
+        await _wait_started(server, tasks[0])
+        host, port = sock.getsockname()[:2]
+        log.info(
+            "serving the API on %s://%s:%d", "http" if options.insecure else "https", host, port
+        )
+        if on_ready is not None:
+            on_ready(host, port)
+        await _until_stopped(stop, server, tasks)
+
+
+def _snapshot_store(
+    options: ServerOptions, watched: WatchedSettings, stack: contextlib.AsyncExitStack
+) -> SnapshotStore:
+    if options.with_controller:
+        return InMemorySnapshots()
+    address, password = redis_settings(
+        options.redis, watched.current.params, options.redis_password
+    )
+    if address:
+        remote = RedisSnapshots(address, password)
+        stack.push_async_callback(remote.close)
+        log.info("reading comparison snapshots from redis %s", remote.address)
+        return remote
+    log.warning(
+        "no snapshot source: resource trees and managed resources are unavailable; "
+        "run `kapstan server --with-controller`, or give both processes --redis"
+    )
+    return UnavailableSnapshots()
+
+
+async def _tls(
+    options: ServerOptions, kube: KubeClient, stack: contextlib.AsyncExitStack
+) -> dict[str, str]:
+    if options.insecure:
+        return {}
+    pair = await server_certificate(kube, options.namespace, (options.address,))
+    cert, key = write_pair(pair)
+    stack.callback(shutil.rmtree, cert.parent, True)
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+
+
+async def _until_stopped(
+    stop: asyncio.Event, server: uvicorn.Server, tasks: list[asyncio.Task[None]]
+) -> None:
+    """Wait for ``stop`` or for a task to end (the controller failing stops the server too),
+    then stop everything and raise the first failure."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stop.set()
+    stopping.cancel()
+    for result in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            raise result
+
+
+async def _wait_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+    while not server.started:
+        if serving.done():
+            serving.result()  # raises what stopped it
+            raise OSError("the API server stopped while starting")
+        await asyncio.sleep(0.02)
+
+
+__all__ = ["ServerOptions", "run_server"]
