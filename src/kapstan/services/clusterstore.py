@@ -29,8 +29,19 @@ import orjson
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ConfigError, from_argocd_cluster_secret
 from kapstan.kube.errors import KubeError
-from kapstan.model.vocabulary import IN_CLUSTER_NAME, IN_CLUSTER_URL, REFRESH
-from kapstan.services.typedsecrets import MANAGED_BY, fnv32a, secret_name, secret_strings
+from kapstan.model.vocabulary import (
+    IN_CLUSTER_NAME,
+    IN_CLUSTER_URL,
+    REFRESH,
+    SECRET_TYPE_CLUSTER,
+)
+from kapstan.services.typedsecrets import (
+    MANAGED_BY,
+    TypedSecrets,
+    fnv32a,
+    secret_name,
+    secret_strings,
+)
 from kapstan.source.urls import strip_credentials
 
 BODY_FIELDS = frozenset(
@@ -258,6 +269,24 @@ def record_from_secret(secret: Mapping[str, Any]) -> ClusterRecord:
     )
 
 
+async def read_clusters(
+    kube: KubeClient, namespace: str, *, in_cluster_enabled: bool = True
+) -> list[ClusterRecord]:
+    """The in-cluster cluster (unless disabled; a Secret for its URL replaces it) and every
+    readable cluster Secret, in Argo CD's order (in-cluster first, then by Secret name)."""
+    records: list[ClusterRecord] = []
+    for secret in await TypedSecrets(kube, namespace, SECRET_TYPE_CLUSTER).list():
+        try:
+            records.append(record_from_secret(secret))
+        except InvalidCluster:
+            continue  # the controller skips it too (and logs why)
+    local = next((r for r in records if r.server == IN_CLUSTER_URL), None)
+    rest = [r for r in records if r is not local]
+    if local is None and in_cluster_enabled:
+        local = in_cluster()
+    return ([local] if local is not None else []) + rest
+
+
 def secret_name_for(server: str) -> str:
     """Argo CD's ``URIToSecretName("cluster", server)``."""
     try:
@@ -300,6 +329,7 @@ __all__ = [
     "check_server",
     "in_cluster",
     "probe",
+    "read_clusters",
     "record_from_body",
     "record_from_secret",
     "sanitized_config",

@@ -24,8 +24,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from kapstan.kube.client import KubeClient
 from kapstan.model.vocabulary import SECRET_TYPE_REPO_CREDS, SECRET_TYPE_REPOSITORY
-from kapstan.services.typedsecrets import fnv32a, secret_name, secret_strings
+from kapstan.services.typedsecrets import TypedSecrets, fnv32a, secret_name, secret_strings
 from kapstan.source.credentials import RepoCredentials, best_template
 from kapstan.source.credentials import RepoSecret as ParsedRepoSecret
 from kapstan.source.urls import is_ssh_url, normalize_url
@@ -284,6 +285,13 @@ def effective(repo: RepoRecord, templates: list[RepoRecord]) -> tuple[RepoRecord
     return RepoRecord(repo.kind, merged, repo.secret), True
 
 
+async def read_records(kube: KubeClient, namespace: str, kind: RepoKind) -> list[RepoRecord]:
+    """Every Secret of ``kind`` that names a URL, sorted by Secret name."""
+    secrets = await TypedSecrets(kube, namespace, kind.value).list()
+    records = [record_from_secret(s, kind) for s in secrets]
+    return [r for r in records if r.url]
+
+
 __all__ = [
     "BOOL_FIELDS",
     "INT_FIELDS",
@@ -296,6 +304,7 @@ __all__ = [
     "check_url",
     "effective",
     "find",
+    "read_records",
     "record_from_body",
     "record_from_secret",
     "secret_name_for",

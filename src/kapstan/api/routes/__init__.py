@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kapstan.api.routes import applications, inspect, meta, operations, session, streams
+from kapstan.api.routes import (
+    applications,
+    certificates,
+    clusters,
+    inspect,
+    meta,
+    operations,
+    projects,
+    repocreds,
+    repositories,
+    session,
+    streams,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router,
@@ -13,6 +25,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     inspect.router,
     streams.router,
+    projects.router,
+    repositories.router,
+    repocreds.router,
+    clusters.router,
+    certificates.router,
 )
 
 __all__ = ["ROUTERS"]
