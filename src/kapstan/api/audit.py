@@ -25,8 +25,16 @@ CREATED, UPDATED, DELETED, OPERATION = (
 
 
 async def record(
-    kube: KubeClient, app: Mapping[str, Any], user: str, reason: str, what: str
+    kube: KubeClient,
+    app: Mapping[str, Any],
+    user: str,
+    reason: str,
+    what: str,
+    *,
+    kind: str = "Application",
 ) -> None:
+    """Record ``<user> <what>`` on ``app`` (an object of ``kind``: Argo CD also records
+    project changes, on the AppProject)."""
     meta = app.get("metadata") or {}
     namespace = str(meta.get("namespace") or "")
     name = str(meta.get("name") or "")
@@ -37,7 +45,7 @@ async def record(
         "metadata": {"name": f"{name}.{uuid.uuid4().hex[:16]}", "namespace": namespace},
         "involvedObject": {
             "apiVersion": API_VERSION,
-            "kind": "Application",
+            "kind": kind,
             "name": name,
             "namespace": namespace,
             "uid": str(meta.get("uid") or ""),

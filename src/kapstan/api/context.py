@@ -8,8 +8,10 @@ Applications store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from kapstan import __version__
@@ -17,7 +19,9 @@ from kapstan.api.security import Authenticator, Authorizer, Principal
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
 from kapstan.services.auth import Authenticator as AuthService
+from kapstan.services.clusterstore import ClusterRecord
 from kapstan.services.mirror import Mirror
+from kapstan.services.repoinspect import ConnectionCache, RepoInspector
 from kapstan.services.snapshots import SnapshotStore
 from kapstan.services.watched import SettingsSnapshot
 
@@ -39,6 +43,30 @@ def version_info() -> dict[str, str]:
     return {"Version": f"v{__version__}", "Kapstan": __version__}
 
 
+ClusterProbe = Callable[[ClusterRecord], Awaitable[str]]  # the server version, or raises
+
+
+@dataclass
+class AdminOptions:
+    """What the repository, cluster and certificate routes need besides the kube client.
+
+    ``work_dir`` holds git caches and checkouts of repository checks (default: a directory
+    under the system temp dir); ``timeout`` bounds one repository or cluster check;
+    ``probe_cluster`` replaces the default cluster check (asking ``/version`` with the
+    cluster Secret's credentials), e.g. in tests; the caches keep connection states.
+    """
+
+    work_dir: Path | None = None
+    timeout: float = 30.0
+    probe_cluster: ClusterProbe | None = None
+    repo_connections: ConnectionCache = field(default_factory=ConnectionCache)
+    cluster_info: ConnectionCache = field(default_factory=lambda: ConnectionCache(ttl=300.0))
+
+    def inspector(self) -> RepoInspector:
+        root = self.work_dir or Path(tempfile.gettempdir()) / "kapstan-api-repos"
+        return RepoInspector(root, timeout=self.timeout)
+
+
 @dataclass
 class ApiContext:
     """The API's dependencies (built by :mod:`kapstan.runtime.server`)."""
@@ -55,6 +83,7 @@ class ApiContext:
     version: Mapping[str, str] = field(default_factory=version_info)
     max_body: int = 4 * 1024 * 1024  # bytes of one request body
     auth: AuthService | None = None  # accounts, API keys, project tokens (None: stand-ins)
+    admin: AdminOptions = field(default_factory=AdminOptions)
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or
@@ -71,4 +100,4 @@ class ApiContext:
         return self.authz.allowed(principal, resource, action, obj)
 
 
-__all__ = ["ApiContext", "Sessions", "version_info"]
+__all__ = ["AdminOptions", "ApiContext", "ClusterProbe", "Sessions", "version_info"]

@@ -32,9 +32,10 @@ from pathlib import Path
 import uvicorn
 
 from kapstan.api.app import create_app
-from kapstan.api.context import ApiContext
+from kapstan.api.context import AdminOptions, ApiContext
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
+from kapstan.paths import cache_root
 from kapstan.runtime.controller import ControllerOptions, run_controller
 from kapstan.runtime.security import build_security
 from kapstan.runtime.serving import QuietServer, listen
@@ -98,6 +99,7 @@ async def run_server(
             authz=security.rbac,
             sessions=security.auth,
             auth=security.service,
+            admin=AdminOptions(work_dir=cache_root() / "server" / "repositories"),
         )
         ssl = await _tls(options, kube, stack)
         sock = listen(options.address, options.port)

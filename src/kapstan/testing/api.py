@@ -11,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import httpx2
 import uvicorn
 
 from kapstan.api.app import create_app
-from kapstan.api.context import ApiContext
+from kapstan.api.context import AdminOptions, ApiContext
 from kapstan.api.errors import ApiError, unauthenticated
 from kapstan.api.security import Principal
 from kapstan.runtime.serving import QuietServer, listen
@@ -127,6 +130,8 @@ async def api_on(
         watched = WatchedSettings(kube, namespace)
         await watched.start()
         stack.push_async_callback(watched.stop)
+        work = Path(tempfile.mkdtemp(prefix="kapstan-api-"))
+        stack.callback(shutil.rmtree, work, True)
         mirror = Mirror(kube, namespace)
         await mirror.start()
         stack.push_async_callback(mirror.stop)
@@ -140,6 +145,7 @@ async def api_on(
             authn=tokens,
             authz=rules,
             sessions=tokens,
+            admin=AdminOptions(work_dir=work, timeout=20.0),
         )
         if customize is not None:
             customize(ctx)

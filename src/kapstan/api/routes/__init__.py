@@ -7,9 +7,14 @@ from fastapi import APIRouter
 from kapstan.api.routes import (
     accounts,
     applications,
+    certificates,
+    clusters,
     inspect,
     meta,
     operations,
+    projects,
+    repocreds,
+    repositories,
     session,
     streams,
 )
@@ -21,6 +26,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     inspect.router,
     streams.router,
+    projects.router,
+    repositories.router,
+    repocreds.router,
+    clusters.router,
+    certificates.router,
     accounts.router,
 )
 
