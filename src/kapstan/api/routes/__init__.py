@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kapstan.api.routes import (
     accounts,
     applications,
+    badge,
     certificates,
     clusters,
     inspect,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     clusters.router,
     certificates.router,
     accounts.router,
+    badge.router,
 )
 
 __all__ = ["ROUTERS"]
