@@ -323,6 +323,43 @@ class GitClient:
         return dest
 
 
+    async def revision_metadata(self, sha: str) -> CommitMetadata:
+        """Author, author date, message and tags of commit ``sha`` (a full SHA), read from the
+        cache repository (fetched first when the commit is not there yet), as Argo CD's
+        repo-server reads them (``git show -s --format=%an <%ae>%n%at%n%B`` and
+        ``git tag --points-at``). Raises :class:`RevisionNotFound` for an unknown commit."""
+        if not revisions.is_commit_sha(sha):
+            raise RevisionNotFound(self.url, sha, "metadata needs a full commit SHA")
+        sha = sha.lower()
+        if await self._has_commit(sha) is None:
+            await self.fetch(sha)
+        async with repo_lock(self._lock_path):
+            if await self._has_commit(sha) is None:
+                raise RevisionNotFound(self.url, sha)
+            shown = await self._git(
+                "show", "-s", "--format=%an <%ae>%n%at%n%B", sha, cwd=self.repo_dir, revision=sha
+            )
+            tagged = await self._git("tag", "--points-at", sha, cwd=self.repo_dir, revision=sha)
+        author, _, rest = shown.stdout.decode(errors="replace").partition("\n")
+        stamp, _, message = rest.partition("\n")
+        return CommitMetadata(
+            author=author,
+            timestamp=int(stamp) if stamp.strip().isdigit() else 0,
+            message=message.strip(),
+            tags=tuple(tagged.stdout.decode(errors="replace").split()),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitMetadata:
+    """What :meth:`GitClient.revision_metadata` reads of one commit."""
+
+    author: str  # "Name <email>"
+    timestamp: int  # author date, seconds since the epoch
+    message: str
+    tags: tuple[str, ...] = ()
+
+
 class _OutOfBounds(Exception):
     """Raised by :func:`_extract`: the symlink at repo-relative ``path`` leaves the tree."""
 
