@@ -16,6 +16,8 @@ from kapstan import __version__
 from kapstan.api.security import Authenticator, Authorizer, Principal
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
+from kapstan.services.clusterclients import ClusterClients
+from kapstan.services.manifests import ManifestService
 from kapstan.services.mirror import Mirror
 from kapstan.services.snapshots import SnapshotStore
 from kapstan.services.watched import SettingsSnapshot
@@ -54,6 +56,10 @@ class ApiContext:
     version: Mapping[str, str] = field(default_factory=version_info)
     max_body: int = 4 * 1024 * 1024  # bytes of one request body
     extra: dict[str, Any] = field(default_factory=dict)
+    # Destination clusters (live resources, logs, actions) and the repo-server role
+    # (manifests, revision metadata); routes that need one answer Unavailable without it.
+    clusters: ClusterClients | None = None
+    manifests: ManifestService | None = None
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or
