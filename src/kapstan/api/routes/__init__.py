@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kapstan.api.routes import applications, inspect, meta, operations, session, streams
+from kapstan.api.routes import (
+    actions,
+    applications,
+    inspect,
+    links,
+    logs,
+    manifests,
+    meta,
+    operations,
+    resources,
+    session,
+    streams,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router,
@@ -13,6 +25,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     inspect.router,
     streams.router,
+    resources.router,
+    actions.router,
+    logs.router,
+    links.router,
+    manifests.router,
 )
 
 __all__ = ["ROUTERS"]
