@@ -15,11 +15,13 @@ import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from kapstan.kube.errors import from_status
 from kapstan.testing.fakekube.cluster import Cluster, meta
 from kapstan.testing.fakekube.kinds import VERBS, Kind
+from kapstan.testing.fakekube.logs import PodLogs
 from kapstan.testing.fakekube.patch import merge_patch
 from kapstan.testing.fakekube.router import Reply, Request, Router
 from kapstan.testing.fakekube.status import ApiError, expired
@@ -57,8 +59,12 @@ class FakeKube:
         namespaces: Iterable[str] = ("default", "kube-system", "kube-public"),
     ) -> None:
         self.cluster = Cluster(history=history)
+        self.logs = PodLogs(self.cluster.clock)
         self._router = Router(
-            self.cluster, aggregated=aggregated_discovery, bookmark_interval=bookmark_interval
+            self.cluster,
+            aggregated=aggregated_discovery,
+            bookmark_interval=bookmark_interval,
+            logs=self.logs,
         )
         self._latency = latency
         self._faults = Faults()
@@ -263,6 +269,21 @@ class FakeKube:
         with store.lock:
             for watcher in store.watchers():
                 watcher.bookmark(store.rv)
+
+    # -- pod logs --------------------------------------------------------------------------------
+    def write_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        lines: Iterable[str],
+        *,
+        previous: bool = False,
+        at: datetime | None = None,
+    ) -> None:
+        """Append container log lines (see :mod:`~kapstan.testing.fakekube.logs`); followed
+        streams of that container receive them at once."""
+        self.logs.write(namespace, pod, container, lines, previous=previous, at=at)
 
     # -- request log and faults ----------------------------------------------------------------
     @property
