@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Query
+from fastapi import Depends, Query
 
 from kapstan.api.common import find_app
 from kapstan.api.context import ApiContext
@@ -70,6 +70,26 @@ def resource_ref(
 
 
 @dataclass(frozen=True)
+class AppScope:
+    """Where the app is looked for: ``project`` (Argo CD's NotFound-vs-PermissionDenied rule)
+    and ``appNamespace``."""
+
+    project: str = ""
+    app_namespace: str = ""
+
+
+def app_scope(
+    app_namespace: str = Query(default="", alias="appNamespace"), project: str = ""
+) -> AppScope:
+    """The query parameters that place the app (a FastAPI dependency)."""
+    return AppScope(project, app_namespace)
+
+
+Scope = Annotated[AppScope, Depends(app_scope)]
+ANYWHERE = AppScope()
+
+
+@dataclass(frozen=True)
 class Live:
     """A resource of an app as read from its cluster (``node`` is ``None`` for the
     Application itself)."""
@@ -100,12 +120,12 @@ def lookup_app(
     principal: Principal,
     action: str,
     name: str,
-    project: str = "",
-    app_namespace: str = "",
+    scope: AppScope = ANYWHERE,
     ref: ResourceRef | None = None,
 ) -> dict[str, Any]:
     """The app ``name`` if ``principal`` may ``action`` it (see the module contract)."""
-    if app_namespace not in ("", ctx.namespace):
+    project = scope.project
+    if scope.app_namespace not in ("", ctx.namespace):
         raise ApiError(Code.PERMISSION_DENIED, "permission denied")
     if ref is None or action not in FINE_GRAINED_VERBS:
         return find_app(ctx, principal, action, name, project)
@@ -190,8 +210,11 @@ def shown(ctx: ApiContext, obj: Mapping[str, Any]) -> str:
 
 __all__ = [
     "FINE_GRAINED_INHERITANCE",
+    "AppScope",
     "Live",
     "ResourceRef",
+    "Scope",
+    "app_scope",
     "cluster_of",
     "find_node",
     "is_the_app",

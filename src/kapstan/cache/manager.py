@@ -66,9 +66,7 @@ Connector = Callable[[Mapping[str, Any]], Connection]
 def secret_fingerprint(secret: Mapping[str, Any]) -> bytes:
     """What a cluster Secret says (its data), to tell a real change from a relist or a
     metadata-only update."""
-    return orjson.dumps(
-        [secret.get("data"), secret.get("stringData")], option=orjson.OPT_SORT_KEYS
-    )
+    return orjson.dumps([secret.get("data"), secret.get("stringData")], option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,9 @@ def _normalized_secret(obj: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(data) if isinstance(data, Mapping) else {}
     if isinstance(string_data, Mapping):
         for key, value in string_data.items():
-            data[key] = base64.b64encode(str(value).encode()).decode() if isinstance(
-                value, str
-            ) else value
+            data[key] = (
+                base64.b64encode(str(value).encode()).decode() if isinstance(value, str) else value
+            )
     if data or "data" in out or string_data is not None:
         out["data"] = {k: "" if v is None else v for k, v in data.items()}
     return out

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from kapstan.engine.snapshot import resource_tree
 from kapstan.services.snapshots import InMemorySnapshots, Snapshot
+from kapstan.testing.api import ApiHarness, Rules, api_on
 from kapstan.testing.fakekube import FakeKube
-from tests.unit.api.conftest import NS
+from kapstan.testing.fakes import install_into, until
+from tests.unit.api.conftest import NS, app, project
 
 APP_NS = "guestbook"
 
@@ -103,3 +106,54 @@ def query(obj: Mapping[str, Any], **extra: str) -> dict[str, str]:
     }
     out.update(extra)
     return out
+
+
+Build = Callable[[FakeKube], list[dict[str, Any]]]
+Body = Callable[[ApiHarness, list[dict[str, Any]]], Awaitable[None]]
+
+
+def serve(
+    body: Body,
+    objects: Sequence[dict[str, Any]] | Build = (),
+    *,
+    cm: Mapping[str, str] | None = None,
+    project_spec: Mapping[str, Any] | None = None,
+    rules: Rules | None = None,
+    users: Sequence[str] = ("admin", "alice", "bob"),
+    setup: Callable[[FakeKube], None] | None = None,
+) -> None:
+    """Run ``body(api, stored)`` against the API over a fake holding guestbook (destination
+    namespace ``guestbook``; project ``strict`` with ``project_spec`` when given, else
+    ``default``), argocd-cm ``cm`` and ``objects`` (or what ``objects(fake)`` stored), whose
+    snapshot tree is those objects."""
+
+    async def main() -> None:
+        fake = FakeKube(namespaces=("default", NS, APP_NS))
+        install_into(fake, NS)
+        fake.put(project("team-a"))
+        if setup is not None:
+            setup(fake)
+        project_name = "default"
+        if project_spec is not None:
+            project_name = "strict"
+            fake.put({**project(project_name), "spec": dict(project_spec)})
+        destination = {"server": "https://kubernetes.default.svc", "namespace": APP_NS}
+        fake.put(app("guestbook", project_name, destination=destination))
+        if cm:
+            fake.put(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "argocd-cm", "namespace": NS},
+                    "data": dict(cm),
+                }
+            )
+        stored = objects(fake) if callable(objects) else store(fake, *objects)
+        snapshots = InMemorySnapshots()
+        await publish(snapshots, stored)
+        async with api_on(fake, rules=rules, snapshots=snapshots, users=users) as api:
+            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
+            await until("the project is mirrored", lambda: api.ctx.mirror.project(project_name))
+            await body(api, stored)
+
+    asyncio.run(main())

@@ -4,21 +4,18 @@ tests/unit/engine/actions)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from kapstan.services.snapshots import InMemorySnapshots
-from kapstan.testing.api import ApiHarness, Rules, api_on, bearer
+from kapstan.testing.api import ApiHarness, Rules, bearer
 from kapstan.testing.fakekube import FakeKube
-from kapstan.testing.fakes import install_into, until
-from tests.unit.api.conftest import NS, app
-from tests.unit.api.resources import APP_NS, deployment, publish, query, store
+from tests.unit.api.conftest import NS
+from tests.unit.api.resources import APP_NS, Body, deployment, query, serve
 
 ACTIONS = "/api/v1/applications/guestbook/resource/actions"
-Body = Callable[[ApiHarness, list[dict[str, Any]]], Awaitable[None]]
+RULES = [("admin", "*", "*", "*"), ("bob", "applications", "*", "*/guestbook")]
 
 
 def run(
@@ -28,43 +25,7 @@ def run(
     project_spec: dict[str, Any] | None = None,
     setup: Callable[[FakeKube], None] | None = None,
 ) -> None:
-    async def main() -> None:
-        fake = FakeKube(namespaces=("default", NS, APP_NS))
-        install_into(fake, NS)
-        if setup is not None:
-            setup(fake)
-        project_name = "default"
-        if project_spec is not None:
-            project_name = "strict"
-            fake.put(
-                {
-                    "apiVersion": "argoproj.io/v1alpha1",
-                    "kind": "AppProject",
-                    "metadata": {"name": project_name, "namespace": NS},
-                    "spec": project_spec,
-                }
-            )
-        destination = {"server": "https://kubernetes.default.svc", "namespace": APP_NS}
-        fake.put(app("guestbook", project_name, destination=destination))
-        if cm:
-            fake.put(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    "metadata": {"name": "argocd-cm", "namespace": NS},
-                    "data": cm,
-                }
-            )
-        stored = store(fake, *objects)
-        snapshots = InMemorySnapshots()
-        await publish(snapshots, stored)
-        rules = Rules(allow=[("admin", "*", "*", "*"), ("bob", "applications", "*", "*/guestbook")])
-        async with api_on(fake, snapshots=snapshots, rules=rules) as api:
-            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
-            await until("the project is mirrored", lambda: api.ctx.mirror.project(project_name))
-            await body(api, stored)
-
-    asyncio.run(main())
+    serve(body, objects, cm=cm, project_spec=project_spec, setup=setup, rules=Rules(allow=RULES))
 
 
 def _v2(obj: dict[str, Any], action: str, **params: str) -> dict[str, Any]:

@@ -3,17 +3,11 @@ rendered for the app, its cluster and a live resource."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from kapstan.services.snapshots import InMemorySnapshots
-from kapstan.testing.api import ApiHarness, api_on, bearer
-from kapstan.testing.fakekube import FakeKube
-from kapstan.testing.fakes import install_into, until
-from tests.unit.api.conftest import NS, app
-from tests.unit.api.resources import APP_NS, deployment, publish, query, secret
+from kapstan.testing.api import ApiHarness, bearer
+from tests.unit.api.resources import APP_NS, Body, deployment, query, secret, serve
 
 APP_LINKS = """
 - url: https://grafana.example/d/x?var-ns={{.application.spec.destination.namespace}}&c={{.cluster.name}}
@@ -44,33 +38,10 @@ RESOURCE_LINKS = """
 - url: https://p.example/{{.project.metadata.name}}
   title: Project
 """
-Body = Callable[[ApiHarness, list[dict[str, Any]]], Awaitable[None]]
 
 
 def run(body: Body, *objects: dict[str, Any], links: dict[str, str]) -> None:
-    async def main() -> None:
-        fake = FakeKube(namespaces=("default", NS, APP_NS))
-        install_into(fake, NS)
-        destination = {"server": "https://kubernetes.default.svc", "namespace": APP_NS}
-        fake.put(app("guestbook", destination=destination))
-        data = {"url": "https://cd.example", **links}
-        fake.put(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": "argocd-cm", "namespace": NS},
-                "data": data,
-            }
-        )
-        stored = [fake.put(o) for o in objects]
-        snapshots = InMemorySnapshots()
-        await publish(snapshots, stored)
-        async with api_on(fake, snapshots=snapshots) as api:
-            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
-            await until("the project is mirrored", lambda: api.ctx.mirror.project("default"))
-            await body(api, stored)
-
-    asyncio.run(main())
+    serve(body, objects, cm={"url": "https://cd.example", **links})
 
 
 def test_app_links_render_conditions_and_skip_failures() -> None:

@@ -9,12 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kapstan.services.snapshots import InMemorySnapshots
-from kapstan.testing.api import ApiHarness, api_on, bearer
+from kapstan.testing.api import ApiHarness, bearer
 from kapstan.testing.fakekube import FakeKube
-from kapstan.testing.fakes import install_into, until
-from tests.unit.api.conftest import NS, app
-from tests.unit.api.resources import APP_NS, deployment, pod, publish, replica_set
+from kapstan.testing.fakes import until
+from tests.unit.api.resources import APP_NS, deployment, pod, replica_set, serve
 
 LOGS = "/api/v1/applications/guestbook/logs"
 POD = "/api/v1/applications/guestbook/pods/{}/logs"
@@ -29,32 +27,18 @@ def at(seconds: float) -> datetime:
 def run(body: Body, *, cm: dict[str, str] | None = None, extra_pod: bool = False) -> None:
     """guestbook's tree: Deployment web -> ReplicaSet web-1 -> Pods web-1-a, web-1-b."""
 
-    async def main() -> None:
-        fake = FakeKube(namespaces=("default", NS, APP_NS))
-        install_into(fake, NS)
-        destination = {"server": "https://kubernetes.default.svc", "namespace": APP_NS}
-        fake.put(app("guestbook", destination=destination))
-        if cm:
-            fake.put(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    "metadata": {"name": "argocd-cm", "namespace": NS},
-                    "data": cm,
-                }
-            )
+    def build(fake: FakeKube) -> list[dict[str, Any]]:
         web = fake.put(deployment())
         rs = fake.put(replica_set("web-1", web))
         pods = [fake.put(pod("web-1-a", rs)), fake.put(pod("web-1-b", rs, "main", "sidecar"))]
         if extra_pod:
             fake.put(pod("stray"))
-        snapshots = InMemorySnapshots()
-        await publish(snapshots, [web, rs, *pods])
-        async with api_on(fake, snapshots=snapshots) as api:
-            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
-            await body(api)
+        return [web, rs, *pods]
 
-    asyncio.run(main())
+    async def with_api(api: ApiHarness, _stored: list[dict[str, Any]]) -> None:
+        await body(api)
+
+    serve(with_api, build, cm=cm)
 
 
 async def frames(api: ApiHarness, path: str = LOGS, **params: str) -> list[dict[str, Any]]:
@@ -65,7 +49,7 @@ async def frames(api: ApiHarness, path: str = LOGS, **params: str) -> list[dict[
 
 def test_one_pod_streams_its_lines_then_a_last_frame() -> None:
     async def body(api: ApiHarness) -> None:
-        api.fake.write_logs(APP_NS, "web-1-a", "main", ["one", "two"], at=at(1))
+        api.fake.logs.write(APP_NS, "web-1-a", "main", ["one", "two"], at=at(1))
         got = await frames(api, POD.format("web-1-a"))
         assert [(f["content"], f["podName"], f["last"]) for f in got] == [
             ("one", "web-1-a", False),
@@ -81,10 +65,10 @@ def test_one_pod_streams_its_lines_then_a_last_frame() -> None:
 def test_a_deployment_merges_its_pods_by_time() -> None:
     async def body(api: ApiHarness) -> None:
         fake = api.fake
-        fake.write_logs(APP_NS, "web-1-a", "main", ["a1"], at=at(1))
-        fake.write_logs(APP_NS, "web-1-a", "main", ["a3"], at=at(3))
-        fake.write_logs(APP_NS, "web-1-b", "main", ["b2"], at=at(2.5))
-        fake.write_logs(APP_NS, "web-1-b", "main", ["b4"], at=at(4))
+        fake.logs.write(APP_NS, "web-1-a", "main", ["a1"], at=at(1))
+        fake.logs.write(APP_NS, "web-1-a", "main", ["a3"], at=at(3))
+        fake.logs.write(APP_NS, "web-1-b", "main", ["b2"], at=at(2.5))
+        fake.logs.write(APP_NS, "web-1-b", "main", ["b4"], at=at(4))
         got = await frames(
             api, kind="Deployment", group="apps", resourceName="web", container="main"
         )
@@ -98,7 +82,7 @@ def test_tail_filter_and_until() -> None:
     async def body(api: ApiHarness) -> None:
         lines = ["ok 1", "ERROR 2", "ok 3", "error 4"]
         for i, line in enumerate(lines):
-            api.fake.write_logs(APP_NS, "web-1-a", "main", [line], at=at(i))
+            api.fake.logs.write(APP_NS, "web-1-a", "main", [line], at=at(i))
         pod_logs = POD.format("web-1-a")
         tail = await frames(api, pod_logs, tailLines="2")
         assert [f["content"] for f in tail] == ["ok 3", "error 4", ""]
@@ -131,7 +115,7 @@ def test_a_pod_that_cannot_answer_shows_the_reason() -> None:
 
 def test_a_pod_outside_the_tree_gives_an_empty_stream() -> None:
     async def body(api: ApiHarness) -> None:
-        api.fake.write_logs(APP_NS, "stray", "main", ["secret stuff"])
+        api.fake.logs.write(APP_NS, "stray", "main", ["secret stuff"])
         resp = await api.http.get(POD.format("stray"), headers=bearer("admin"))
         assert resp.status_code == 200
         assert resp.text == ""
@@ -155,7 +139,7 @@ def test_too_many_pods_is_argo_cds_invalid_argument() -> None:
 
 def test_sse_frames() -> None:
     async def body(api: ApiHarness) -> None:
-        api.fake.write_logs(APP_NS, "web-1-a", "main", ["hello"], at=at(1))
+        api.fake.logs.write(APP_NS, "web-1-a", "main", ["hello"], at=at(1))
         resp = await api.http.get(
             POD.format("web-1-a"),
             headers={**bearer("admin"), "Accept": "text/event-stream"},
@@ -171,7 +155,7 @@ def test_sse_frames() -> None:
 def test_follow_streams_new_lines_and_closes_upstream_on_disconnect() -> None:
     async def body(api: ApiHarness) -> None:
         fake = api.fake
-        fake.write_logs(APP_NS, "web-1-a", "main", ["before"], at=at(1))
+        fake.logs.write(APP_NS, "web-1-a", "main", ["before"], at=at(1))
         params = {"follow": "true"}
         async with api.http.stream(
             "GET", POD.format("web-1-a"), params=params, headers=bearer("admin")
@@ -181,7 +165,7 @@ def test_follow_streams_new_lines_and_closes_upstream_on_disconnect() -> None:
             first = json.loads(await asyncio.wait_for(anext(lines), 5))["result"]
             assert first["content"] == "before"
             await until("the upstream is open", lambda: fake.logs.open_streams == 1)
-            fake.write_logs(APP_NS, "web-1-a", "main", ["after"], at=at(2))
+            fake.logs.write(APP_NS, "web-1-a", "main", ["after"], at=at(2))
             second = json.loads(await asyncio.wait_for(anext(lines), 5))["result"]
             assert (second["content"], second["last"]) == ("after", False)
         # The client went away: the API closes its upstream log request.
@@ -193,7 +177,7 @@ def test_follow_streams_new_lines_and_closes_upstream_on_disconnect() -> None:
 def test_follow_ends_with_a_last_frame_when_the_container_stops() -> None:
     async def body(api: ApiHarness) -> None:
         fake = api.fake
-        fake.write_logs(APP_NS, "web-1-a", "main", ["x"], at=at(1))
+        fake.logs.write(APP_NS, "web-1-a", "main", ["x"], at=at(1))
 
         async def stop_soon() -> None:
             await until("the upstream is open", lambda: fake.logs.open_streams == 1)

@@ -3,19 +3,15 @@ testdata/resource_access.yaml)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from kapstan.services.snapshots import InMemorySnapshots
-from kapstan.testing.api import Rules, api_on, bearer
+from kapstan.testing.api import ApiHarness, Rules, bearer
 from kapstan.testing.fakekube import FakeKube
-from kapstan.testing.fakes import install_into, until
-from tests.unit.api.conftest import NS, app, project
-from tests.unit.api.resources import APP_NS, deployment, pod, publish, replica_set
+from tests.unit.api.resources import APP_NS, deployment, pod, replica_set, serve
 
 TABLE = yaml.safe_load((Path(__file__).parent / "testdata" / "resource_access.yaml").read_text())
 CASES = TABLE["cases"]
@@ -24,33 +20,20 @@ USERS = sorted({r[0] for r in TABLE["rules"]})
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_resource_access(case: dict[str, Any]) -> None:
-    asyncio.run(_check(case))
+    _check(case)
 
 
-async def _check(case: dict[str, Any]) -> None:
-    fake = FakeKube(namespaces=("default", NS, APP_NS))
-    install_into(fake, NS)
-    fake.put(project("team-a"))
-    destination = {"server": "https://kubernetes.default.svc", "namespace": APP_NS}
-    fake.put(app("guestbook", destination=destination))
-    if case.get("cm"):
-        fake.put(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": "argocd-cm", "namespace": NS},
-                "data": case["cm"],
-            }
-        )
-    web = fake.put(deployment())
-    rs = fake.put(replica_set("web-1", web))
-    running = fake.put(pod("web-1-a", rs))
-    fake.write_logs(APP_NS, "web-1-a", "main", ["hello"])
-    snapshots = InMemorySnapshots()
-    await publish(snapshots, [web, rs, running])
-    rules = Rules(allow=[tuple(r) for r in TABLE["rules"]])  # type: ignore[misc]
-    async with api_on(fake, rules=rules, snapshots=snapshots, users=USERS) as api:
-        await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
+def _check(case: dict[str, Any]) -> None:
+    def build(fake: FakeKube) -> list[dict[str, Any]]:
+        web = fake.put(deployment())
+        rs = fake.put(replica_set("web-1", web))
+        running = fake.put(pod("web-1-a", rs))
+        fake.logs.write(APP_NS, "web-1-a", "main", ["hello"])
+        return [web, rs, running]
+
+    rules = Rules(allow=[tuple(r) for r in TABLE["rules"]])
+
+    async def body(api: ApiHarness, _stored: list[dict[str, Any]]) -> None:
         headers = bearer(case["caller"]) if case["caller"] else {}
         rules.asked.clear()
         response = await api.http.request(
@@ -64,3 +47,5 @@ async def _check(case: dict[str, Any]) -> None:
         asked = [list(a[1:]) for a in rules.asked]
         for check in case.get("asked", []):
             assert check in asked, asked
+
+    serve(body, build, cm=case.get("cm"), rules=rules, users=USERS)

@@ -2,67 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 import pytest
 
 from kapstan.model.vocabulary import LAST_APPLIED
-from kapstan.services.snapshots import InMemorySnapshots
-from kapstan.testing.api import ApiHarness, Rules, api_on, bearer
-from kapstan.testing.fakekube import FakeKube
-from kapstan.testing.fakes import install_into, until
-from tests.unit.api.conftest import NS, app, project
+from kapstan.testing.api import ApiHarness, bearer
+from tests.unit.api.conftest import NS
 from tests.unit.api.resources import (
     APP_NS,
     RESOURCE,
+    Body,
     deployment,
-    publish,
     query,
     secret,
-    store,
+    serve,
 )
 
-Body = Callable[[ApiHarness, list[dict[str, Any]]], Awaitable[None]]
 
-
-def run(
-    body: Body,
-    *objects: dict[str, Any],
-    rules: Rules | None = None,
-    cm: dict[str, str] | None = None,
-) -> None:
-    async def main() -> None:
-        fake = FakeKube(namespaces=("default", NS, APP_NS))
-        install_into(fake, NS)
-        fake.put(project("team-a"))
-        fake.put(
-            app(
-                "guestbook",
-                destination={"server": "https://kubernetes.default.svc", "namespace": APP_NS},
-            )
-        )
-        if cm:
-            fake.put(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    "metadata": {"name": "argocd-cm", "namespace": NS},
-                    "data": cm,
-                }
-            )
-        stored = store(fake, *objects)
-        snapshots = InMemorySnapshots()
-        await publish(snapshots, stored)
-        async with api_on(fake, rules=rules, snapshots=snapshots) as api:
-            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
-            await body(api, stored)
-
-    asyncio.run(main())
+def run(body: Body, *objects: dict[str, Any], cm: dict[str, str] | None = None) -> None:
+    serve(body, objects, cm=cm)
 
 
 def test_get_returns_the_live_object_as_json_text() -> None:

@@ -31,7 +31,7 @@ def _fake() -> FakeKube:
     fake.put(_pod("one", "main"))
     fake.put(_pod("two", "a", "b"))
     for i, line in enumerate(["l1", "l2", "l3"]):
-        fake.write_logs("default", "one", "main", [line], at=T0 + timedelta(seconds=i))
+        fake.logs.write("default", "one", "main", [line], at=T0 + timedelta(seconds=i))
     return fake
 
 
@@ -72,7 +72,7 @@ def test_errors_as_the_api_server_words_them() -> None:
 
 def test_previous_logs() -> None:
     fake = _fake()
-    fake.write_logs("default", "one", "main", ["crashed"], previous=True)
+    fake.logs.write("default", "one", "main", ["crashed"], previous=True)
 
     async def body(kube: KubeClient) -> None:
         assert await _text(kube, "one", previous="true") == "crashed\n"
@@ -90,9 +90,9 @@ def test_follow_sends_new_lines_until_ended_or_closed() -> None:
         lines = resp.aiter_lines()
         assert [await anext(lines) for _ in range(3)] == ["l1", "l2", "l3"]
         assert fake.logs.open_streams == 1
-        fake.write_logs("default", "one", "main", ["l4"])
+        fake.logs.write("default", "one", "main", ["l4"])
         assert await asyncio.wait_for(anext(lines), 5) == "l4"
-        fake.write_logs("default", "one", "other", ["not mine"])
+        fake.logs.write("default", "one", "other", ["not mine"])
         fake.logs.end()
         with pytest.raises(StopAsyncIteration):
             await asyncio.wait_for(anext(lines), 5)

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -39,8 +39,10 @@ from kapstan.api.common import JSON, Caller, Ctx, project_of
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import ApiError, Code, invalid
 from kapstan.api.live import (
+    AppScope,
     Live,
     ResourceRef,
+    Scope,
     cluster_of,
     lookup_app,
     resource_ref,
@@ -84,11 +86,10 @@ async def list_actions(
     ref: Ref,
     ctx: Ctx,
     principal: Caller,
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
+    scope: Scope,
 ) -> Response:
     """``applicationResourceActionsListResponse``."""
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
+    app = lookup_app(ctx, principal, "get", name, scope)
     live = await target_object(ctx, app, ref)
     now = datetime.now(UTC)
     try:
@@ -120,13 +121,12 @@ async def _run(
     ref: ResourceRef,
     action: str,
     params: dict[str, str],
-    project_name: str,
-    app_namespace: str,
+    scope: AppScope,
 ) -> Response:
     if not action:
         raise invalid("action is required")
     rbac = f"action/{ref.group}/{ref.kind}/{action}"
-    app = lookup_app(ctx, principal, rbac, name, project_name, app_namespace)
+    app = lookup_app(ctx, principal, rbac, name, scope)
     live = await target_object(ctx, app, ref)
     now = datetime.now(UTC)
     try:
@@ -171,8 +171,7 @@ async def run_action(
     ref: Ref,
     ctx: Ctx,
     principal: Caller,
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
+    scope: Scope,
 ) -> Response:
     """Deprecated in Argo CD for v2; the body is the action name as a JSON string."""
     raw = await read_limited(request, ctx.max_body)
@@ -182,7 +181,7 @@ async def run_action(
         action = raw.decode(errors="replace").strip()
     if not isinstance(action, str):
         raise invalid("the body must be the action name as a JSON string")
-    return await _run(ctx, principal, name, ref, action, {}, project, app_namespace)
+    return await _run(ctx, principal, name, ref, action, {}, scope)
 
 
 def _params(raw: Any) -> dict[str, str]:
@@ -222,8 +221,7 @@ async def run_action_v2(
         ref,
         field_str(body, "action"),
         _params(body.get("resourceActionParameters")),
-        field_str(body, "project"),
-        field_str(body, "appNamespace"),
+        AppScope(field_str(body, "project"), field_str(body, "appNamespace")),
     )
 
 

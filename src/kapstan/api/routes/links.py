@@ -20,14 +20,16 @@ import logging
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from kapstan.api.common import JSON, Caller, Ctx, project_of
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import ApiError, Code
 from kapstan.api.live import (
+    AppScope,
     ResourceRef,
+    Scope,
     cluster_of,
     lookup_app,
     masked,
@@ -83,7 +85,7 @@ async def app_links(
     project: str = "",
 ) -> Response:
     """``applicationLinksResponse`` (``namespace`` is the app's namespace here)."""
-    app = lookup_app(ctx, principal, "get", name, project, namespace)
+    app = lookup_app(ctx, principal, "get", name, AppScope(project, namespace))
     objects: dict[str, Any] = {"application": _app_object(app)}
     objects["app"] = objects["application"]
     cluster = await _cluster_info(ctx, app)
@@ -102,11 +104,10 @@ async def resource_links(
     ref: Ref,
     ctx: Ctx,
     principal: Caller,
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
+    scope: Scope,
 ) -> Response:
     """``applicationLinksResponse`` for one resource of the app."""
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
+    app = lookup_app(ctx, principal, "get", name, scope)
     live = await target_object(ctx, app, ref)
     objects: dict[str, Any] = {"resource": masked(ctx, live.obj)}
     objects["application"] = objects["app"] = _app_object(app)

@@ -34,7 +34,7 @@ from starlette.responses import Response
 from kapstan.api.common import Caller, Ctx
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import invalid
-from kapstan.api.live import ResourceRef, cluster_of, lookup_app
+from kapstan.api.live import AppScope, ResourceRef, Scope, cluster_of, lookup_app
 from kapstan.api.routes.streams import frame, stream_response, wants_sse
 from kapstan.api.security import Principal, require
 from kapstan.services.podlogs import LogQuery, Stamp, pod_logs
@@ -132,10 +132,9 @@ async def _logs(
     name: str,
     ref: ResourceRef,
     query: LogQuery,
-    project: str,
-    app_namespace: str,
+    scope: AppScope,
 ) -> Response:
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
+    app = lookup_app(ctx, principal, "get", name, scope)
     require(ctx.authz, principal, RESOURCE_LOGS, "get", ctx.app_rbac_name(app))
     snapshot = await ctx.snapshots.get(ctx.namespace, name)
     pods = selected_pods(snapshot.tree.get("nodes") or [] if snapshot else [], ref)
@@ -200,18 +199,17 @@ async def app_logs(
     query: Options,
     ctx: Ctx,
     principal: Caller,
+    scope: Scope,
     namespace: str = "",
     pod_name: str = Query(default="", alias="podName"),
     kind: str = "",
     group: str = "",
     resource_name: str = Query(default="", alias="resourceName"),
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
 ) -> Response:
     if pod_name:
         kind, resource_name = "Pod", pod_name
     ref = ResourceRef(namespace, resource_name, "", group, kind)
-    return await _logs(ctx, principal, request, name, ref, query, project, app_namespace)
+    return await _logs(ctx, principal, request, name, ref, query, scope)
 
 
 @router.get("/api/v1/applications/{name}/pods/{pod_name}/logs")
@@ -222,13 +220,12 @@ async def pod_logs_route(
     query: Options,
     ctx: Ctx,
     principal: Caller,
+    scope: Scope,
     namespace: str = "",
     group: str = "",
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
 ) -> Response:
     ref = ResourceRef(namespace, pod_name, "", group, "Pod")
-    return await _logs(ctx, principal, request, name, ref, query, project, app_namespace)
+    return await _logs(ctx, principal, request, name, ref, query, scope)
 
 
 __all__ = ["router", "selected_pods"]

@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from kapstan.api.common import JSON, Caller, Ctx
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import ApiError, Code
-from kapstan.api.live import lookup_app
+from kapstan.api.live import Scope, lookup_app
 from kapstan.engine.pairing import with_namespace
 from kapstan.engine.redact import hide_secret_data, sensitive_annotations
 from kapstan.kube.discovery import DiscoveryModel
@@ -88,14 +89,13 @@ async def manifests(
     name: str,
     ctx: Ctx,
     principal: Caller,
+    scope: Scope,
     revision: str = "",
     source_positions: list[int] = Query(default=[], alias="sourcePositions"),  # noqa: B008
     revisions: list[str] = Query(default=[]),  # noqa: B008
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
 ) -> Response:
     """``repositoryManifestResponse``."""
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
+    app = lookup_app(ctx, principal, "get", name, scope)
     spec = app.get("spec") or {}
     destination = spec.get("destination") or {}
     namespace = str(destination.get("namespace") or "")
@@ -125,8 +125,29 @@ async def manifests(
     return JSON({k: v for k, v in body.items() if v or k == "manifests"})
 
 
-def source_of(app: Mapping[str, Any], index: int | None, version: int | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SourcePick:
+    """Which source a revision query means: ``sourceIndex`` of the spec, or of the history
+    entry ``versionId``."""
+
+    index: int | None = None
+    version: int | None = None
+
+
+def source_pick(
+    source_index: int | None = Query(default=None, alias="sourceIndex"),
+    version_id: int | None = Query(default=None, alias="versionId"),
+) -> SourcePick:
+    """The query parameters that pick a source (a FastAPI dependency)."""
+    return SourcePick(source_index, version_id)
+
+
+Pick = Annotated[SourcePick, Depends(source_pick)]
+
+
+def source_of(app: Mapping[str, Any], pick: SourcePick) -> dict[str, Any]:
     """Argo CD's ``getAppSourceBySourceIndexAndVersionId``."""
+    index, version = pick.index, pick.version
     spec = app.get("spec") or {}
     listed = list(spec.get("sources") or [])
     source = dict(listed[0]) if listed else dict(spec.get("source") or {})
@@ -157,14 +178,12 @@ async def revision_metadata(
     revision: str,
     ctx: Ctx,
     principal: Caller,
-    source_index: int | None = Query(default=None, alias="sourceIndex"),
-    version_id: int | None = Query(default=None, alias="versionId"),
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
+    scope: Scope,
+    pick: Pick,
 ) -> Response:
     """``v1alpha1RevisionMetadata``."""
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
-    source = source_of(app, source_index, version_id)
+    app = lookup_app(ctx, principal, "get", name, scope)
+    source = source_of(app, pick)
     if source.get("chart"):
         raise _unknown("a Helm chart has no commit metadata; use .../chartdetails")
     try:
@@ -187,14 +206,12 @@ async def chart_details(
     revision: str,
     ctx: Ctx,
     principal: Caller,
-    source_index: int | None = Query(default=None, alias="sourceIndex"),
-    version_id: int | None = Query(default=None, alias="versionId"),
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
+    scope: Scope,
+    pick: Pick,
 ) -> Response:
     """``v1alpha1ChartDetails`` (not read yet, see the module contract)."""
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
-    source = source_of(app, source_index, version_id)
+    app = lookup_app(ctx, principal, "get", name, scope)
+    source = source_of(app, pick)
     if not source.get("chart"):
         raise _unknown(f"no chart found for application: {name}")
     del revision

@@ -28,7 +28,14 @@ from kapstan.api import audit
 from kapstan.api.body import read_limited
 from kapstan.api.common import JSON, Caller, Ctx
 from kapstan.api.errors import ApiError, Code, invalid
-from kapstan.api.live import ResourceRef, live_resource, lookup_app, resource_ref, shown
+from kapstan.api.live import (
+    ResourceRef,
+    Scope,
+    live_resource,
+    lookup_app,
+    resource_ref,
+    shown,
+)
 from kapstan.api.routes.applications import api_error
 from kapstan.engine.redact import is_secret
 from kapstan.kube.errors import KubeError
@@ -74,11 +81,10 @@ async def get_resource(
     ref: Ref,
     ctx: Ctx,
     principal: Caller,
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
+    scope: Scope,
 ) -> Response:
     """``applicationApplicationResourceResponse``."""
-    app = lookup_app(ctx, principal, "get", name, project, app_namespace)
+    app = lookup_app(ctx, principal, "get", name, scope)
     live = await live_resource(ctx, app, ref)
     return JSON({"manifest": shown(ctx, live.obj)})
 
@@ -90,11 +96,10 @@ async def patch_resource(
     ref: Ref,
     ctx: Ctx,
     principal: Caller,
+    scope: Scope,
     patch_type: str = Query(default="", alias="patchType"),
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
 ) -> Response:
-    app = lookup_app(ctx, principal, "update", name, project, app_namespace, ref)
+    app = lookup_app(ctx, principal, "update", name, scope, ref)
     content_type = _content_type(patch_type)
     patch = _patch_text(await read_limited(request, ctx.max_body))
     live = await live_resource(ctx, app, ref)
@@ -118,12 +123,11 @@ async def delete_resource(
     ref: Ref,
     ctx: Ctx,
     principal: Caller,
+    scope: Scope,
     force: bool = False,
     orphan: bool = False,
-    app_namespace: str = Query(default="", alias="appNamespace"),
-    project: str = "",
 ) -> Response:
-    app = lookup_app(ctx, principal, "delete", name, project, app_namespace, ref)
+    app = lookup_app(ctx, principal, "delete", name, scope, ref)
     live = await live_resource(ctx, app, ref)
     assert live.cluster is not None
     options: dict[str, object] = {"propagationPolicy": "Foreground"}

@@ -88,9 +88,7 @@ def _discover_custom(
     return [_offer(str(name), found[name]) for name in sorted(found)]
 
 
-def discover(
-    obj: Mapping[str, Any], config: ActionsConfig, now: datetime
-) -> list[ResourceAction]:
+def discover(obj: Mapping[str, Any], config: ActionsConfig, now: datetime) -> list[ResourceAction]:
     """The actions ``obj`` offers (see the module contract)."""
     group, kind = _group_kind(obj)
     custom = config.for_kind(group, kind)

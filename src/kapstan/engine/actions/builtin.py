@@ -259,9 +259,7 @@ def _create_job(obj: dict[str, Any], _params: Params, now: datetime) -> list[Imp
 
 
 def _cronjob_actions(obj: Mapping[str, Any]) -> list[ResourceAction]:
-    found = [
-        ResourceAction("create-job", icon_class="fa fa-fw fa-plus", display_name="Create Job")
-    ]
+    found = [ResourceAction("create-job", icon_class="fa fa-fw fa-plus", display_name="Create Job")]
     if _map(obj, "spec").get("suspend") is True:
         found.append(ResourceAction("resume", icon_class="fa fa-fw fa-play"))
     else:

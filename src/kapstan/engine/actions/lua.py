@@ -99,16 +99,8 @@ return function(source, obj, params, now, limit_steps, step, safe_names)
     raw_error("module '" .. tostring(name) .. "' not found", 2)
   end
   local function run()
-    local chunk, err = raw_load(source, "=action.lua", "t")
-    if not chunk then return "error", err end
-    setfenv(chunk, env)
-    local res = pack(raw_pcall(chunk))
-    if exceeded() then return "limit" end
-    if not res[1] then
-      local e = res[2]
-      return "error", type(e) == "string" and e or tostring(e)
-    end
-    local value = res[2]
+    local kind, value = run_chunk(source, "=action.lua", env, exceeded)
+    if kind ~= "ok" then return kind, value end
     if type(value) ~= "table" then
       return "error", "expect table output from Lua script, not " .. type(value)
     end

@@ -94,16 +94,9 @@ return function(source, obj, limit_steps, step, open_libs, safe_names)
     return fields(v)
   end
   local function run()
-    local chunk, err = raw_load(source, "=health.lua", "t")
-    if not chunk then return "error", err end
-    setfenv(chunk, env)
-    local res = pack(raw_pcall(chunk))
-    if exceeded() then return "limit" end
-    if not res[1] then
-      local e = res[2]
-      return "error", type(e) == "string" and e or tostring(e)
-    end
-    return decode(res[2])
+    local kind, value = run_chunk(source, "=health.lua", env, exceeded)
+    if kind ~= "ok" then return kind, value end
+    return decode(value)
   end
 
   local res = protect(run)

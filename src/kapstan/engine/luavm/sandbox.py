@@ -16,6 +16,8 @@ change the runner, and defines, for the bootstrap that follows it:
   script may catch errors, but never the budget error: every protected call it makes
   re-raises it. The hook stays installed until the state is closed, so anything the script
   leaves behind (metamethods, error objects) still runs under the budget;
+* ``run_chunk(source, name, env, exceeded)``: loads a text chunk into ``env`` and runs it:
+  ``"ok", value``, ``"limit"`` or ``"error", message``;
 * ``pack(...)``, ``sequence_length(t)`` (``n`` when the keys are exactly ``1..n``, else
   ``nil``) and the captured library functions.
 """
@@ -130,5 +132,20 @@ local function new_sandbox(limit_steps, step, open_libs, safe_names)
     return res
   end
   return env, protect, function() return exceeded end
+end
+
+-- Load and run a script (text only) in env: "ok", its first result; "limit"; or "error",
+-- the message.
+local function run_chunk(source, name, env, exceeded)
+  local chunk, err = raw_load(source, name, "t")
+  if not chunk then return "error", err end
+  setfenv(chunk, env)
+  local res = pack(raw_pcall(chunk))
+  if exceeded() then return "limit" end
+  if not res[1] then
+    local e = res[2]
+    return "error", type(e) == "string" and e or tostring(e)
+  end
+  return "ok", res[2]
 end
 """

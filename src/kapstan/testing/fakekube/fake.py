@@ -15,7 +15,6 @@ import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 from kapstan.kube.errors import from_status
@@ -269,21 +268,6 @@ class FakeKube:
         with store.lock:
             for watcher in store.watchers():
                 watcher.bookmark(store.rv)
-
-    # -- pod logs --------------------------------------------------------------------------------
-    def write_logs(
-        self,
-        namespace: str,
-        pod: str,
-        container: str,
-        lines: Iterable[str],
-        *,
-        previous: bool = False,
-        at: datetime | None = None,
-    ) -> None:
-        """Append container log lines (see :mod:`~kapstan.testing.fakekube.logs`); followed
-        streams of that container receive them at once."""
-        self.logs.write(namespace, pod, container, lines, previous=previous, at=at)
 
     # -- request log and faults ----------------------------------------------------------------
     @property

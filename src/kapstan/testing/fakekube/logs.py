@@ -28,6 +28,7 @@ from typing import Any
 import httpx2
 
 from kapstan.testing.fakekube.status import ApiError, bad_request
+from kapstan.testing.fakekube.watch import hand_over
 
 Key = tuple[str, str, str, bool]  # namespace, pod, container, previous
 
@@ -67,10 +68,7 @@ class LogStream(httpx2.AsyncByteStream):
         self._deliver(None)
 
     def _deliver(self, item: bytes | None) -> None:
-        if threading.get_ident() == self._thread:
-            self._queue.put_nowait(item)
-        elif not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        hand_over(self._loop, self._thread, self._queue, item)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self
