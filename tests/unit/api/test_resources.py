@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from typing import Any
@@ -10,13 +11,17 @@ import orjson
 import pytest
 
 from kapstan.model.vocabulary import LAST_APPLIED
-from kapstan.testing.api import ApiHarness, bearer
-from tests.unit.api.conftest import NS
+from kapstan.services.snapshots import InMemorySnapshots
+from kapstan.testing.api import ApiHarness, api_on, bearer
+from kapstan.testing.fakekube import FakeKube
+from kapstan.testing.fakes import install_into, until
+from tests.unit.api.conftest import NS, app
 from tests.unit.api.resources import (
     APP_NS,
     RESOURCE,
     Body,
     deployment,
+    publish,
     query,
     secret,
     serve,
@@ -178,3 +183,36 @@ def test_delete_propagation(flags: dict[str, str], policy: str, grace: int | Non
         assert events[-1]["message"] == "admin deleted resource apps/Deployment 'web'"
 
     run(body, deployment())
+
+
+def test_a_resource_on_a_cluster_of_a_cluster_secret() -> None:
+    remote_server = "https://prod.example:6443"
+
+    async def main() -> None:
+        fake, remote = FakeKube(namespaces=("default", NS)), FakeKube(namespaces=(APP_NS,))
+        install_into(fake, NS)
+        fields = {"server": remote_server, "name": "prod", "config": "{}"}
+        fake.put(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": "prod",
+                    "namespace": NS,
+                    "labels": {"argocd.argoproj.io/secret-type": "cluster"},
+                },
+                "data": {k: base64.b64encode(v.encode()).decode() for k, v in fields.items()},
+            }
+        )
+        fake.put(app("guestbook", destination={"name": "prod", "namespace": APP_NS}))
+        web = remote.put(deployment())
+        snapshots = InMemorySnapshots()
+        await publish(snapshots, [web])
+        async with api_on(fake, snapshots=snapshots, clusters={remote_server: remote}) as api:
+            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
+            resp = await api.http.get(RESOURCE, params=query(web), headers=bearer("admin"))
+            assert resp.status_code == 200, resp.text
+            assert json.loads(resp.json()["manifest"])["metadata"]["uid"] == web["metadata"]["uid"]
+            assert fake.get_object("Deployment", "web", APP_NS, group="apps") is None
+
+    asyncio.run(main())
