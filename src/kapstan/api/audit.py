@@ -1,7 +1,7 @@
 """User actions recorded as Kubernetes Events on the Application, as Argo CD's API server
 records them (``<user> <what>``, reason ``ResourceCreated``/``ResourceUpdated``/
-``ResourceDeleted``/``OperationStarted``), so ``kubectl describe app`` shows who did what.
-Recording never fails the request: an Event that cannot be written is logged."""
+``ResourceDeleted``/``OperationStarted``/``ResourceActionRan``), so ``kubectl describe app``
+shows who did what. Recording never fails the request: an Event that cannot be written is logged."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from kapstan.kube.errors import KubeError
 from kapstan.model.vocabulary import API_VERSION
 
 log = logging.getLogger(__name__)
-CREATED, UPDATED, DELETED, OPERATION = (
+CREATED, UPDATED, DELETED, OPERATION, ACTION_RAN = (
     "ResourceCreated",
     "ResourceUpdated",
     "ResourceDeleted",
     "OperationStarted",
+    "ResourceActionRan",
 )
 
 
@@ -66,4 +67,4 @@ async def record(
         log.warning("could not record the event %r on %s/%s: %s", reason, namespace, name, err)
 
 
-__all__ = ["CREATED", "DELETED", "OPERATION", "UPDATED", "record"]
+__all__ = ["ACTION_RAN", "CREATED", "DELETED", "OPERATION", "UPDATED", "record"]

@@ -19,7 +19,9 @@ from kapstan.api.security import Authenticator, Authorizer, Principal
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
 from kapstan.services.auth import Authenticator as AuthService
+from kapstan.services.clusterclients import ClusterClients
 from kapstan.services.clusterstore import ClusterRecord
+from kapstan.services.manifests import ManifestService
 from kapstan.services.mirror import Mirror
 from kapstan.services.repoinspect import ConnectionCache, RepoInspector
 from kapstan.services.snapshots import SnapshotStore
@@ -84,6 +86,10 @@ class ApiContext:
     max_body: int = 4 * 1024 * 1024  # bytes of one request body
     auth: AuthService | None = None  # accounts, API keys, project tokens (None: stand-ins)
     admin: AdminOptions = field(default_factory=AdminOptions)
+    # Destination clusters (live resources, logs, actions) and the repo-server role
+    # (manifests, revision metadata); routes that need one answer Unavailable without it.
+    clusters: ClusterClients | None = None
+    manifests: ManifestService | None = None
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

@@ -63,6 +63,12 @@ class Connection:
 Connector = Callable[[Mapping[str, Any]], Connection]
 
 
+def secret_fingerprint(secret: Mapping[str, Any]) -> bytes:
+    """What a cluster Secret says (its data), to tell a real change from a relist or a
+    metadata-only update."""
+    return orjson.dumps([secret.get("data"), secret.get("stringData")], option=orjson.OPT_SORT_KEYS)
+
+
 @dataclass(frozen=True)
 class _Managed:
     conn: Connection
@@ -196,9 +202,7 @@ class ClusterManager:
 
     async def _apply_secret(self, secret: dict[str, Any]) -> None:
         sid = self._secret_id(secret)
-        fingerprint = orjson.dumps(
-            [secret.get("data"), secret.get("stringData")], option=orjson.OPT_SORT_KEYS
-        )
+        fingerprint = secret_fingerprint(secret)
         async with self._lock:
             server = self._by_secret.get(sid)
             current = self.clusters.get(server) if server is not None else None

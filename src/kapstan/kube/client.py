@@ -152,11 +152,13 @@ class KubeClient:
         content_type: str | None = None,
         accept: str = JSON,
         stream: bool = False,
-        timeout: float | None = None,
+        timeout: float | httpx2.Timeout | None = None,
     ) -> httpx2.Response:
         """Send with throttling, auth and retries; return the (2xx) response or raise.
 
-        With ``stream=True`` the caller must close the returned response.
+        With ``stream=True`` the caller must close the returned response. ``timeout`` is
+        seconds for every phase, or an ``httpx2.Timeout`` (e.g. no read timeout for a log
+        stream that may stay quiet), or ``None`` for the client's default.
         """
         method = method.upper()
         content = None

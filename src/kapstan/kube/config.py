@@ -210,7 +210,9 @@ def in_cluster(
     )
 
 
-def _secret_value(secret: Mapping[str, Any], key: str) -> str | None:
+def secret_value(secret: Mapping[str, Any], key: str) -> str | None:
+    """The text of ``key`` of a Secret (``stringData`` first, then base64 ``data``); ``None``
+    when absent; :class:`ConfigError` when the base64 is invalid."""
     string_data = secret.get("stringData")
     if isinstance(string_data, Mapping) and key in string_data:
         return str(string_data[key])
@@ -231,10 +233,10 @@ def from_argocd_cluster_secret(secret: Mapping[str, Any]) -> ClusterConfig:
     labels = (meta or {}).get("labels") or {}
     if labels.get(SECRET_TYPE_LABEL) not in (None, SECRET_TYPE_CLUSTER):
         raise ConfigError("secret is not an Argo CD cluster secret")
-    server = _secret_value(secret, "server")
+    server = secret_value(secret, "server")
     if not server:
         raise ConfigError("cluster secret has no server")
-    raw = _secret_value(secret, "config") or "{}"
+    raw = secret_value(secret, "config") or "{}"
     try:
         cfg = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -249,7 +251,7 @@ def from_argocd_cluster_secret(secret: Mapping[str, Any]) -> ClusterConfig:
     exec_raw = cfg.get("execProviderConfig")
     return ClusterConfig(
         server=server.rstrip("/"),
-        name=_secret_value(secret, "name") or server,
+        name=secret_value(secret, "name") or server,
         ca_data=tls_bytes("caData"),
         insecure=bool(tls.get("insecure")),
         tls_server_name=str(tls.get("serverName") or ""),

@@ -26,6 +26,7 @@ HOOK_FINALIZER: Final = "argocd.argoproj.io/hook-finalizer"
 # -- Application annotations -----------------------------------------------------------------
 REFRESH: Final = "argocd.argoproj.io/refresh"
 SKIP_RECONCILE: Final = "argocd.argoproj.io/skip-reconcile"
+MANAGED_BY_URL: Final = "argocd.argoproj.io/managed-by-url"
 
 # -- Application finalizers ------------------------------------------------------------------
 RESOURCES_FINALIZER: Final = "resources-finalizer.argocd.argoproj.io"

@@ -46,7 +46,7 @@ from kapstan.services.tools import MISSING_HINT
 from kapstan.services.trees import TreeCache
 from kapstan.source.credentials import RepoCredentials
 from kapstan.source.errors import SourceError
-from kapstan.source.git import GitClient
+from kapstan.source.git import CommitMetadata, GitClient
 from kapstan.source.urls import normalize_url, strip_credentials
 
 RepositoriesLookup = Callable[[], Repositories]
@@ -66,6 +66,16 @@ class ManifestSource(Protocol):
         refresh_cache: bool = False,
         revision_max_age: float = 0.0,
     ) -> GeneratedManifests: ...
+
+
+class ManifestService(ManifestSource, Protocol):
+    """What the API needs of the repo-server role: manifests, and the metadata of a commit
+    read through the same cached clone (:class:`ManifestGenerator`)."""
+
+    async def revision_metadata(self, repo_url: str, revision: str) -> CommitMetadata:
+        """The commit ``revision`` (a branch, tag or SHA) of ``repo_url``; raises
+        :class:`ManifestGenerationError` when it cannot be read."""
+        ...
 
 
 ClientFactory = Callable[[str, RepoCredentials, Path], GitClient]
@@ -231,6 +241,15 @@ class ManifestGenerator:
             cache_hits=len(render_plans) - len(missing),
             rendered=len(missing),
         )
+
+    async def revision_metadata(self, repo_url: str, revision: str) -> CommitMetadata:
+        """See :meth:`ManifestService.revision_metadata` (credentials as for manifests)."""
+        client = self.client(repo_url)
+        try:
+            sha = await client.resolve(revision or "HEAD")
+            return await client.revision_metadata(sha)
+        except SourceError as e:
+            raise ManifestGenerationError(str(e)) from None
 
     def _key_plans(self, plans: list[_Plan], app_name: str, namespace: str) -> list[_Plan]:
         """Link refs and compute the cache key of every source that is rendered."""

@@ -19,6 +19,7 @@ Contracts:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -30,6 +31,7 @@ import shutil
 import tarfile
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from kapstan import proc
@@ -269,6 +271,19 @@ class GitClient:
         # rev-parse also accepts ref names; only a real id prefix counts as a short SHA.
         return sha if sha.startswith(prefix.lower()) else None
 
+    @contextlib.asynccontextmanager
+    async def _commit(self, sha: str, what: str) -> AsyncIterator[None]:
+        """Hold the repository lock with commit ``sha`` (a full SHA) in the cache, fetched
+        first when it is not there; :class:`RevisionNotFound` when the remote lacks it."""
+        if not revisions.is_commit_sha(sha):
+            raise RevisionNotFound(self.url, sha, f"{what} needs a full commit SHA")
+        if await self._has_commit(sha) is None:
+            await self.fetch(sha)
+        async with repo_lock(self._lock_path):
+            if await self._has_commit(sha) is None:
+                raise RevisionNotFound(self.url, sha)
+            yield
+
     async def checkout(self, sha: str, dest_root: Path | None = None) -> Path:
         """Export the tree of commit ``sha`` into a new directory and return it (caller cleans
         up). Fetches first when the commit is not in the cache yet.
@@ -279,14 +294,8 @@ class GitClient:
         unpack raises :class:`SourceError`. On every error (and on cancellation) no directory
         is left behind.
         """
-        if not revisions.is_commit_sha(sha):
-            raise RevisionNotFound(self.url, sha, "checkout needs a full commit SHA")
         sha = sha.lower()
-        if await self._has_commit(sha) is None:
-            await self.fetch(sha)
-        async with repo_lock(self._lock_path):
-            if await self._has_commit(sha) is None:
-                raise RevisionNotFound(self.url, sha)
+        async with self._commit(sha, "checkout"):
             out = await self._git("archive", "--format=tar", sha, cwd=self.repo_dir, revision=sha)
         try:
             dest = Path(tempfile.mkdtemp(prefix=f"checkout-{sha[:12]}-", dir=dest_root))
@@ -321,6 +330,36 @@ class GitClient:
             shutil.rmtree(dest, ignore_errors=True)
             raise
         return dest
+
+    async def revision_metadata(self, sha: str) -> CommitMetadata:
+        """Author, author date, message and tags of commit ``sha`` (a full SHA), read from the
+        cache repository (fetched first when the commit is not there yet), as Argo CD's
+        repo-server reads them (``git show -s --format=%an <%ae>%n%at%n%B`` and
+        ``git tag --points-at``). Raises :class:`RevisionNotFound` for an unknown commit."""
+        sha = sha.lower()
+        async with self._commit(sha, "metadata"):
+            shown = await self._git(
+                "show", "-s", "--format=%an <%ae>%n%at%n%B", sha, cwd=self.repo_dir, revision=sha
+            )
+            tagged = await self._git("tag", "--points-at", sha, cwd=self.repo_dir, revision=sha)
+        author, _, rest = shown.stdout.decode(errors="replace").partition("\n")
+        stamp, _, message = rest.partition("\n")
+        return CommitMetadata(
+            author=author,
+            timestamp=int(stamp) if stamp.strip().isdigit() else 0,
+            message=message.strip(),
+            tags=tuple(tagged.stdout.decode(errors="replace").split()),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CommitMetadata:
+    """What :meth:`GitClient.revision_metadata` reads of one commit."""
+
+    author: str  # "Name <email>"
+    timestamp: int  # author date, seconds since the epoch
+    message: str
+    tags: tuple[str, ...] = ()
 
 
 class _OutOfBounds(Exception):

@@ -13,7 +13,7 @@ import contextlib
 import fnmatch
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +25,12 @@ from kapstan.api.app import create_app
 from kapstan.api.context import AdminOptions, ApiContext
 from kapstan.api.errors import ApiError, unauthenticated
 from kapstan.api.security import Principal
+from kapstan.kube.client import KubeClient
+from kapstan.kube.config import ClusterConfig
 from kapstan.runtime.serving import QuietServer, listen
 from kapstan.services.applications import Applications
+from kapstan.services.clusterclients import ClusterClients
+from kapstan.services.manifests import ManifestService
 from kapstan.services.mirror import Mirror
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore
 from kapstan.services.watched import WatchedSettings
@@ -119,9 +123,13 @@ async def api_on(
     rules: Rules | None = None,
     snapshots: SnapshotStore | None = None,
     customize: Callable[[ApiContext], None] | None = None,
+    clusters: Mapping[str, FakeKube] | None = None,
+    manifests: ManifestService | None = None,
 ) -> AsyncIterator[ApiHarness]:
     """The API over ``fake`` on ``127.0.0.1:<free port>`` until the block ends. Requests are
-    anonymous unless they carry :func:`bearer` headers."""
+    anonymous unless they carry :func:`bearer` headers. Destinations other than the in-cluster
+    one are the ``clusters`` fakes, by server URL (their cluster Secrets are the test's to
+    put into ``fake``); ``manifests`` is the repo-server role (none by default)."""
     install_into(fake, namespace)
     rules = rules or Rules()
     tokens = Tokens({u: User(u) for u in users})
@@ -135,6 +143,15 @@ async def api_on(
         mirror = Mirror(kube, namespace)
         await mirror.start()
         stack.push_async_callback(mirror.stop)
+        remote = dict(clusters or {})
+
+        def connect(config: ClusterConfig) -> KubeClient:
+            if config.server not in remote:
+                raise LookupError(f"no fake cluster serves {config.server}")
+            return KubeClient(config, qps=0.0, transport=remote[config.server].transport())
+
+        destinations = ClusterClients(kube, namespace, connect=connect)
+        stack.push_async_callback(destinations.aclose)
         ctx = ApiContext(
             namespace=namespace,
             kube=kube,
@@ -146,6 +163,8 @@ async def api_on(
             authz=rules,
             sessions=tokens,
             admin=AdminOptions(work_dir=work, timeout=20.0),
+            clusters=destinations,
+            manifests=manifests,
         )
         if customize is not None:
             customize(ctx)

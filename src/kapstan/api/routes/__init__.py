@@ -6,16 +6,21 @@ from fastapi import APIRouter
 
 from kapstan.api.routes import (
     accounts,
+    actions,
     applications,
     badge,
     certificates,
     clusters,
     inspect,
+    links,
+    logs,
+    manifests,
     meta,
     operations,
     projects,
     repocreds,
     repositories,
+    resources,
     session,
     streams,
 )
@@ -34,6 +39,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     certificates.router,
     accounts.router,
     badge.router,
+    resources.router,
+    actions.router,
+    logs.router,
+    links.router,
+    manifests.router,
 )
 
 __all__ = ["ROUTERS"]

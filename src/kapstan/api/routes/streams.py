@@ -44,16 +44,19 @@ EVENT_STREAM = "text/event-stream"
 NDJSON = "application/json"
 
 
-def _wants_sse(request: Request) -> bool:
+def wants_sse(request: Request) -> bool:
+    """Whether the client asked for Server-Sent Events."""
     return EVENT_STREAM in request.headers.get("accept", "")
 
 
-def _frame(result: Any, sse: bool) -> bytes:
+def frame(result: Any, sse: bool) -> bytes:
+    """One ``{"result": …}`` frame, NDJSON or SSE."""
     body = orjson.dumps({"result": result})
     return b"data: " + body + b"\n\n" if sse else body + b"\n"
 
 
-def _stream(frames: AsyncIterator[bytes], sse: bool) -> Response:
+def stream_response(frames: AsyncIterator[bytes], sse: bool) -> Response:
+    """A streaming answer of ``frames`` (closed when the client goes away)."""
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(frames, media_type=EVENT_STREAM if sse else NDJSON, headers=headers)
 
@@ -88,7 +91,7 @@ async def _app_frames(
         if initial:
             for listed in ctx.mirror.apps():
                 if keep(listed) and visible(ctx, principal, listed):
-                    yield _frame(_event_result("ADDED", listed, fields), sse)
+                    yield frame(_event_result("ADDED", listed, fields), sse)
         while True:
             item = await queue.get()
             if item is None:
@@ -96,7 +99,7 @@ async def _app_frames(
             kind, app = item
             # RBAC is checked per event: argocd-rbac-cm changes apply to open streams too.
             if keep(app) and visible(ctx, principal, app):
-                yield _frame(_event_result(kind, app, fields), sse)
+                yield frame(_event_result(kind, app, fields), sse)
     finally:
         unsubscribe()
 
@@ -115,9 +118,9 @@ def watch_applications(
 ) -> Response:
     keep = app_filter(name, [p for v in projects for p in v.split(",") if p], selector, repo)
     initial = not resource_version or bool(name)
-    sse = _wants_sse(request)
+    sse = wants_sse(request)
     frames = _app_frames(ctx, principal, keep, initial, _result_fields(fields), sse)
-    return _stream(frames, sse)
+    return stream_response(frames, sse)
 
 
 def _result_fields(fields: str | None) -> Tree | None:
@@ -144,7 +147,7 @@ async def _tree_frames(ctx: ApiContext, name: str, sse: bool) -> AsyncIterator[b
             fresh = snapshot is not None and snapshot is not sent
             if snapshot is not None and fresh and (sent is None or snapshot.tree != sent.tree):
                 sent = snapshot
-                yield _frame(dict(snapshot.tree), sse)
+                yield frame(dict(snapshot.tree), sse)
             changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), TREE_POLL)
@@ -161,8 +164,8 @@ def watch_resource_tree(
     project_name: str = Query(default="", alias="project"),
 ) -> Response:
     find_app(ctx, principal, "get", name, project_name)
-    sse = _wants_sse(request)
-    return _stream(_tree_frames(ctx, name, sse), sse)
+    sse = wants_sse(request)
+    return stream_response(_tree_frames(ctx, name, sse), sse)
 
 
-__all__ = ["BACKLOG", "router"]
+__all__ = ["BACKLOG", "frame", "router", "stream_response", "wants_sse"]

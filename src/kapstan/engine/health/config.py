@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 
 import yaml
 
-from kapstan.engine.health.lua import DEFAULT_INSTRUCTION_LIMIT
+from kapstan.engine.luavm import DEFAULT_INSTRUCTION_LIMIT
 
 _PREFIX = "resource.customizations"
 _HEALTH_PREFIX = f"{_PREFIX}.health."
@@ -40,8 +40,10 @@ def override_key(group: str, kind: str) -> str:
     return f"{group}/{kind}" if group else kind
 
 
-def _key_from_suffix(suffix: str) -> str:
-    # Mirrors Argo CD's convertToOverrideKey: "<group>_<Kind>" or "<Kind>".
+def key_from_suffix(suffix: str) -> str:
+    """The override key of an argocd-cm key suffix (Argo CD's ``convertToOverrideKey``):
+    ``<group>_<Kind>`` is ``<group>/<Kind>``, ``<Kind>`` stays; anything else raises
+    :class:`HealthConfigError` with Argo CD's message."""
     parts = suffix.split("_")
     if len(parts) == 2:
         return f"{parts[0]}/{parts[1]}"
@@ -94,10 +96,10 @@ class HealthConfig:
         open_libs: dict[str, bool] = {}
         for name, value in data.items():
             if name.startswith(_HEALTH_PREFIX):
-                key = _key_from_suffix(name.removeprefix(_HEALTH_PREFIX))
+                key = key_from_suffix(name.removeprefix(_HEALTH_PREFIX))
                 scripts[key] = (value, scripts.get(key, ("", False))[1])
             elif name.startswith(_OPEN_LIBS_PREFIX):
-                open_libs[_key_from_suffix(name.removeprefix(_OPEN_LIBS_PREFIX))] = _truthy(value)
+                open_libs[key_from_suffix(name.removeprefix(_OPEN_LIBS_PREFIX))] = _truthy(value)
         checks = tuple(
             CustomHealthCheck(key, script, open_libs.get(key, libs))
             for key, (script, libs) in sorted(scripts.items())

@@ -55,11 +55,11 @@ Approximated (documented where implemented):
 Test hooks: :meth:`FakeKube.put`, :meth:`~FakeKube.objects`, :meth:`~FakeKube.get_object`,
 :meth:`~FakeKube.edit` (another manager's update), :meth:`~FakeKube.delete`,
 :meth:`~FakeKube.register`, :meth:`~FakeKube.expire_history`, :meth:`~FakeKube.end_watches`,
-:meth:`~FakeKube.bookmark`,
-:attr:`~FakeKube.requests` / :meth:`~FakeKube.count`, :meth:`~FakeKube.fail` (fault
-injection). Not thread-safe beyond this: writes from another thread are fine (a lock guards
-the state and watch events are handed to each watch's own loop), but one client belongs to
-one event loop, as any ``httpx2`` client does.
+:meth:`~FakeKube.bookmark`, :attr:`~FakeKube.logs` (pod logs written by tests,
+:mod:`~kapstan.testing.fakekube.logs`), :attr:`~FakeKube.requests` / :meth:`~FakeKube.count`,
+:meth:`~FakeKube.fail` (fault injection). Not thread-safe beyond this: writes from another
+thread are fine (a lock guards the state and watch events are handed to each watch's own
+loop), but one client belongs to one event loop, as any ``httpx2`` client does.
 """
 
 from kapstan.testing.fakekube.client import FAKE_SERVER, fake_client

@@ -20,6 +20,7 @@ from typing import Any
 from kapstan.kube.errors import from_status
 from kapstan.testing.fakekube.cluster import Cluster, meta
 from kapstan.testing.fakekube.kinds import VERBS, Kind
+from kapstan.testing.fakekube.logs import PodLogs
 from kapstan.testing.fakekube.patch import merge_patch
 from kapstan.testing.fakekube.router import Reply, Request, Router
 from kapstan.testing.fakekube.status import ApiError, expired
@@ -57,8 +58,12 @@ class FakeKube:
         namespaces: Iterable[str] = ("default", "kube-system", "kube-public"),
     ) -> None:
         self.cluster = Cluster(history=history)
+        self.logs = PodLogs(self.cluster.clock)
         self._router = Router(
-            self.cluster, aggregated=aggregated_discovery, bookmark_interval=bookmark_interval
+            self.cluster,
+            aggregated=aggregated_discovery,
+            bookmark_interval=bookmark_interval,
+            logs=self.logs,
         )
         self._latency = latency
         self._faults = Faults()

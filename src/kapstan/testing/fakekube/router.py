@@ -4,7 +4,8 @@ Contract of :meth:`Router.handle`: never raises for a request it can parse; ever
 an answer with a ``Status`` body (see :mod:`~kapstan.testing.fakekube.status`). Paths are the
 API server's: ``/api/v1[/namespaces/<ns>]/<plural>[/<name>[/status]]`` and the same under
 ``/apis/<group>/<version>``, plus discovery (``/api``, ``/apis``, ``/apis/<group>``,
-``/api/v1``, ``/apis/<group>/<version>``), ``/version`` and the health endpoints. An unknown
+``/api/v1``, ``/apis/<group>/<version>``), ``/version``, the health endpoints and pod logs
+(:mod:`~kapstan.testing.fakekube.logs`). An unknown
 path, kind or version is 404 ``the server could not find the requested resource``.
 
 Verbs: GET (get, list, ``watch=true``), POST (create), PUT (update), PATCH (merge, JSON,
@@ -24,6 +25,7 @@ import orjson
 from kapstan.testing.fakekube import discovery, patching, reads, writes
 from kapstan.testing.fakekube.cluster import Cluster, meta
 from kapstan.testing.fakekube.kinds import Kind
+from kapstan.testing.fakekube.logs import LogStream, PodLogs, pod_log_target
 from kapstan.testing.fakekube.selectors import selector
 from kapstan.testing.fakekube.status import ApiError, bad_request, conflict, no_route, success
 from kapstan.testing.fakekube.validation import check_mode
@@ -51,7 +53,7 @@ class Reply:
     body: Any = None
     content_type: str = JSON
     headers: dict[str, str] = field(default_factory=dict)
-    stream: WatchStream | None = None
+    stream: WatchStream | LogStream | None = None
 
 
 def _method_not_allowed() -> ApiError:
@@ -62,11 +64,17 @@ class Router:
     """Answers requests for one :class:`Cluster`."""
 
     def __init__(
-        self, cluster: Cluster, *, aggregated: bool = True, bookmark_interval: float | None = None
+        self,
+        cluster: Cluster,
+        *,
+        aggregated: bool = True,
+        bookmark_interval: float | None = None,
+        logs: PodLogs | None = None,
     ) -> None:
         self.cluster = cluster
         self.aggregated = aggregated
         self.bookmark_interval = bookmark_interval
+        self.logs = logs or PodLogs(cluster.clock)
 
     def handle(self, req: Request) -> Reply:
         try:
@@ -85,6 +93,9 @@ class Router:
             return Reply(200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-fakekube"})
         if not segs or segs[0] not in ("api", "apis"):
             raise no_route()
+        logs = pod_log_target(segs)
+        if logs is not None:
+            return self._pod_log(req, *logs)
         if segs[0] == "api":
             if len(segs) == 1:
                 return self._discovery(req, core=True)
@@ -102,6 +113,16 @@ class Router:
             return Reply(200, found)
         kind, namespace, name, sub = self._target(group, version, rest)
         return self._verb(req, kind, version, namespace, name, sub)
+
+    def _pod_log(self, req: Request, namespace: str, name: str) -> Reply:
+        if req.method != "GET":
+            raise _method_not_allowed()
+        pods = self.cluster.kinds.resolve("", "v1", "pods")
+        assert pods is not None
+        answer = self.logs.answer(self.cluster.require(pods, namespace, name), req.params)
+        if isinstance(answer, bytes):
+            return Reply(200, answer, "text/plain")
+        return Reply(200, content_type="text/plain", stream=answer)
 
     def _discovery(self, req: Request, *, core: bool, group: str = "") -> Reply:
         if req.method != "GET":

@@ -7,7 +7,8 @@ Contract:
   :class:`~kapstan.testing.fakekube.router.Reply` into a response; watch replies stream.
   Every request first yields to the event loop (after ``latency`` seconds, default 0), as real
   I/O would, so a client looping on requests cannot starve the other tasks;
-- :meth:`FakeTransport.aclose` (the client closing) ends the watches it is still streaming;
+- :meth:`FakeTransport.aclose` (the client closing) ends the watches and followed logs it is
+  still streaming;
 - :class:`Faults` holds the injected failures: each matches a path pattern (``fnmatch``
   syntax, e.g. ``/api/v1/namespaces/*/configmaps``) and optionally a method, answers the next
   ``times`` matching requests with its code and a Status body, and is then used up.
@@ -24,6 +25,7 @@ from fnmatch import fnmatchcase
 import httpx2
 import orjson
 
+from kapstan.testing.fakekube.logs import LogStream
 from kapstan.testing.fakekube.router import Reply, Request
 from kapstan.testing.fakekube.status import ApiError
 from kapstan.testing.fakekube.watch import WatchStream
@@ -99,7 +101,7 @@ class FakeTransport(httpx2.AsyncBaseTransport):
     def __init__(self, serve: Callable[[Request], Reply], *, latency: float = 0.0) -> None:
         self._serve = serve
         self._latency = latency
-        self._streams: set[WatchStream] = set()
+        self._streams: set[WatchStream | LogStream] = set()
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()

@@ -32,6 +32,20 @@ from kapstan.testing.fakekube.store import Event, Store
 Render = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def hand_over(
+    loop: asyncio.AbstractEventLoop,
+    thread: int,
+    queue: asyncio.Queue[bytes | None],
+    item: bytes | None,
+) -> None:
+    """Put ``item`` on a stream's queue from any thread (the queue belongs to ``loop``, run by
+    ``thread``); nothing happens once that loop is closed."""
+    if threading.get_ident() == thread:
+        queue.put_nowait(item)
+    elif not loop.is_closed():
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+
+
 class WatchStream(httpx2.AsyncByteStream):
     """One open watch of one kind (see the module contract)."""
 
@@ -126,10 +140,7 @@ class WatchStream(httpx2.AsyncByteStream):
             self._deliver(line)
 
     def _deliver(self, item: bytes | None) -> None:
-        if threading.get_ident() == self._thread:
-            self._queue.put_nowait(item)
-        elif not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        hand_over(self._loop, self._thread, self._queue, item)
 
     # -- client side ---------------------------------------------------------------------------
     def __aiter__(self) -> AsyncIterator[bytes]:
