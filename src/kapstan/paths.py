@@ -1,7 +1,8 @@
 """Where Kapstan keeps its caches on the machine it runs on: outside any repository, always.
 
 ``$KAPSTAN_CACHE`` if set, else ``~/.cache/kapstan``. Under it: ``controller/`` (git and render
-caches of ``kapstan controller``, unless ``--cache-dir`` says otherwise), ``toolchain/<set>/bin``
+caches of ``kapstan controller``, unless ``--cache-dir`` says otherwise), ``server/`` (the
+API server's repository checks and manifest renders), ``toolchain/<set>/bin``
 (the Go-built tools ``make toolchain`` produces) and ``clusters/`` (local clusters).
 """
 

@@ -8,6 +8,10 @@ Contract of :func:`run_server`:
   :mod:`kapstan.runtime.security`), then serves until ``stop`` is set;
 - TLS unless ``insecure``: the certificate of :func:`kapstan.runtime.tls.server_certificate`
   (generated into ``argocd-secret`` when none is configured, as Argo CD);
+- live resources, logs and actions reach the destination clusters through
+  :class:`~kapstan.services.clusterclients.ClusterClients` (cluster Secrets read on demand);
+  manifests and revision metadata come from the server's own
+  :class:`~kapstan.services.manifests.ManifestGenerator` (the repo-server role);
 - where comparison snapshots (resource trees, managed resources) come from:
   ``with_controller`` runs the controller in this process, sharing the Kubernetes client, the
   watched settings and an in-memory snapshot store (one-process mode); otherwise ``redis``
@@ -41,9 +45,12 @@ from kapstan.runtime.security import build_security
 from kapstan.runtime.serving import QuietServer, listen
 from kapstan.runtime.tls import server_certificate, write_pair
 from kapstan.services.applications import Applications
+from kapstan.services.clusterclients import ClusterClients
+from kapstan.services.manifests import ManifestGenerator
 from kapstan.services.mirror import Mirror
 from kapstan.services.redissnapshots import RedisSnapshots, redis_settings
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore, UnavailableSnapshots
+from kapstan.services.tools import find_tools
 from kapstan.services.watched import WatchedSettings
 
 log = logging.getLogger(__name__)
@@ -88,6 +95,8 @@ async def run_server(
         stack.push_async_callback(mirror.stop)
         security = await build_security(kube, watched, mirror, options.namespace)
         stack.push_async_callback(security.close)
+        clusters = ClusterClients(kube, options.namespace)
+        stack.push_async_callback(clusters.aclose)
         ctx = ApiContext(
             namespace=options.namespace,
             kube=kube,
@@ -100,6 +109,8 @@ async def run_server(
             sessions=security.auth,
             auth=security.service,
             admin=AdminOptions(work_dir=cache_root() / "server" / "repositories"),
+            clusters=clusters,
+            manifests=_manifests(options, watched),
         )
         ssl = await _tls(options, kube, stack)
         sock = listen(options.address, options.port)
@@ -129,6 +140,18 @@ async def run_server(
         if on_ready is not None:
             on_ready(host, port)
         await _until_stopped(stop, server, tasks)
+
+
+def _manifests(options: ServerOptions, watched: WatchedSettings) -> ManifestGenerator:
+    """The repo-server role of the API (manifests and revision metadata of a revision the
+    controller may not have rendered); its own cache, so it never races the controller's."""
+    tools = options.controller or ControllerOptions()
+    lookup = find_tools({"helm": tools.helm_path, "kustomize": tools.kustomize_path})
+    return ManifestGenerator(
+        cache_root=cache_root() / "server" / "manifests",
+        tools=lookup.apply(),
+        repositories=lambda: watched.current.repositories,
+    )
 
 
 def _snapshot_store(
