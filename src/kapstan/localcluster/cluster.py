@@ -31,6 +31,7 @@ _LOOPBACK = "127.0.0.1"
 # Started in this order, stopped in reverse.
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
+CONTAINER_LOG = "container.log"  # under the work directory: what fake containers print
 
 
 class ClusterError(RuntimeError):
@@ -150,6 +151,7 @@ class LocalCluster:
         stages = self.workdir / "kwok-stages.yaml"
         stages.write_text(
             resources.files("kapstan.localcluster").joinpath("data/kwok-stages.yaml").read_text()
+            + self._container_logs()
         )
         handles: list[process.ProcessHandle] = []
         self.state = ClusterState(
@@ -256,6 +258,8 @@ class LocalCluster:
                     f"--service-account-signing-key-file={certs.sa_key}",
                     "--service-cluster-ip-range=10.0.0.0/16",  # room for many Services
                     "--authorization-mode=Node,RBAC",
+                    # kwok plays every node's kubelet on one loopback port (logs, exec)
+                    "--kubelet-preferred-address-types=InternalIP",
                     "--allow-privileged=true",
                     "--profiling=false",
                     # The cluster serves one developer: no priority-and-fairness throttling.
@@ -400,6 +404,28 @@ class LocalCluster:
         except urllib.error.HTTPError as e:
             raise ClusterError(f"{method} {path}: HTTP {e.code}: {e.read().decode()[:500]}") from e
         return json.loads(text) if parse else text
+
+    def _container_logs(self) -> str:
+        """A kwok ``ClusterLogs`` document: every container of a fake pod "prints" the lines of
+        ``<workdir>/container.log`` (CRI log format, followed), so ``kubectl logs`` and the API's
+        log routes have something real to stream from the kubelet kwok plays."""
+        log_file = self.workdir / CONTAINER_LOG
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
+        log_file.write_text(
+            f"{now} stdout F kwok: this container runs on a fake node; no process writes here\n"
+        )
+        return (
+            "---\n"
+            "apiVersion: kwok.x-k8s.io/v1alpha1\n"
+            "kind: ClusterLogs\n"
+            "metadata:\n"
+            "  name: kapstan-container-logs\n"
+            "spec:\n"
+            "  selector: {}\n"
+            "  logs:\n"
+            f"  - logsFile: {json.dumps(str(log_file))}\n"
+            "    follow: true\n"
+        )
 
     def create_node(self, name: str) -> None:
         """Register a fake node that kwok keeps Ready."""
