@@ -44,6 +44,7 @@ demo: toolchain
 bench: toolchain
 	$(PY) bench/run.py
 	$(PY) bench/controller_bench.py
+	$(PY) bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kapstan import __version__
+from kapstan.api.listing import RenderedItems
 from kapstan.api.security import Authenticator, Authorizer, Principal
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
@@ -90,6 +91,7 @@ class ApiContext:
     # (manifests, revision metadata); routes that need one answer Unavailable without it.
     clusters: ClusterClients | None = None
     manifests: ManifestService | None = None
+    rendered: RenderedItems = field(default_factory=RenderedItems)  # the app list's item JSON
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

@@ -37,17 +37,27 @@ def parse_fields(raw: str | Iterable[str] | None) -> Tree | None:
     return tree
 
 
-def _apply(value: Any, tree: Tree) -> Any:
-    if not tree or set(tree) == {""}:
-        return value
+Compiled = dict[str, "Compiled | None"]  # segment -> what to keep below it (None: all)
+
+
+def _compile(tree: Tree) -> Compiled | None:
+    """``tree`` without its markers: ``None`` keeps a value whole."""
+    keys = [k for k in tree if k]
+    if not keys:
+        return None
+    return {k: _compile(tree[k]) for k in keys}
+
+
+def _apply(value: Any, node: Compiled) -> Any:
     if isinstance(value, list):
-        return [_apply(v, tree) for v in value]
+        return [_apply(v, node) for v in value]
     if not isinstance(value, Mapping):
         return value
     out: dict[str, Any] = {}
-    for key, sub in tree.items():
-        if key and key in value:
-            out[key] = _apply(value[key], {k: v for k, v in sub.items() if k})
+    for key, sub in node.items():
+        if key in value:
+            found = value[key]
+            out[key] = found if sub is None else _apply(found, sub)
     return out
 
 
@@ -55,7 +65,8 @@ def project(body: Mapping[str, Any], fields: Tree | None) -> Any:
     """``body`` restricted to ``fields`` (see the module contract)."""
     if fields is None:
         return body
-    return _apply(body, fields)
+    node = _compile(fields)
+    return body if node is None else _apply(body, node)
 
 
 __all__ = ["parse_fields", "project"]

@@ -16,6 +16,7 @@ import ssl
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
@@ -76,7 +77,8 @@ class ApiServerProcess:
         verify: ssl.SSLContext | bool = True
         if not self.insecure:
             verify = False if ca_pem is None else ssl.create_default_context(cadata=ca_pem.decode())
-        return httpx2.Client(base_url=self.base_url, verify=verify, timeout=30.0, **kwargs)  # type: ignore[arg-type]
+        options: dict[str, Any] = {"timeout": 30.0, **kwargs}
+        return httpx2.Client(base_url=self.base_url, verify=verify, **options)
 
     def alive(self) -> bool:
         return self.handle is not None and self.handle.alive()

@@ -96,3 +96,16 @@ def test_public_settings_hold_no_secret() -> None:
             assert "planted-KEY-value" not in answer.text
 
     asyncio.run(body())
+
+
+def test_every_answer_says_its_server_time_and_nothing_else() -> None:
+    async def body() -> None:
+        async with api_on(_fake({})) as api:
+            for path, status in (("/api/version", 200), ("/api/v1/applications", 401)):
+                answer = await api.http.get(path)
+                assert answer.status_code == status
+                name, _, duration = answer.headers["server-timing"].partition(";dur=")
+                assert name == "app"
+                assert 0 <= float(duration) < 10_000
+
+    asyncio.run(body())

@@ -29,7 +29,7 @@ from kapstan.api.common import (
 )
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import ApiError, Code, invalid
-from kapstan.api.fields import parse_fields, project
+from kapstan.api.listing import list_body
 from kapstan.api.security import Principal, require
 from kapstan.api.selectors import parse_selector
 from kapstan.api.validation import validate_app
@@ -93,8 +93,9 @@ def list_apps(
 ) -> Response:
     keep = app_filter(name, [p for v in projects for p in v.split(",") if p], selector, repo)
     items = [a for a in ctx.mirror.apps() if keep(a) and visible(ctx, principal, a)]
-    body = {"metadata": {"resourceVersion": ctx.mirror.resource_version}, "items": items}
-    return JSON(project(body, parse_fields(fields)))
+    meta = {"resourceVersion": ctx.mirror.resource_version}
+    body = list_body(meta, items, fields, ctx.rendered)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/api/v1/applications/{name}")

@@ -1,0 +1,466 @@
+"""``kapstan server`` under the loads Argo CD's UI and scripts put on it.
+
+    .venv/bin/python bench/api_bench.py [--counts 1000 5000] [--watchers 100] [--no-record]
+
+A throwaway local cluster (1 kwok node), ``kapstan install``, and N Applications written
+straight into the API server, each with the status a controller leaves (sync, health, 8
+resources, a finished operation, one history entry, a summary; ~3 KiB of JSON), so the list
+is as heavy as a real one. ``kapstan server --insecure`` runs as its own process (no
+controller: nothing changes the apps but the bench). Measured, for each N:
+
+- **list**: ``GET /api/v1/applications`` as admin, without ``fields`` and with the field list
+  Argo CD's UI sends for its application list; 30 requests after 3 warm-ups, one at a time.
+  *Server* time is the ``Server-Timing`` header (request in to response head, body rendered);
+  *client* time is to the last byte over loopback. Bytes are the body's.
+- **RBAC per listed app**: the same list with ``fields`` as ``viewer``, a local account whose
+  grant is the last of 51 policy lines (50 that do not match); the column is the viewer's
+  decision timed alone on a fresh enforcer over N distinct apps (the list pays it per item).
+- **stream fan-out** (largest N only): W clients hold the UI's list stream
+  (``/api/v1/stream/applications?resourceVersion=…&fields=…``) open; 20 times one app gets an
+  annotation by a patch to the Kubernetes API, and the time from sending that patch to each
+  watcher reading the event is taken (W x 20 samples). It includes the Kubernetes watch's own
+  delay; the watchers run in this process, on the same cores as the server.
+- **login**: ``POST /api/v1/session`` as admin (bcrypt), 20 times.
+
+Rows are printed and appended to bench/README.md (``--no-record`` skips that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from kapstan.demo.children import install
+from kapstan.engine.rbac.enforcer import Enforcer
+from kapstan.engine.rbac.policy import Policy
+from kapstan.kube.client import KubeClient
+from kapstan.kube.config import load_kubeconfig
+from kapstan.localcluster.cluster import LocalCluster
+from kapstan.testing.apiserver import ApiServerProcess
+
+NS = "argocd"
+APPS = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/applications"
+README = Path(__file__).with_name("README.md")
+SECTION = "## API server (`bench/api_bench.py`)"
+SAMPLES, WARMUP, ROUNDS = 30, 3, 20
+VIEWER_PASSWORD = "bench-viewer-pass-1"  # a throwaway cluster's account
+APP_FIELDS = [
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.creationTimestamp",
+    "metadata.deletionTimestamp",
+    "spec",
+    "operation.sync",
+    "status.sync.status",
+    "status.sync.revision",
+    "status.health",
+    "status.operationState.phase",
+    "status.operationState.finishedAt",
+    "status.operationState.operation.sync",
+    "status.summary",
+    "status.resources",
+]
+LIST_FIELDS = ",".join(["metadata.resourceVersion", *(f"items.{f}" for f in APP_FIELDS)])
+STREAM_FIELDS = ",".join(["result.type", *(f"result.application.{f}" for f in APP_FIELDS)])
+
+
+KINDS = (
+    ("apps", "Deployment"), ("", "Service"), ("", "ConfigMap"), ("", "ServiceAccount"),
+    ("networking.k8s.io", "Ingress"), ("", "Secret"), ("batch", "CronJob"),
+    ("policy", "PodDisruptionBudget"),
+)  # fmt: skip
+NOW = "2026-12-01T12:00:00Z"
+REPO = "https://git.example.com/platform/apps.git"
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def application(i: int) -> dict[str, Any]:
+    """App ``i`` as a controller leaves it after a successful automated sync."""
+    name, rev, team = f"app-{i:05d}", f"{i:040x}", f"team-{i % 20}"
+    source = {"repoURL": REPO, "path": f"apps/{name}", "targetRevision": "main"}
+    destination = {"server": IN_CLUSTER, "namespace": team}
+    ref = {"version": "v1", "namespace": team, "name": name, "status": "Synced"}
+    resources: list[dict[str, Any]] = [{"group": g, "kind": k, **ref} for g, k in KINDS]
+    resources[0]["health"] = {"status": "Healthy"}
+    results = [
+        {"group": g, "kind": k, **ref, "message": f"{k.lower()}/{name} configured",
+         "hookPhase": "Running", "syncPhase": "Sync"}
+        for g, k in KINDS[:4]
+    ]  # fmt: skip
+    operation = {"sync": {"revision": rev, "prune": True}, "initiatedBy": {"automated": True}}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "labels": {"team": team, "tier": ("web", "api", "batch")[i % 3]},
+            "annotations": {"notes": "generated by bench/api_bench.py"},
+        },
+        "spec": {
+            "project": "default",
+            "source": source,
+            "destination": destination,
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+        "status": {
+            "sync": {
+                "status": "Synced",
+                "revision": rev,
+                "comparedTo": {"source": source, "destination": destination},
+            },
+            "health": {"status": "Healthy", "lastTransitionTime": NOW},
+            "resources": resources,
+            "summary": {"images": [f"registry.example.com/{name}:1.{i % 9}.0"]},
+            "reconciledAt": NOW,
+            "sourceType": "Directory",
+            "operationState": {
+                "operation": operation,
+                "phase": "Succeeded",
+                "message": "successfully synced (all tasks run)",
+                "startedAt": NOW,
+                "finishedAt": NOW,
+                "syncResult": {"revision": rev, "source": source, "resources": results},
+            },
+            "history": [
+                {
+                    "id": 0,
+                    "revision": rev,
+                    "deployedAt": NOW,
+                    "deployStartedAt": NOW,
+                    "source": source,
+                }
+            ],
+        },
+    }
+
+
+async def pool(jobs: list[Callable[[], Awaitable[None]]], concurrency: int) -> None:
+    queue = list(reversed(jobs))
+
+    async def worker() -> None:
+        while queue:
+            await queue.pop()()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def create_apps(kube: KubeClient, start: int, stop: int) -> None:
+    async def one(i: int) -> None:
+        await kube.request("POST", APPS, body=application(i))
+
+    await pool([lambda i=i: one(i) for i in range(start, stop)], 32)  # type: ignore[misc]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def server_ms(answer: httpx2.Response) -> float:
+    return float(answer.headers["server-timing"].partition(";dur=")[2])
+
+
+def timed(http: httpx2.Client, method: str, path: str, **kw: Any) -> tuple[float, float, int]:
+    """(server ms, client ms, body bytes) of one request."""
+    started = time.perf_counter()
+    answer = http.request(method, path, **kw)
+    client = (time.perf_counter() - started) * 1000
+    if answer.status_code != 200:
+        raise RuntimeError(f"{method} {path}: {answer.status_code} {answer.text[:300]}")
+    return server_ms(answer), client, len(answer.content)
+
+
+def series(
+    http: httpx2.Client, method: str, path: str, n: int = SAMPLES, **kw: Any
+) -> dict[str, float]:
+    for _ in range(WARMUP):
+        timed(http, method, path, **kw)
+    runs = [timed(http, method, path, **kw) for _ in range(n)]
+    server = [r[0] for r in runs]
+    client = [r[1] for r in runs]
+    return {
+        "server_p50": pct(server, 0.5), "server_p99": pct(server, 0.99),
+        "client_p50": pct(client, 0.5), "client_p99": pct(client, 0.99),
+        "bytes": statistics.median(r[2] for r in runs),
+    }  # fmt: skip
+
+
+def login(http: httpx2.Client, username: str, password: str) -> str:
+    answer = http.post("/api/v1/session", json={"username": username, "password": password})
+    if answer.status_code != 200:
+        raise RuntimeError(f"login {username}: {answer.status_code} {answer.text}")
+    return str(answer.json()["token"])
+
+
+async def fan_out(
+    base: str, token: str, kube: KubeClient, resource_version: str, watchers: int
+) -> list[float]:
+    """Latencies (ms) from a patch to each watcher reading its event."""
+    sent: dict[str, float] = {}
+    seen: dict[str, list[float]] = {}
+    ready = asyncio.Event()
+    opened = 0
+    limits = httpx2.Limits(max_connections=watchers + 4, max_keepalive_connections=watchers + 4)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx2.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=None
+    ) as http:
+
+        async def watch() -> None:
+            nonlocal opened
+            params = {"resourceVersion": resource_version, "fields": STREAM_FIELDS}
+            async with http.stream("GET", "/api/v1/stream/applications", params=params) as answer:
+                if answer.status_code != 200:
+                    raise RuntimeError(f"stream: {answer.status_code}")
+                opened += 1
+                if opened == watchers:
+                    ready.set()
+                async for line in answer.aiter_lines():
+                    if not line:
+                        continue
+                    app = json.loads(line)["result"]["application"]
+                    marker = (app["metadata"].get("annotations") or {}).get("bench/round")
+                    if marker in sent:
+                        seen.setdefault(marker, []).append(
+                            (time.perf_counter() - sent[marker]) * 1000
+                        )
+
+        tasks = [asyncio.create_task(watch()) for _ in range(watchers)]
+        try:
+            await asyncio.wait_for(ready.wait(), 60)
+            await asyncio.sleep(1.0)  # every watcher registered with the server
+            for r in range(ROUNDS):
+                marker = f"r{r}-{time.time_ns()}"
+                sent[marker] = time.perf_counter()
+                await kube.request(
+                    "PATCH", f"{APPS}/app-00000",
+                    body={"metadata": {"annotations": {"bench/round": marker}}},
+                    content_type="application/merge-patch+json",
+                )  # fmt: skip
+                deadline = time.perf_counter() + 10
+                while len(seen.get(marker, [])) < watchers and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.005)
+                if len(seen.get(marker, [])) < watchers:
+                    raise RuntimeError(
+                        f"round {r}: {len(seen.get(marker, []))}/{watchers} watchers got it"
+                    )
+                await asyncio.sleep(0.2)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    return [v for values in seen.values() for v in values]
+
+
+POLICY = "".join(f"p, role:team-{i}, applications, get, team-{i}/*, allow\n" for i in range(50))
+POLICY += "p, role:everything, applications, get, */*, allow\ng, viewer, role:everything\n"
+
+
+def rbac_decision_us(n: int) -> float:
+    """Microseconds per app of the viewer's ``applications, get`` decision, on a fresh
+    enforcer over the bench policy (in this process: what the list pays per item)."""
+    enforcer = Enforcer(Policy.from_configmap({"policy.csv": POLICY}))
+    objects = [f"default/app-{i:05d}" for i in range(n)]
+    started = time.perf_counter()
+    for obj in objects:
+        if not enforcer.enforce(("viewer",), "applications", "get", obj):
+            raise RuntimeError(f"viewer may not get {obj}")
+    return (time.perf_counter() - started) * 1e6 / n
+
+
+def configure(kube_request: Callable[..., Any]) -> None:
+    for name, data in (
+        ("argocd-cm", {"accounts.viewer": "login"}),
+        ("argocd-rbac-cm", {"policy.csv": POLICY}),
+    ):
+        kube_request(
+            "POST", f"/api/v1/namespaces/{NS}/configmaps",
+            {"apiVersion": "v1", "kind": "ConfigMap", "data": data,
+             "metadata": {"name": name, "namespace": NS}},
+        )  # fmt: skip
+
+
+def initial_password(cluster: LocalCluster) -> str:
+    """What ``kapstan server`` wrote into ``argocd-initial-admin-secret`` on first start."""
+    secret = cluster.request("GET", f"/api/v1/namespaces/{NS}/secrets/argocd-initial-admin-secret")
+    return base64.b64decode(secret["data"]["password"]).decode()
+
+
+def wait_listed(http: httpx2.Client, n: int, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = http.get(
+            "/api/v1/applications",
+            params={"fields": "metadata.resourceVersion,items.metadata.name"},
+        )
+        body = answer.json()
+        if len(body.get("items") or []) >= n:
+            return str(body["metadata"]["resourceVersion"])
+        time.sleep(0.5)
+    raise RuntimeError(f"the server did not list {n} apps in {timeout:g}s")
+
+
+def machine() -> str:
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} vCPU, {ram:.0f} GiB, Python {platform.python_version()}, "
+        f"{datetime.date.today().isoformat()}"
+    )
+
+
+def run(args: argparse.Namespace) -> list[str]:
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="kapstan-api-bench-") as tmp:
+        root = Path(tmp)
+        cluster = LocalCluster(root / "cluster", nodes=1)
+        server: ApiServerProcess | None = None
+        try:
+            print("starting a local cluster", flush=True)
+            cluster.start()
+            install(cluster.kubeconfig, NS)
+            configure(cluster.request)
+            env = {**os.environ, "KAPSTAN_CACHE": str(root / "cache"), "HOME": str(root)}
+            server = ApiServerProcess(cluster.kubeconfig, NS, root / "server.log", env=env).start()
+            with server.client(timeout=120.0) as anon:
+                password = initial_password(cluster)
+                admin_token = login(anon, "admin", password)
+                admin = server.client(
+                    headers={"Authorization": f"Bearer {admin_token}"}, timeout=120.0
+                )
+                answer = admin.put(
+                    "/api/v1/account/password",
+                    json={
+                        "name": "viewer",
+                        "currentPassword": password,
+                        "newPassword": VIEWER_PASSWORD,
+                    },
+                )
+                if answer.status_code != 200:
+                    raise RuntimeError(f"viewer password: {answer.status_code} {answer.text}")
+                viewer = server.client(
+                    headers={"Authorization": f"Bearer {login(anon, 'viewer', VIEWER_PASSWORD)}"},
+                    timeout=120.0,
+                )
+                made = 0
+                rv = ""
+                for n in args.counts:
+                    print(f"creating apps {made}..{n}", flush=True)
+                    asyncio.run(_create(cluster, made, n))
+                    made = n
+                    rv = wait_listed(admin, n)
+                    full = series(admin, "GET", "/api/v1/applications")
+                    lean = series(
+                        admin, "GET", "/api/v1/applications", params={"fields": LIST_FIELDS}
+                    )
+                    as_viewer = series(
+                        viewer, "GET", "/api/v1/applications", params={"fields": LIST_FIELDS}
+                    )
+                    rbac_us = rbac_decision_us(n)
+                    for label, s in (
+                        ("list", full),
+                        ("list, UI `fields`", lean),
+                        ("list, UI `fields`, viewer", as_viewer),
+                    ):
+                        rows.append(_row(label, n, s, rbac_us if "viewer" in label else None))
+                    print(rows[-3], rows[-2], rows[-1], sep="\n", flush=True)
+                lat = asyncio.run(
+                    _fan_out(server.base_url, admin_token, cluster, rv, args.watchers)
+                )
+                rows.append(
+                    f"| {machine()} | stream fan-out to {args.watchers} watchers | {made} | "
+                    f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms "
+                    f"({len(lat)} samples) | | | |"
+                )
+                print(rows[-1], flush=True)
+                logins = series(
+                    anon,
+                    "POST",
+                    "/api/v1/session",
+                    n=20,
+                    json={"username": "admin", "password": password},
+                )
+                rows.append(_row("login (admin, bcrypt)", made, logins, None))
+                print(rows[-1], flush=True)
+                admin.close()
+                viewer.close()
+        finally:
+            if server is not None:
+                server.stop()
+            cluster.destroy()
+    return rows
+
+
+async def _create(cluster: LocalCluster, start: int, stop: int) -> None:
+    async with KubeClient(load_kubeconfig(cluster.kubeconfig), qps=10000, burst=10000) as kube:
+        await create_apps(kube, start, stop)
+
+
+async def _fan_out(
+    base: str, token: str, cluster: LocalCluster, rv: str, watchers: int
+) -> list[float]:
+    async with KubeClient(load_kubeconfig(cluster.kubeconfig), qps=10000, burst=10000) as kube:
+        return await fan_out(base, token, kube, rv, watchers)
+
+
+def _row(label: str, n: int, s: dict[str, float], rbac_us: float | None) -> str:
+    rbac = f"{rbac_us:.1f} µs" if rbac_us is not None else ""
+    return (
+        f"| {machine()} | {label} | {n} | {s['server_p50']:.1f} / {s['server_p99']:.1f} ms | "
+        f"{s['client_p50']:.1f} / {s['client_p99']:.1f} ms | "
+        f"{s['bytes'] / 1024:,.0f} KiB | {rbac} |"
+    )
+
+
+HEADER = (
+    "| machine | what | apps | server p50 / p99 | client p50 / p99 | body | RBAC per app |\n"
+    "|---|---|---|---|---|---|---|"
+)
+
+
+def record(rows: list[str]) -> None:
+    text = README.read_text()
+    if SECTION not in text:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{HEADER}\n"
+    head, _, rest = text.partition(SECTION)
+    lines = rest.split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    lines[end:end] = rows
+    README.write_text(head + SECTION + "\n".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--counts", nargs="*", type=int, default=[1000, 5000])
+    parser.add_argument("--watchers", type=int, default=100)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    rows = run(args)
+    if not args.no_record:
+        record(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
