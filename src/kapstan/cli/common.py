@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -26,6 +29,70 @@ RedisOpt = Annotated[
     ),
 ]
 
+# The controller's flags, shared by `kapstan controller` and `kapstan server --with-controller`.
+AppResyncOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--app-resync",
+        "--interval",
+        help="Seconds between Git polls of each app (default: argocd-cm "
+        "timeout.reconciliation, 120 s plus up to 60 s jitter); 0 disables polling.",
+    ),
+]
+AppResyncJitterOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--app-resync-jitter",
+        help="Up to this many seconds added to each poll (default: argocd-cm "
+        "timeout.reconciliation.jitter, 0 with --app-resync).",
+    ),
+]
+StatusProcessorsOpt = Annotated[
+    int, typer.Option("--status-processors", help="Apps refreshed at once.")
+]
+OperationProcessorsOpt = Annotated[
+    int, typer.Option("--operation-processors", help="Sync operations run at once.")
+]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        help="Git and render cache directory (default: ~/.cache/kapstan/controller).",
+    ),
+]
+HelmPathOpt = Annotated[
+    str | None,
+    typer.Option("--helm-path", help="The helm binary (default: PATH, then `make toolchain`'s)."),
+]
+KustomizePathOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kustomize-path", help="The kustomize binary (default: PATH, then `make toolchain`'s)."
+    ),
+]
+ServerSideDiffOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--server-side-diff-enabled/--server-side-diff-disabled",
+        help="Compare with server-side diff (default: argocd-cmd-params-cm "
+        "controller.diff.server.side, else off); apps override it with the "
+        "compare-options annotation.",
+    ),
+]
+
+
+def run_until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``main(stop)`` in a new event loop; SIGINT and SIGTERM set ``stop``."""
+
+    async def body() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(body())
+
 
 def fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/] {message}")
@@ -39,4 +106,20 @@ def quiet_logs() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-__all__ = ["KubeconfigOpt", "NamespaceOpt", "RedisOpt", "err", "fail", "quiet_logs"]
+__all__ = [
+    "AppResyncJitterOpt",
+    "AppResyncOpt",
+    "CacheDirOpt",
+    "HelmPathOpt",
+    "KubeconfigOpt",
+    "KustomizePathOpt",
+    "NamespaceOpt",
+    "OperationProcessorsOpt",
+    "RedisOpt",
+    "ServerSideDiffOpt",
+    "StatusProcessorsOpt",
+    "err",
+    "fail",
+    "quiet_logs",
+    "run_until_signal",
+]

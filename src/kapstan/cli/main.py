@@ -13,7 +13,23 @@ from typing import Annotated
 import typer
 
 from kapstan import __version__
-from kapstan.cli.common import KubeconfigOpt, NamespaceOpt, RedisOpt, err, fail, quiet_logs
+from kapstan.cli.common import (
+    AppResyncJitterOpt,
+    AppResyncOpt,
+    CacheDirOpt,
+    HelmPathOpt,
+    KubeconfigOpt,
+    KustomizePathOpt,
+    NamespaceOpt,
+    OperationProcessorsOpt,
+    RedisOpt,
+    ServerSideDiffOpt,
+    StatusProcessorsOpt,
+    err,
+    fail,
+    quiet_logs,
+    run_until_signal,
+)
 from kapstan.cli.server import serve_api
 from kapstan.localcluster.cli import local, workdir_of
 
@@ -79,8 +95,13 @@ def demo(
             help="With --exit-when-ready: seconds to wait for the apps once applied (then exit 1).",
         ),
     ] = 300.0,
+    port: Annotated[
+        int,
+        typer.Option("--port", help="Port of the API on 127.0.0.1 (a free one when taken)."),
+    ] = 8080,
 ) -> None:
-    """GitOps demo: a local cluster, a git repo of sample apps, the controller syncing them.
+    """GitOps demo: a local cluster, a git repo of sample apps, `kapstan server
+    --with-controller` syncing them and serving the API on 127.0.0.1.
 
     Shows the apps' status until Ctrl-C, which stops everything.
     """
@@ -91,6 +112,7 @@ def demo(
         name=name,
         exit_when_ready=exit_when_ready,
         timeout=timeout,
+        port=port,
     )
     raise typer.Exit(run_demo(options))
 
@@ -99,65 +121,18 @@ def demo(
 def controller(
     kubeconfig: KubeconfigOpt = None,
     namespace: NamespaceOpt = "argocd",
-    resync: Annotated[
-        float | None,
-        typer.Option(
-            "--app-resync",
-            "--interval",
-            help="Seconds between Git polls of each app (default: argocd-cm "
-            "timeout.reconciliation, 120 s plus up to 60 s jitter); 0 disables polling.",
-        ),
-    ] = None,
-    jitter: Annotated[
-        float | None,
-        typer.Option(
-            "--app-resync-jitter",
-            help="Up to this many seconds added to each poll (default: argocd-cm "
-            "timeout.reconciliation.jitter, 0 with --app-resync).",
-        ),
-    ] = None,
-    status_processors: Annotated[
-        int, typer.Option("--status-processors", help="Apps refreshed at once.")
-    ] = 4,
-    operation_processors: Annotated[
-        int, typer.Option("--operation-processors", help="Sync operations run at once.")
-    ] = 8,
-    cache_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--cache-dir",
-            help="Git and render cache directory (default: ~/.cache/kapstan/controller).",
-        ),
-    ] = None,
-    helm_path: Annotated[
-        str | None,
-        typer.Option(
-            "--helm-path", help="The helm binary (default: PATH, then `make toolchain`'s)."
-        ),
-    ] = None,
-    kustomize_path: Annotated[
-        str | None,
-        typer.Option(
-            "--kustomize-path",
-            help="The kustomize binary (default: PATH, then `make toolchain`'s).",
-        ),
-    ] = None,
-    server_side_diff: Annotated[
-        bool | None,
-        typer.Option(
-            "--server-side-diff-enabled/--server-side-diff-disabled",
-            help="Compare with server-side diff (default: argocd-cmd-params-cm "
-            "controller.diff.server.side, else off); apps override it with the "
-            "compare-options annotation.",
-        ),
-    ] = None,
+    resync: AppResyncOpt = None,
+    jitter: AppResyncJitterOpt = None,
+    status_processors: StatusProcessorsOpt = 4,
+    operation_processors: OperationProcessorsOpt = 8,
+    cache_dir: CacheDirOpt = None,
+    helm_path: HelmPathOpt = None,
+    kustomize_path: KustomizePathOpt = None,
+    server_side_diff: ServerSideDiffOpt = None,
     redis: RedisOpt = None,
 ) -> None:
     """Reconcile the Applications of NAMESPACE until Ctrl-C (or SIGTERM). With --redis,
     comparison snapshots (resource trees, diffs) are published there for `kapstan server`."""
-    import asyncio
-    import signal
-
     from kapstan.controller.appcontroller import ControllerError
     from kapstan.kube.config import ConfigError
     from kapstan.kube.errors import KubeError
@@ -182,16 +157,8 @@ def controller(
         config = connect(options)
     except (ConfigError, OSError) as e:
         fail(f"kubeconfig: {e}")
-
-    async def body() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run_controller(options, stop, config=config)
-
     try:
-        asyncio.run(body())
+        run_until_signal(lambda stop: run_controller(options, stop, config=config))
     except (KubeError, ControllerError, ToolError, TimeoutError) as e:
         fail(str(e))
     err.print("controller stopped")

@@ -6,7 +6,23 @@ from typing import Annotated
 
 import typer
 
-from kapstan.cli.common import KubeconfigOpt, NamespaceOpt, RedisOpt, err, fail, quiet_logs
+from kapstan.cli.common import (
+    AppResyncJitterOpt,
+    AppResyncOpt,
+    CacheDirOpt,
+    HelmPathOpt,
+    KubeconfigOpt,
+    KustomizePathOpt,
+    NamespaceOpt,
+    OperationProcessorsOpt,
+    RedisOpt,
+    ServerSideDiffOpt,
+    StatusProcessorsOpt,
+    err,
+    fail,
+    quiet_logs,
+    run_until_signal,
+)
 
 
 def serve_api(
@@ -32,14 +48,19 @@ def serve_api(
         typer.Option(
             "--with-controller",
             help="Also run the controller in this process (one-process mode: small installs "
-            "and the demo); no Redis needed.",
+            "and the demo); no Redis needed. The controller flags below apply to it.",
         ),
     ] = False,
+    resync: AppResyncOpt = None,
+    jitter: AppResyncJitterOpt = None,
+    status_processors: StatusProcessorsOpt = 4,
+    operation_processors: OperationProcessorsOpt = 8,
+    cache_dir: CacheDirOpt = None,
+    helm_path: HelmPathOpt = None,
+    kustomize_path: KustomizePathOpt = None,
+    server_side_diff: ServerSideDiffOpt = None,
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
-    import asyncio
-    import signal
-
     from kapstan.controller.appcontroller import ControllerError
     from kapstan.kube.config import ConfigError, load_kubeconfig
     from kapstan.kube.errors import KubeError
@@ -56,22 +77,25 @@ def serve_api(
         insecure=insecure,
         redis=redis,
         with_controller=with_controller,
-        controller=ControllerOptions(kubeconfig=kubeconfig, namespace=namespace),
+        controller=ControllerOptions(
+            kubeconfig=kubeconfig,
+            namespace=namespace,
+            resync=resync,
+            jitter=jitter,
+            status_processors=status_processors,
+            operation_processors=operation_processors,
+            cache_dir=cache_dir,
+            helm_path=helm_path,
+            kustomize_path=kustomize_path,
+            server_side_diff=server_side_diff,
+        ),
     )
     try:
         config = load_kubeconfig(kubeconfig)
     except (ConfigError, OSError) as e:
         fail(f"kubeconfig: {e}")
-
-    async def body() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run_server(options, stop, config=config)
-
     try:
-        asyncio.run(body())
+        run_until_signal(lambda stop: run_server(options, stop, config=config))
     except (KubeError, ControllerError, SnapshotStoreError, OSError, TimeoutError) as e:
         fail(str(e))
     err.print("server stopped")

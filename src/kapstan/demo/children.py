@@ -1,16 +1,20 @@
-"""The ``kapstan controller`` child process of the demo.
+"""The Kapstan child process of the demo: ``kapstan server --with-controller``.
 
-Contract: :meth:`Controller.start` spawns ``kapstan controller`` (the console script next to
-the running interpreter, else ``python -c``) in its own process group, dying with the demo's
-main thread (``PR_SET_PDEATHSIG``), its output appended to ``workdir/logs/controller.log``.
-:meth:`Controller.stop` sends SIGTERM to the group, SIGKILL after a grace period, and is safe to
-call more than once.
+Contract: :meth:`Server.start` spawns ``kapstan server --with-controller --insecure`` (the API
+and the controller in one process; the console script next to the running interpreter, else
+``python -c``) on ``127.0.0.1:<port>``, in its own process group, dying with the demo's main
+thread (``PR_SET_PDEATHSIG``), its output appended to ``workdir/logs/server.log``.
+:meth:`Server.wait_ready` waits for ``/healthz``. :meth:`Server.stop` sends SIGTERM to the
+group, SIGKILL after a grace period, and is safe to call more than once.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +57,42 @@ def controller_argv(
     return argv if app_resync is None else [*argv, "--app-resync", f"{app_resync:g}"]
 
 
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - loopback
+            return bool(answer.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def server_argv(
+    kubeconfig: Path, namespace: str, cache_dir: Path, app_resync: float, port: int
+) -> list[str]:
+    """The command line of the demo's ``kapstan server --with-controller``."""
+    return kapstan_argv(
+        "server",
+        "--with-controller",
+        "--insecure",
+        "--address", "127.0.0.1",
+        "--port", str(port),
+        "--kubeconfig", str(kubeconfig),
+        "--namespace", namespace,
+        "--cache-dir", str(cache_dir),
+        "--app-resync", f"{app_resync:g}",
+    )  # fmt: skip
+
+
 @dataclass
-class Controller:
-    """A running ``kapstan controller`` started by the demo."""
+class Server:
+    """A running ``kapstan server --with-controller`` started by the demo."""
 
     handle: process.ProcessHandle
     log: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @classmethod
     def start(
@@ -67,20 +101,31 @@ class Controller:
         workdir: Path,
         namespace: str,
         app_resync: float,
-    ) -> Controller:
-        log = workdir / "logs" / "controller.log"
+        port: int,
+    ) -> Server:
+        log = workdir / "logs" / "server.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)  # the controller finds helm and kustomize itself
         env["KUBECONFIG"] = str(kubeconfig)
         env["PYTHONUNBUFFERED"] = "1"
-        argv = controller_argv(kubeconfig, namespace, workdir / "controller-cache", app_resync)
+        argv = server_argv(kubeconfig, namespace, workdir / "controller-cache", app_resync, port)
         handle = process.spawn(
-            "kapstan-controller", argv, log=log, env=env, cwd=workdir, die_with_parent=True
+            "kapstan-server", argv, log=log, env=env, cwd=workdir, die_with_parent=True
         )
-        return cls(handle=handle, log=log)
+        return cls(handle=handle, log=log, port=port)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until ``/healthz`` answers; raises DemoError (with the log tail) otherwise."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            if _healthy(f"{self.url}/healthz"):
+                return
+            time.sleep(0.2)
+        raise DemoError(f"kapstan server did not answer in {timeout:g}s\n{self.tail()}")
 
     def tail(self, lines: int = 30) -> str:
-        """The last ``lines`` lines of the controller's log, headed by its path."""
+        """The last ``lines`` lines of the server's log, headed by its path."""
         try:
             text = self.log.read_text(errors="replace").splitlines()[-lines:]
         except OSError:
@@ -88,9 +133,9 @@ class Controller:
         return "\n".join([f"--- {self.log} (last {lines} lines)", *text])
 
     def check_alive(self) -> None:
-        """Raise DemoError (with the log tail) if the controller exited."""
+        """Raise DemoError (with the log tail) if the server exited."""
         if not self.handle.alive():
-            raise DemoError(f"the controller exited\n{self.tail()}")
+            raise DemoError(f"kapstan server exited\n{self.tail()}")
 
     def stop(self) -> None:
         process.stop(self.handle)

@@ -7,23 +7,27 @@ Contract of :func:`run_demo`:
    there; a non-empty directory that is not a demo's is refused) and runs ``kapstan install``
    (CRDs, the ``argocd`` namespace, the default project), as a user would;
 3. creates the sample-app git repository in ``workdir/repo``;
-4. spawns ``kapstan controller`` as a child process (log: ``workdir/logs/controller.log``; it
-   finds the toolchain's ``helm`` and ``kustomize`` by itself);
+4. spawns ``kapstan server --with-controller --insecure`` (Argo CD's API and the controller in
+   one process) on ``127.0.0.1:port`` (8080, else a free port) as a child process (log:
+   ``workdir/logs/server.log``; it finds the toolchain's ``helm`` and ``kustomize`` by itself)
+   and prints the API's address and admin's initial password;
 5. applies one Application per sample app with the toolchain's kubectl;
 6. shows a status table refreshed every second. Once every app is Synced and Healthy it prints
    how to try auto-sync, self-heal and prune, and keeps refreshing until Ctrl-C or SIGTERM; with
    ``exit_when_ready`` it returns 0 then instead (1 after ``timeout`` seconds).
 
-Whatever happens (an error, Ctrl-C, SIGTERM), the controller and the cluster are stopped before
+Whatever happens (an error, Ctrl-C, SIGTERM), the server and the cluster are stopped before
 it returns: no process is left. The work directory (repo, logs) is kept for inspection and wiped
 by the next demo. Returns the process exit status.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +39,7 @@ from rich.console import Console
 from rich.live import Live
 
 from kapstan.demo import status
-from kapstan.demo.children import Controller, DemoError, install
+from kapstan.demo.children import DemoError, Server, install
 from kapstan.demo.repo import APPS, applications, create_repo
 from kapstan.localcluster import ClusterError, LocalCluster, Toolchain, ToolchainError
 from kapstan.localcluster.kubectl import Kubectl
@@ -56,6 +60,7 @@ class DemoOptions:
     exit_when_ready: bool = False
     timeout: float = 300.0
     app_resync: float = 5.0
+    port: int = 8080  # the API's; a free one when taken
 
 
 _Handlers = dict[signal.Signals, Any]
@@ -82,11 +87,11 @@ def _signals_stop(saved: _Handlers) -> Iterator[None]:
 def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
     """Run the demo as the module docstring says; return the exit status."""
     out = console or Console()
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # never wrap a URL or a password
     workdir = opts.workdir.expanduser().resolve()
     toolchain = Toolchain()
     cluster: LocalCluster | None = None
-    controller: Controller | None = None
+    server: Server | None = None
     code = 1
     saved: _Handlers = {}
     try:
@@ -103,13 +108,15 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
                 install(cluster.kubeconfig, ARGOCD)
             repo = create_repo(workdir / "repo")
             err.print(f"git repository with {len(APPS)} sample apps: {repo}")
-            controller = Controller.start(cluster.kubeconfig, workdir, ARGOCD, opts.app_resync)
-            err.print(f"controller started (pid {controller.handle.pid}); log: {controller.log}")
             kubectl = Kubectl(cluster.kubeconfig, toolchain)
+            server = Server.start(
+                cluster.kubeconfig, workdir, ARGOCD, opts.app_resync, _port(opts.port)
+            )
+            password = _server_ready(server, kubectl, err)
             _apply_applications(kubectl, repo.as_uri())
             err.print(f"applied {len(APPS)} Applications in namespace {ARGOCD}")
-            hints = _hints(repo, cluster.kubeconfig, toolchain, controller.log)
-            code = _watch(cluster, controller, opts, out, hints)
+            hints = _hints(repo, cluster.kubeconfig, toolchain, server, password)
+            code = _watch(cluster, server, opts, out, hints)
     except KeyboardInterrupt:
         err.print("interrupted: stopping")
         code = 0
@@ -120,9 +127,9 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
             err.print(detail[-2000:], markup=False, highlight=False)
         code = 1
     finally:
-        with err.status("stopping the controller and the cluster"):
-            if controller is not None:
-                controller.stop()
+        with err.status("stopping the server and the cluster"):
+            if server is not None:
+                server.stop()
             if cluster is not None:
                 cluster.stop()
         for sig, handler in saved.items():
@@ -153,6 +160,42 @@ def _apply_applications(kubectl: Kubectl, repo_url: str, timeout: float = 30.0) 
             time.sleep(1)
 
 
+def _server_ready(server: Server, kubectl: Kubectl, err: Console) -> str:
+    """Wait for the server, say where it is; returns admin's initial password."""
+    with err.status("kapstan server --with-controller: API and controller"):
+        server.wait_ready()
+    password = _initial_password(kubectl)
+    err.print(f"API (Argo CD's /api/v1) on {server.url}: log in as admin / {password}")
+    err.print(f"server and controller running (pid {server.handle.pid}); log: {server.log}")
+    return password
+
+
+def _port(wanted: int) -> int:
+    """``wanted`` if nothing listens there on loopback, else a free port."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", wanted))
+            return wanted
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+
+def _initial_password(kubectl: Kubectl, timeout: float = 30.0) -> str:
+    """What the server wrote into ``argocd-initial-admin-secret`` on its first start."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            secret = json.loads(
+                kubectl("get", "secret", "argocd-initial-admin-secret", "-n", ARGOCD, "-o", "json")
+            )
+            return base64.b64decode(secret["data"]["password"]).decode()
+        except (CommandError, KeyError, ValueError):
+            if time.monotonic() > deadline:
+                raise DemoError("no argocd-initial-admin-secret: see the server log") from None
+            time.sleep(0.5)
+
+
 def _fetch(cluster: LocalCluster) -> list[dict[str, Any]] | None:
     try:
         items: list[dict[str, Any]] = cluster.request("GET", _APPS_PATH)["items"]
@@ -162,7 +205,7 @@ def _fetch(cluster: LocalCluster) -> list[dict[str, Any]] | None:
 
 
 def _watch(
-    cluster: LocalCluster, controller: Controller, opts: DemoOptions, out: Console, hints: str
+    cluster: LocalCluster, server: Server, opts: DemoOptions, out: Console, hints: str
 ) -> int:
     started = time.monotonic()
     rows = status.app_rows([], APPS)
@@ -170,7 +213,7 @@ def _watch(
     try:
         with Live(status.status_table(rows), console=out, refresh_per_second=2) as live:
             while True:
-                controller.check_alive()
+                server.check_alive()
                 items = _fetch(cluster)
                 if items is not None:
                     rows = status.app_rows(items, APPS)
@@ -193,13 +236,16 @@ def _watch(
         out.print(f"all {len(rows)} apps are Synced and Healthy after {elapsed:.0f}s")
         return 0
     out.print(f"[red]not every app is Synced and Healthy after {opts.timeout:.0f}s[/]")
-    out.print(controller.tail(), markup=False, highlight=False)
+    out.print(server.tail(), markup=False, highlight=False)
     return 1
 
 
-def _hints(repo: Path, kubeconfig: Path, toolchain: Toolchain, log: Path) -> str:
+def _hints(
+    repo: Path, kubeconfig: Path, toolchain: Toolchain, server: Server, password: str
+) -> str:
     r, q = shlex.quote(str(repo)), shlex.quote
     kubectl = f"{q(str(toolchain.path('kubectl')))} --kubeconfig {q(str(kubeconfig))}"
+    login = json.dumps({"username": "admin", "password": password})
     return "\n".join(
         [
             "",
@@ -217,8 +263,15 @@ def _hints(repo: Path, kubeconfig: Path, toolchain: Toolchain, log: Path) -> str
             f"  git -C {r} rm -q guestbook/service.yaml",
             f"  git -C {r} commit -m 'guestbook: no Service'",
             "",
-            f"Controller log: {log}",
-            "Press Ctrl-C to stop the controller and the cluster.",
+            "The API, as Argo CD's UI and scripts use it: log in, list, follow the stream",
+            f"  TOKEN=$(curl -s {server.url}/api/v1/session -d {q(login)} | "
+            "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])')",
+            f'  curl -s -H "Authorization: Bearer $TOKEN" '
+            f"'{server.url}/api/v1/applications?fields=items.metadata.name,items.status.sync.status'",
+            f'  curl -sN -H "Authorization: Bearer $TOKEN" {server.url}/api/v1/stream/applications',
+            "",
+            f"Server log: {server.log}",
+            "Press Ctrl-C to stop the server and the cluster.",
             "",
         ]
     )

@@ -63,6 +63,13 @@ def connect(options: ControllerOptions) -> ClusterConfig:
     return load_kubeconfig(options.kubeconfig)
 
 
+def settings_overrides(options: ControllerOptions) -> dict[str, str]:
+    """The settings the controller's flags override (argocd-cmd-params-cm keys)."""
+    if options.server_side_diff is None:
+        return {}
+    return {SERVER_SIDE_DIFF_KEY: "true" if options.server_side_diff else "false"}
+
+
 async def run_controller(
     options: ControllerOptions,
     stop: asyncio.Event,
@@ -82,9 +89,7 @@ async def run_controller(
             tool,
             MISSING_HINT.format(tool=tool),
         )
-    overrides = {}
-    if options.server_side_diff is not None:
-        overrides[SERVER_SIDE_DIFF_KEY] = "true" if options.server_side_diff else "false"
+    overrides = settings_overrides(options)
     async with contextlib.AsyncExitStack() as stack:
         if kube is None:
             kube = await stack.enter_async_context(KubeClient(config or connect(options)))

@@ -40,7 +40,7 @@ from kapstan.api.context import AdminOptions, ApiContext
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
-from kapstan.runtime.controller import ControllerOptions, run_controller
+from kapstan.runtime.controller import ControllerOptions, run_controller, settings_overrides
 from kapstan.runtime.security import build_security
 from kapstan.runtime.serving import QuietServer, listen
 from kapstan.runtime.tls import server_certificate, write_pair
@@ -86,7 +86,9 @@ async def run_server(
         kube = await stack.enter_async_context(
             KubeClient(config or load_kubeconfig(options.kubeconfig))
         )
-        watched = WatchedSettings(kube, options.namespace)
+        controller = options.controller or ControllerOptions(namespace=options.namespace)
+        overrides = settings_overrides(controller) if options.with_controller else {}
+        watched = WatchedSettings(kube, options.namespace, overrides=overrides)
         await watched.start()
         stack.push_async_callback(watched.stop)
         snapshots = _snapshot_store(options, watched, stack)
@@ -127,7 +129,6 @@ async def run_server(
         )
         tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="api")]
         if options.with_controller:
-            controller = options.controller or ControllerOptions(namespace=options.namespace)
             one_process = run_controller(
                 controller, stop, snapshots=snapshots, kube=kube, watched=watched
             )

@@ -1,6 +1,7 @@
 """`kapstan demo` end to end: a real local cluster, the sample-app repository and a
-`kapstan controller` child process; every app becomes Synced and Healthy, and the demo leaves
-no process behind, whether it exits by itself (--exit-when-ready) or is sent SIGTERM.
+`kapstan server --with-controller` child process; every app becomes Synced and Healthy, the
+API it prints answers with the password it prints, and the demo leaves no process behind,
+whether it exits by itself (--exit-when-ready) or is sent SIGTERM.
 
 The demo runs as the real console script with the environment of the test run, so it uses the
 toolchain the session fixture checked (KAPSTAN_CACHE, if set, is inherited): it never builds.
@@ -9,11 +10,13 @@ toolchain the session fixture checked (KAPSTAN_CACHE, if set, is inherited): it 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from kapstan.demo.repo import APPS
@@ -27,7 +30,7 @@ KAPSTAN = str(Path(sys.executable).parent / "kapstan")
 
 
 def _controller_log(workdir: Path) -> str:
-    log = workdir / "logs" / "controller.log"
+    log = workdir / "logs" / "server.log"
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
     return "\n".join(["--- controller log (tail)", *lines[-40:]])
 
@@ -52,7 +55,8 @@ def test_demo_exit_when_ready(tmp_path: Path, toolchain: Toolchain) -> None:
     assert f"all {len(APPS)} apps are Synced and Healthy" in output
     for name in APPS:
         assert name in output
-    assert "controller stopped" in (workdir / "logs" / "controller.log").read_text()
+    assert "server stopped" in (workdir / "logs" / "server.log").read_text()
+    assert "API (Argo CD's /api/v1) on http://127.0.0.1:" in output + log.read_text()
     assert (workdir / "repo" / ".git").is_dir()  # kept for inspection
     assert _wait_gone(str(tmp_path)) == []
 
@@ -80,6 +84,18 @@ def test_demo_stops_everything_on_sigterm(tmp_path: Path, toolchain: Toolchain) 
         kubectl = Kubectl(workdir / "kubeconfig", toolchain)
         deployment = kubectl.get_json("deployment", "guestbook-ui", "-n", "demo-guestbook")
         assert deployment["status"].get("readyReplicas") == 1
+        # ...and the API the demo printed answers with the password it printed.
+        found = re.search(r"API \(Argo CD's /api/v1\) on (\S+): log in as admin / (\S+)", text)
+        assert found, text
+        url, password = found.groups()
+        with httpx2.Client(base_url=url, timeout=10) as http:
+            login = http.post("/api/v1/session", json={"username": "admin", "password": password})
+            assert login.status_code == 200, login.text
+            token = login.json()["token"]
+            listed = http.get(
+                "/api/v1/applications", headers={"Authorization": f"Bearer {token}"}
+            ).json()["items"]
+        assert {a["metadata"]["name"] for a in listed} >= set(APPS)
         os.kill(handle.pid, signal.SIGTERM)
         deadline = time.monotonic() + 60
         while handle.alive() and time.monotonic() < deadline:
