@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import HTTP_STATUS, ApiError, Code, api_error_handler
+from kapstan.api.renewal import SessionRenewal
 from kapstan.api.routes import ROUTERS
 from kapstan.api.timing import ServerTiming
 from kapstan.services.snapshots import SnapshotStoreError
@@ -80,6 +81,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(SessionRenewal)
     app.add_middleware(ServerTiming)
     return app
 

@@ -11,13 +11,16 @@ Contract:
   :class:`~kapstan.api.context.Sessions`: a rejected token is Unauthenticated (16)
   ``invalid session: <why>``; a refused login is Unauthenticated with Argo CD's message
   (``Invalid username or password`` for an unknown account, a wrong password and a throttled
-  attempt alike); other service errors map by kind (:func:`api_error_of`).
+  attempt alike); other service errors map by kind (:func:`api_error_of`); a session with
+  less than 5 minutes left comes back with a ``renewal`` (the service's fresh token);
+  :meth:`ServiceAuth.logout` revokes a token in ``revocations``, which the service must be
+  built to consult (``is_revoked``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +39,7 @@ from kapstan.services.auth import (
 )
 from kapstan.services.auth import Authenticator as AuthService
 from kapstan.services.auth import Principal as TokenPrincipal
+from kapstan.services.revocations import Revocations
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Caller:
     groups: tuple[str, ...] = ()
     issued_at: datetime | None = None
     token: TokenPrincipal | None = None  # None: anonymous
+    # A re-issued session (token, lifetime in seconds) to hand back as the cookie.
+    renewal: tuple[str, int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def subjects(self) -> Sequence[str]:
@@ -81,16 +87,25 @@ class ServiceAuth:
     """Tokens and logins through the auth service (see the module contract)."""
 
     def __init__(
-        self, service: AuthService, projects: Callable[[str], Mapping[str, Any] | None]
+        self,
+        service: AuthService,
+        projects: Callable[[str], Mapping[str, Any] | None],
+        revocations: Revocations | None = None,
     ) -> None:
         self.service = service
         self._projects = projects
+        self.revocations = revocations or Revocations()
 
     def verify(self, token: str) -> Caller:
         try:
-            return caller_of(self.service.verify(token, self._projects))
+            principal = self.service.verify(token, self._projects)
+            renewed = self.service.renew(principal)
         except AuthError as err:
             raise api_error_of(err) from None
+        caller = caller_of(principal)
+        if renewed is None or principal.expires_at is None:
+            return caller
+        return replace(caller, renewal=(renewed, int(principal.expires_at - principal.issued_at)))
 
     def anonymous(self) -> Caller | None:
         return ANONYMOUS if self.service.anonymous_enabled() else None
@@ -103,6 +118,14 @@ class ServiceAuth:
 
     def duration(self) -> float:
         return float(self.service.config().session_seconds)
+
+    async def logout(self, token: str) -> None:
+        """Revoke the token's id until it would expire (Argo CD's ``RevokeToken``)."""
+        try:
+            principal = self.service.verify(token, self._projects)
+        except AuthError:
+            return  # not a token of ours, or already refused: nothing to revoke
+        await self.revocations.revoke(principal.token_id, principal.expires_at)
 
 
 __all__ = ["ANONYMOUS", "Caller", "ServiceAuth", "api_error_of", "caller_of"]

@@ -30,7 +30,7 @@ from kapstan.services.watched import SettingsSnapshot
 
 
 class Sessions(Protocol):
-    """Local logins (``POST /api/v1/session``)."""
+    """Local logins and logouts (``POST``/``DELETE /api/v1/session``)."""
 
     async def login(self, username: str, password: str) -> str:
         """A session token; raises :class:`~kapstan.api.errors.ApiError` when refused."""
@@ -38,6 +38,10 @@ class Sessions(Protocol):
 
     def duration(self) -> float:
         """Seconds a session token is valid (``users.session.duration``)."""
+        ...
+
+    async def logout(self, token: str) -> None:
+        """Revoke ``token`` (an invalid one is ignored: there is nothing to revoke)."""
         ...
 
 

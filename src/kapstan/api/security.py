@@ -3,7 +3,10 @@
 Contract: every request's credentials come from the ``argocd.token`` cookie or an
 ``Authorization: Bearer`` header (Argo CD's two forms); :func:`principal_of` verifies them
 through :class:`Authenticator` and raises ``Unauthenticated`` (code 16, "no session
-information") when there are none and anonymous access is off. :func:`require` asks
+information") when there are none and anonymous access is off. A principal carrying a
+``renewal`` (a fresh session token and its lifetime: Argo CD re-issues a session with less
+than 5 minutes left) has it sent back as a new ``argocd.token`` cookie on the answer
+(:func:`session_cookie`, set by :class:`~kapstan.api.renewal.SessionRenewal`). :func:`require` asks
 :class:`Authorizer` and raises ``PermissionDenied`` (code 7) with Argo CD's message,
 ``permission denied: <resource>, <action>, <object>, sub: <user>, iat: <time>``.
 """
@@ -15,10 +18,12 @@ from datetime import datetime
 from typing import Protocol
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from kapstan.api.errors import ApiError, Code, denied, unauthenticated
 
 TOKEN_COOKIE = "argocd.token"  # noqa: S105 (a cookie name)
+RENEWED_COOKIE = "kapstan_session_cookie"  # request.state: the Set-Cookie of a renewal
 
 
 class Principal(Protocol):
@@ -68,11 +73,32 @@ def token_of(request: Request) -> str:
     return request.cookies.get(TOKEN_COOKIE, "")
 
 
+def session_cookie(token: str, max_age: int, *, secure: bool) -> str:
+    """The ``Set-Cookie`` value of a session (httpOnly, SameSite=lax, as Argo CD's);
+    ``max_age`` 0: a session that never expires gets a browser-session cookie."""
+    carrier = Response()
+    carrier.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        max_age=max_age if max_age > 0 else None,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    return carrier.headers["set-cookie"]
+
+
 def principal_of(request: Request, authn: Authenticator) -> Principal:
     """The verified caller of ``request`` (see the module contract)."""
     token = token_of(request)
     if token:
-        return authn.verify(token)
+        principal = authn.verify(token)
+        renewal: tuple[str, int] | None = getattr(principal, "renewal", None)
+        if renewal is not None:
+            secure = request.url.scheme == "https"
+            setattr(request.state, RENEWED_COOKIE, session_cookie(*renewal, secure=secure))
+        return principal
     anonymous = authn.anonymous()
     if anonymous is None:
         raise unauthenticated()
@@ -96,6 +122,7 @@ def require(authz: Authorizer, principal: Principal, resource: str, action: str,
 
 
 __all__ = [
+    "RENEWED_COOKIE",
     "TOKEN_COOKIE",
     "Authenticator",
     "Authorizer",
@@ -104,5 +131,6 @@ __all__ = [
     "denied",
     "principal_of",
     "require",
+    "session_cookie",
     "token_of",
 ]

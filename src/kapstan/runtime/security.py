@@ -5,7 +5,8 @@ the watched settings (edits apply without a restart); on first start it generate
 ``server.secretkey`` and, when admin has no password, the initial one into Secret
 ``argocd-initial-admin-secret`` (as Argo CD), and waits until the watch has delivered the key
 so the first login's token verifies; RBAC is :class:`~kapstan.services.rbac.LiveRbac` over
-argocd-rbac-cm and the mirrored AppProjects.
+argocd-rbac-cm and the mirrored AppProjects; a logout revokes its token in ``revocations``
+(this process's own when none is given).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kapstan.services.auth import AuthInputs
 from kapstan.services.auth.keys import SERVER_SECRET_KEY
 from kapstan.services.mirror import Mirror
 from kapstan.services.rbac import LiveRbac
+from kapstan.services.revocations import Revocations
 from kapstan.services.watched import SettingsSnapshot, WatchedSettings
 
 KEY_WAIT = 30.0  # seconds for the watch to deliver a key written at start
@@ -55,10 +57,15 @@ class _Inputs:
 
 
 async def build_security(
-    kube: KubeClient, watched: WatchedSettings, mirror: Mirror, namespace: str
+    kube: KubeClient,
+    watched: WatchedSettings,
+    mirror: Mirror,
+    namespace: str,
+    revocations: Revocations | None = None,
 ) -> Security:
     """Security over the live settings (see the module contract)."""
-    service = AuthService(kube, namespace, _Inputs(watched))
+    revocations = revocations or Revocations()
+    service = AuthService(kube, namespace, _Inputs(watched), is_revoked=revocations.is_revoked)
     await service.ensure_bootstrap()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + KEY_WAIT
@@ -67,7 +74,7 @@ async def build_security(
     rbac = LiveRbac(
         lambda: watched.current.rbac, mirror.projects, argocd_cm=lambda: watched.current.cm
     )
-    return Security(ServiceAuth(service, mirror.project), service, rbac)
+    return Security(ServiceAuth(service, mirror.project, revocations), service, rbac)
 
 
 __all__ = ["Security", "build_security"]

@@ -18,6 +18,9 @@ Contract of :func:`run_server`:
   (``--redis``, ``$REDIS_SERVER`` or argocd-cmd-params-cm ``redis.server``) is read, where
   ``kapstan controller --redis`` publishes (split mode; any number of API replicas); with
   neither, those views answer Unavailable with what to do;
+- a logout (``DELETE /api/v1/session``) revokes its token: with Redis, in every replica
+  within seconds (:class:`~kapstan.services.revocations.RedisRevocations`), else in this
+  process;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -49,6 +52,7 @@ from kapstan.services.clusterclients import ClusterClients
 from kapstan.services.manifests import ManifestGenerator
 from kapstan.services.mirror import Mirror
 from kapstan.services.redissnapshots import RedisSnapshots, redis_settings
+from kapstan.services.revocations import RedisRevocations, Revocations
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore, UnavailableSnapshots
 from kapstan.services.tools import find_tools
 from kapstan.services.watched import WatchedSettings
@@ -95,7 +99,8 @@ async def run_server(
         mirror = Mirror(kube, options.namespace)
         await mirror.start()
         stack.push_async_callback(mirror.stop)
-        security = await build_security(kube, watched, mirror, options.namespace)
+        revocations = _revocations(options, watched, stack)
+        security = await build_security(kube, watched, mirror, options.namespace, revocations)
         stack.push_async_callback(security.close)
         clusters = ClusterClients(kube, options.namespace)
         stack.push_async_callback(clusters.aclose)
@@ -128,6 +133,8 @@ async def run_server(
             )
         )
         tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="api")]
+        if isinstance(revocations, RedisRevocations):
+            tasks.append(asyncio.create_task(revocations.run(stop), name="revocations"))
         if options.with_controller:
             one_process = run_controller(
                 controller, stop, snapshots=snapshots, kube=kube, watched=watched
@@ -153,6 +160,20 @@ def _manifests(options: ServerOptions, watched: WatchedSettings) -> ManifestGene
         tools=lookup.apply(),
         repositories=lambda: watched.current.repositories,
     )
+
+
+def _revocations(
+    options: ServerOptions, watched: WatchedSettings, stack: contextlib.AsyncExitStack
+) -> Revocations:
+    """Logouts: shared through the split mode's Redis, else this process's own."""
+    address, password = redis_settings(
+        options.redis, watched.current.params, options.redis_password
+    )
+    if not address:
+        return Revocations()
+    shared = RedisRevocations(address, password)
+    stack.push_async_callback(shared.close)
+    return shared
 
 
 def _snapshot_store(

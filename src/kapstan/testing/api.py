@@ -80,10 +80,11 @@ class Tokens:
 
     users: dict[str, User] = field(default_factory=dict)
     anonymous_user: User | None = None
+    revoked: set[str] = field(default_factory=set)
 
     def verify(self, token: str) -> Principal:
         user = self.users.get(token.removeprefix("token-")) if token.startswith("token-") else None
-        if user is None:
+        if user is None or token in self.revoked:
             raise unauthenticated("invalid session: token is not valid")
         return user
 
@@ -97,6 +98,9 @@ class Tokens:
 
     def duration(self) -> float:
         return 3600.0
+
+    async def logout(self, token: str) -> None:
+        self.revoked.add(token)
 
 
 def bearer(user: str) -> dict[str, str]:

@@ -109,3 +109,44 @@ def test_tls_with_the_certificate_generated_into_argocd_secret(fresh: Install) -
     again = fresh.start_server(insecure=False)
     with again.client(ca_pem=cert) as https:
         assert https.get("/healthz").status_code == 200
+
+
+def test_sessions_renew_near_expiry_and_logout_holds_on_every_replica(
+    fresh: Install, redis: Redis
+) -> None:
+    """With sessions shorter than Argo CD's 5-minute renewal window every authenticated
+    answer hands back a fresh ``argocd.token`` cookie; a logout on one replica revokes that
+    token on the other within seconds (shared through Redis), and the renewed one still works."""
+    fresh.argo.set_argocd_cm({"users.session.duration": "4m"})
+    first = fresh.start_server(redis=redis)
+    second = fresh.start_server(redis=redis)
+    token = fresh.login(first, "admin", fresh.admin_password())
+    with first.client() as one, second.client() as two:
+        answer = one.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+        renewed = answer.cookies.get("argocd.token")
+        assert renewed
+        assert renewed != token
+        assert "httponly" in answer.headers["set-cookie"].lower()
+        with second.client(cookies={"argocd.token": renewed}) as browser:
+            assert browser.get("/api/v1/session/userinfo").json()["loggedIn"]
+
+        assert (
+            one.delete("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 200
+        )
+        refused = one.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+        assert refused.json()["code"] == 16
+        wait_for(
+            "the logout on the other replica",
+            lambda: (
+                two.get(
+                    "/api/v1/applications", headers={"Authorization": f"Bearer {token}"}
+                ).status_code
+                == 401
+            ),
+            10,
+        )
+        still = two.get("/api/v1/applications", headers={"Authorization": f"Bearer {renewed}"})
+        assert still.status_code == 200, still.text

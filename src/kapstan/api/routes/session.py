@@ -1,6 +1,7 @@
 """Sessions: ``POST /api/v1/session`` (local login: the token in the body and in the
-httpOnly ``argocd.token`` cookie the UI relies on), ``DELETE /api/v1/session`` (logout:
-the cookie is cleared) and ``GET /api/v1/session/userinfo`` (``{}`` before login, as Argo CD)."""
+httpOnly ``argocd.token`` cookie the UI relies on), ``DELETE /api/v1/session`` (logout: the
+presented token is revoked until it would expire, and the cookie is cleared) and ``GET
+/api/v1/session/userinfo`` (``{}`` before login, as Argo CD)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from starlette.responses import Response
 from kapstan.api.body import field_str, json_object
 from kapstan.api.common import JSON, Ctx
 from kapstan.api.errors import ApiError, invalid
-from kapstan.api.security import TOKEN_COOKIE, principal_of
+from kapstan.api.security import TOKEN_COOKIE, principal_of, session_cookie, token_of
 
 router = APIRouter()
 
@@ -26,21 +27,18 @@ async def create(request: Request, ctx: Ctx) -> Response:
         raise invalid("username and password are required")
     token = await ctx.sessions.login(username, password)
     response = JSON({"token": token})
-    duration = int(ctx.sessions.duration())
-    response.set_cookie(
-        TOKEN_COOKIE,
-        token,
-        max_age=duration if duration > 0 else None,  # 0: sessions never expire
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
+    cookie = session_cookie(
+        token, int(ctx.sessions.duration()), secure=request.url.scheme == "https"
     )
+    response.headers.append("set-cookie", cookie)
     return response
 
 
 @router.delete("/api/v1/session")
-def delete() -> Response:
+async def delete(request: Request, ctx: Ctx) -> Response:
+    token = token_of(request)
+    if token:
+        await ctx.sessions.logout(token)
     response = JSON({})
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response
