@@ -160,23 +160,30 @@ def spawn(
 
 
 def stop(handle: ProcessHandle, *, grace: float = 10.0) -> None:
-    """SIGTERM the process group of ``handle``, then SIGKILL after ``grace`` seconds."""
-    if not handle.alive():
-        _reap(handle.pid)
+    """SIGTERM the process group of ``handle``, then SIGKILL after ``grace`` seconds; the
+    process is reaped before this returns (no zombie, no Popen left thinking it runs)."""
+    if _gone(handle):
         return
     _signal_group(handle.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        _reap(handle.pid)
-        if not handle.alive():
+        if _gone(handle):
             return
         time.sleep(0.05)
     _kill_group(handle.pid)
     for _ in range(100):
-        _reap(handle.pid)
-        if not handle.alive():
+        if _gone(handle):
             return
         time.sleep(0.05)
+
+
+def _gone(handle: ProcessHandle) -> bool:
+    """Whether the process has exited, reaping it when it has (the check comes first: a
+    process that exits between a reap and the check would stay a zombie)."""
+    if handle.alive():
+        return False
+    _reap(handle.pid)
+    return True
 
 
 def processes_mentioning(fragment: str) -> list[int]:
