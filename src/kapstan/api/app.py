@@ -7,7 +7,8 @@ parameters as InvalidArgument (400), unknown paths as NotFound (404), anything u
 Unavailable (503) when the snapshot store cannot answer, and anything unexpected as
 Internal (500) with a generic message (the details go to the log, never to the client). The
 OpenAPI document is served at ``/swagger.json``, as Argo CD does. Every answer carries a
-``Server-Timing`` header (:mod:`kapstan.api.timing`).
+``Server-Timing`` header and, when a session was renewed, its new cookie
+(:mod:`kapstan.api.middleware`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from starlette.responses import JSONResponse, Response
 
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import HTTP_STATUS, ApiError, Code, api_error_handler
-from kapstan.api.renewal import SessionRenewal
+from kapstan.api.middleware import AddHeaders, renewed_session, server_timing
 from kapstan.api.routes import ROUTERS
-from kapstan.api.timing import ServerTiming
 from kapstan.services.snapshots import SnapshotStoreError
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(SessionRenewal)
-    app.add_middleware(ServerTiming)
+    app.add_middleware(AddHeaders, sources=(renewed_session, server_timing))
     return app
 
 

@@ -6,7 +6,7 @@ through :class:`Authenticator` and raises ``Unauthenticated`` (code 16, "no sess
 information") when there are none and anonymous access is off. A principal carrying a
 ``renewal`` (a fresh session token and its lifetime: Argo CD re-issues a session with less
 than 5 minutes left) has it sent back as a new ``argocd.token`` cookie on the answer
-(:func:`session_cookie`, set by :class:`~kapstan.api.renewal.SessionRenewal`). :func:`require` asks
+(:func:`session_cookie`, set by :mod:`kapstan.api.middleware`). :func:`require` asks
 :class:`Authorizer` and raises ``PermissionDenied`` (code 7) with Argo CD's message,
 ``permission denied: <resource>, <action>, <object>, sub: <user>, iat: <time>``.
 """
