@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kapstan.model.labels import SelectorError, label_matcher, split_requirements
 from kapstan.testing.fakekube.kinds import Kind
 from kapstan.testing.fakekube.status import bad_request
 
@@ -35,56 +36,16 @@ FIELDS: dict[tuple[str, str], frozenset[str]] = {
     ("batch", "Job"): frozenset({"status.successful"}),
 }  # fmt: skip
 
-_SET_REQ = re.compile(r"^(!?)\s*([A-Za-z0-9._/-]+)\s+(in|notin)\s+\(([^()]*)\)$")
-_EQ_REQ = re.compile(r"^([A-Za-z0-9._/-]+)\s*(==|!=|=)\s*([A-Za-z0-9._-]*)$")
-_KEY = re.compile(r"^(!?)\s*([A-Za-z0-9._/-]+)$")
-
-
-def _split(text: str) -> list[str]:
-    """Split on commas outside parentheses."""
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _requirement(text: str) -> Callable[[Mapping[str, str]], bool]:
-    m = _SET_REQ.match(text)
-    if m and not m.group(1):
-        key, op = m.group(2), m.group(3)
-        values = {v.strip() for v in m.group(4).split(",") if v.strip()}
-        if op == "in":
-            return lambda labels: labels.get(key) in values
-        return lambda labels: labels.get(key) not in values
-    m = _EQ_REQ.match(text)
-    if m:
-        key, op, value = m.groups()
-        if op == "!=":
-            return lambda labels: labels.get(key) != value
-        return lambda labels: labels.get(key) == value
-    m = _KEY.match(text)
-    if m:
-        negate, key = m.group(1) == "!", m.group(2)
-        return lambda labels: (key in labels) != negate
-    raise bad_request(f"unable to parse requirement: {text!r}")
-
 
 def label_selector(text: str) -> Predicate:
     """A predicate over objects for a ``labelSelector`` string (empty: everything)."""
-    reqs = [_requirement(part) for part in _split(text or "")]
+    try:
+        matches = label_matcher(text or "")
+    except SelectorError as err:
+        raise bad_request(str(err)) from None
 
     def match(obj: Mapping[str, Any]) -> bool:
-        labels = (obj.get("metadata") or {}).get("labels") or {}
-        return all(req(labels) for req in reqs)
+        return matches((obj.get("metadata") or {}).get("labels") or {})
 
     return match
 
@@ -102,7 +63,7 @@ def field_selector(text: str, kind: Kind) -> Predicate:
     """A predicate over objects for a ``fieldSelector`` string (empty: everything)."""
     allowed = {"metadata.name", "metadata.namespace"} | FIELDS.get((kind.group, kind.kind), set())
     terms: list[tuple[str, bool, str]] = []
-    for part in _split(text or ""):
+    for part in split_requirements(text or ""):
         m = re.match(r"^([A-Za-z0-9._-]+)\s*(==|!=|=)\s*(.*)$", part)
         if m is None:
             raise bad_request(f"invalid selector: {part!r}; can't understand {part!r}")
