@@ -6,7 +6,8 @@ the watched settings (edits apply without a restart); on first start it generate
 ``argocd-initial-admin-secret`` (as Argo CD), and waits until the watch has delivered the key
 so the first login's token verifies; RBAC is :class:`~kapstan.services.rbac.LiveRbac` over
 argocd-rbac-cm and the mirrored AppProjects; a logout revokes its token in ``revocations``
-(this process's own when none is given).
+(this process's own when none is given); with ``failures`` the login throttle's counts are
+shared (between replicas, through Redis).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kapstan.kube.client import KubeClient
 from kapstan.services.auth import Authenticator as AuthService
 from kapstan.services.auth import AuthInputs
 from kapstan.services.auth.keys import SERVER_SECRET_KEY
+from kapstan.services.auth.throttle import SharedFailures
 from kapstan.services.mirror import Mirror
 from kapstan.services.rbac import LiveRbac
 from kapstan.services.revocations import Revocations
@@ -62,10 +64,17 @@ async def build_security(
     mirror: Mirror,
     namespace: str,
     revocations: Revocations | None = None,
+    failures: SharedFailures | None = None,
 ) -> Security:
     """Security over the live settings (see the module contract)."""
     revocations = revocations or Revocations()
-    service = AuthService(kube, namespace, _Inputs(watched), is_revoked=revocations.is_revoked)
+    service = AuthService(
+        kube,
+        namespace,
+        _Inputs(watched),
+        is_revoked=revocations.is_revoked,
+        shared_failures=failures,
+    )
     await service.ensure_bootstrap()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + KEY_WAIT

@@ -20,7 +20,7 @@ Contract of :func:`run_server`:
   neither, those views answer Unavailable with what to do;
 - a logout (``DELETE /api/v1/session``) revokes its token: with Redis, in every replica
   within seconds (:class:`~kapstan.services.revocations.RedisRevocations`), else in this
-  process;
+  process; with Redis the login throttle's failure counts are shared between replicas too;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -49,6 +49,7 @@ from kapstan.runtime.serving import QuietServer, listen
 from kapstan.runtime.tls import server_certificate, write_pair
 from kapstan.services.applications import Applications
 from kapstan.services.clusterclients import ClusterClients
+from kapstan.services.loginfailures import RedisLoginFailures
 from kapstan.services.manifests import ManifestGenerator
 from kapstan.services.mirror import Mirror
 from kapstan.services.redissnapshots import RedisSnapshots, redis_settings
@@ -99,8 +100,10 @@ async def run_server(
         mirror = Mirror(kube, options.namespace)
         await mirror.start()
         stack.push_async_callback(mirror.stop)
-        revocations = _revocations(options, watched, stack)
-        security = await build_security(kube, watched, mirror, options.namespace, revocations)
+        revocations, failures = _shared_auth(options, watched, stack)
+        security = await build_security(
+            kube, watched, mirror, options.namespace, revocations, failures
+        )
         stack.push_async_callback(security.close)
         clusters = ClusterClients(kube, options.namespace)
         stack.push_async_callback(clusters.aclose)
@@ -162,18 +165,21 @@ def _manifests(options: ServerOptions, watched: WatchedSettings) -> ManifestGene
     )
 
 
-def _revocations(
+def _shared_auth(
     options: ServerOptions, watched: WatchedSettings, stack: contextlib.AsyncExitStack
-) -> Revocations:
-    """Logouts: shared through the split mode's Redis, else this process's own."""
+) -> tuple[Revocations, RedisLoginFailures | None]:
+    """Logouts and login failures: shared through the split mode's Redis, else this
+    process's own."""
     address, password = redis_settings(
         options.redis, watched.current.params, options.redis_password
     )
     if not address:
-        return Revocations()
-    shared = RedisRevocations(address, password)
-    stack.push_async_callback(shared.close)
-    return shared
+        return Revocations(), None
+    revocations = RedisRevocations(address, password)
+    stack.push_async_callback(revocations.close)
+    failures = RedisLoginFailures(address, password)
+    stack.push_async_callback(failures.close)
+    return revocations, failures
 
 
 def _snapshot_store(

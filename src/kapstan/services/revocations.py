@@ -24,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from kapstan.services.redissnapshots import parse_address
@@ -81,6 +83,8 @@ class RedisRevocations(Revocations):
             port=port,
             password=password or None,
             socket_timeout=5.0,
+            # One quick retry: a login waits on this; an outage falls back, never stalls.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
             socket_connect_timeout=5.0,
         )
         self._failing = False

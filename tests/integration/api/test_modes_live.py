@@ -150,3 +150,19 @@ def test_sessions_renew_near_expiry_and_logout_holds_on_every_replica(
         )
         still = two.get("/api/v1/applications", headers={"Authorization": f"Bearer {renewed}"})
         assert still.status_code == 200, still.text
+
+
+def test_login_throttle_holds_across_replicas(fresh: Install, redis: Redis) -> None:
+    """Five bad passwords spread over two replicas: the sixth attempt is refused on either,
+    with the right password (the counts are shared through Redis, as Argo CD's)."""
+    first = fresh.start_server(redis=redis)
+    second = fresh.start_server(redis=redis)
+    bad = {"username": "admin", "password": "not-the-password"}
+    good = {"username": "admin", "password": fresh.admin_password()}
+    with first.client() as one, second.client() as two:
+        for replica in (one, two, one, two, one):
+            assert replica.post("/api/v1/session", json=bad).status_code == 401
+        for replica in (two, one):
+            refused = replica.post("/api/v1/session", json=good)
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["message"] == "Invalid username or password"

@@ -82,6 +82,14 @@ def test_live_resource_masks_secrets_and_refuses_what_the_app_does_not_own(
     assert "hunter2" not in answer.text
     assert json.loads(answer.json()["manifest"])["data"]["password"].strip("+") == ""
 
+    # Nor anywhere else an app's Secret shows up.
+    for path in ("managed-resources", "resource-tree", "events", "manifests", ""):
+        answer = http.get(f"/api/v1/applications/{name}/{path}".rstrip("/"))
+        assert answer.status_code == 200, (path, answer.text)
+        assert "hunter2" not in answer.text, path
+    listed = http.get("/api/v1/applications").text
+    assert "hunter2" not in listed
+
     # A Secret of the control plane is not the app's: Argo CD's InvalidArgument, nothing read.
     answer = http.get(
         f"/api/v1/applications/{name}/resource",

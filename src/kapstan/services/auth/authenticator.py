@@ -51,7 +51,12 @@ from kapstan.services.auth.passwords import (
     verify_password,
 )
 from kapstan.services.auth.store import AuthStore, KubeWriter
-from kapstan.services.auth.throttle import LoginSlots, LoginThrottle, ThrottleSettings
+from kapstan.services.auth.throttle import (
+    LoginSlots,
+    LoginThrottle,
+    SharedFailures,
+    ThrottleSettings,
+)
 from kapstan.services.auth.tokens import Principal, ProjectLookup, renewal_due, sign, verify
 
 log = logging.getLogger(__name__)
@@ -76,6 +81,7 @@ class Authenticator:
         verification_delay: tuple[float, float] = (0.5, 1.0),
         is_revoked: Callable[[str], bool] | None = None,
         bcrypt_cost: int = DEFAULT_COST,
+        shared_failures: SharedFailures | None = None,
     ) -> None:
         self.store = AuthStore(kube, namespace)
         self._settings = settings
@@ -86,6 +92,7 @@ class Authenticator:
         self._sleep = sleep
         self._delay = verification_delay
         self._is_revoked = is_revoked or (lambda _jti: False)
+        self._shared = shared_failures
         self._cost = bcrypt_cost
         self._inputs: AuthInputs | None = None
         self._config = AuthConfig()
@@ -134,6 +141,8 @@ class Authenticator:
                 await self._sleep(remaining)
 
     async def _verify(self, username: str, password: str) -> Account:
+        if self._shared is not None:
+            self._adopt(username, await self._shared.fetch(username))
         if self.throttle.refused(username):
             log.warning("user %s had too many failed logins", username)
             raise TooManyAttempts("failures")
@@ -141,13 +150,22 @@ class Authenticator:
         stored = account.password_hash if account else ""
         if not await asyncio.to_thread(verify_password, password, stored) or account is None:
             self.throttle.failed(username)
+            if self._shared is not None:
+                window = self.throttle.settings.window
+                self._adopt(username, await self._shared.record(username, self._clock(), window))
             raise InvalidCredentials()
         if not account.usable:
             raise AccountDisabled(username)
         if not account.has(Capability.LOGIN):
             raise MissingCapability(username, Capability.LOGIN.value)
         self.throttle.succeeded(username)
+        if self._shared is not None:
+            await self._shared.clear(username)
         return account
+
+    def _adopt(self, username: str, shared: tuple[int, float] | None) -> None:
+        if shared is not None:
+            self.throttle.adopt(username, *shared)
 
     def _session(self, username: str, seconds: int) -> str:
         secret = self.config().secret_key

@@ -18,6 +18,10 @@ Contract of :class:`LoginThrottle` (one per API server process; thread-safe):
 divided by ``ARGOCD_API_SERVER_REPLICAS``; 0 means no cap). A login over the cap is refused at
 once, never queued.
 
+With :class:`SharedFailures` (the split mode's Redis), the counts are shared between API
+replicas: a login first adopts the shared count, a failure is added to it, a success clears
+it, so the 6th attempt is refused whichever replica gets it.
+
 The cache size default is 1000 as Argo CD documents it (its code says 10000).
 """
 
@@ -30,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from kapstan.services.auth import keys as k
 from kapstan.services.auth.errors import TooManyAttempts
@@ -135,10 +140,40 @@ class LoginThrottle:
         with self._lock:
             self._failures.pop(username, None)
 
+    def adopt(self, username: str, count: int, last: float) -> None:
+        """Take in what other replicas counted (:class:`SharedFailures`): the larger count
+        and the later failure win, so sharing never lowers a count."""
+        with self._lock:
+            entry = self._failures.get(username)
+            if entry is None:
+                if len(self._failures) >= self.settings.cache_size:
+                    self._evict(username)
+                self._failures[username] = _Failures(count, last)
+                return
+            entry.count = max(entry.count, count)
+            entry.last = max(entry.last, last)
+
     def _evict(self, username: str) -> None:
         candidates = [n for n in self._failures if n not in (k.ADMIN, username)]
         if candidates:
             del self._failures[self._rng.choice(candidates)]
+
+
+class SharedFailures(Protocol):
+    """Failed-login counts shared between API replicas (Argo CD keeps them in Redis). Every
+    method may fail only by returning nothing: an outage leaves each replica its own count."""
+
+    async def fetch(self, username: str) -> tuple[int, float] | None:
+        """The shared (count, time of the last failure) of ``username``."""
+        ...
+
+    async def record(self, username: str, now: float, window: float) -> tuple[int, float] | None:
+        """Add one failure at ``now`` (kept ``window`` seconds, 0: for good); the new state."""
+        ...
+
+    async def clear(self, username: str) -> None:
+        """Forget ``username``'s failures (a successful login)."""
+        ...
 
 
 class LoginSlots:

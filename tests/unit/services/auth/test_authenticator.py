@@ -401,3 +401,46 @@ def test_an_unknown_account_costs_one_comparison_like_a_wrong_password(
     _drive(_cluster(), FakeClock(), steps)
     assert len(seen) == 1
     assert (seen[0] == DUMMY_HASH) is (username == "dave")
+
+
+class _SharedCounts:
+    """SharedFailures in a dict: what two replicas' Redis would hold."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, tuple[int, float]] = {}
+
+    async def fetch(self, username: str) -> tuple[int, float] | None:
+        return self.counts.get(username)
+
+    async def record(self, username: str, now: float, window: float) -> tuple[int, float] | None:
+        count = self.counts.get(username, (0, now))[0] + 1
+        self.counts[username] = (count, now)
+        return self.counts[username]
+
+    async def clear(self, username: str) -> None:
+        self.counts.pop(username, None)
+
+
+def test_failures_are_shared_between_replicas() -> None:
+    """Three failures on one replica and two on another: the sixth attempt is refused on
+    either, even with the right password; a success on one clears the count for both."""
+    fake, clock, shared = _cluster(), FakeClock(), _SharedCounts()
+
+    async def body() -> None:
+        async with fake_client(fake) as kube:
+            one = authenticator(fake, kube, clock, shared_failures=shared)
+            two = authenticator(fake, kube, clock, shared_failures=shared)
+            for replica in (one, one, one, two, two):
+                with pytest.raises(InvalidCredentials):
+                    await replica.login("alice", "wrong-password")
+            for replica in (one, two):
+                with pytest.raises(TooManyAttempts):
+                    await replica.login("alice", ALICE_PW)
+            clock.advance(301)
+            assert one.verify(await one.login("alice", ALICE_PW)).username == "alice"
+            assert "alice" not in shared.counts
+            with pytest.raises(InvalidCredentials):
+                await two.login("alice", "wrong-password")
+            assert shared.counts["alice"][0] == 1
+
+    run(body)

@@ -1,6 +1,7 @@
-"""Revocations shared between API replicas through a real redis-server: a logout on one
-replica holds on another after a sync, expires with the token, and an outage keeps what was
-known (logged once, without the password)."""
+"""What API replicas share through a real redis-server: revocations (a logout on one replica
+holds on another after a sync, expires with the token, an outage keeps what was known, logged
+once without the password) and login failures (counted across replicas, expiring with the
+window, an outage answered with nothing)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kapstan.services.loginfailures import RedisLoginFailures
 from kapstan.services.revocations import RedisRevocations
 from kapstan.testing.redisserver import redis_server
 
@@ -64,5 +66,46 @@ def test_an_outage_keeps_what_was_known(tmp_path: Path, caplog: pytest.LogCaptur
         address = redis.address
     asyncio.run(body(address))
     warnings = [r for r in caplog.records if "revoked tokens are kept" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "s3cret-Pa55" not in caplog.text
+
+
+def test_login_failures_add_up_across_replicas_and_expire(tmp_path: Path) -> None:
+    async def body(address: str, password: str) -> None:
+        one, two = RedisLoginFailures(address, password), RedisLoginFailures(address, password)
+        try:
+            assert await one.fetch("alice") is None
+            assert await one.record("alice", 1000.0, 300) == (1, 1000.0)
+            assert await two.record("alice", 1001.5, 300) == (2, 1001.5)
+            assert await one.fetch("alice") == (2, 1001.5)
+            assert await one.fetch("bob") is None
+            await two.clear("alice")
+            assert await one.fetch("alice") is None
+            await one.record("carol", 1000.0, 1)  # a 1 s window: gone after 2 s
+            await asyncio.sleep(2.2)
+            assert await two.fetch("carol") is None
+        finally:
+            await one.close()
+            await two.close()
+
+    with redis_server(tmp_path) as redis:
+        asyncio.run(body(redis.address, redis.password))
+
+
+def test_login_failures_during_an_outage_are_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def body(address: str) -> None:
+        shared = RedisLoginFailures(address, "s3cret-Pa55")
+        try:
+            assert await shared.record("alice", 1000.0, 300) is None
+            assert await shared.fetch("alice") is None
+        finally:
+            await shared.close()
+
+    with redis_server(tmp_path) as redis:
+        address = redis.address
+    asyncio.run(body(address))
+    warnings = [r for r in caplog.records if "counted per replica" in r.getMessage()]
     assert len(warnings) == 1
     assert "s3cret-Pa55" not in caplog.text
