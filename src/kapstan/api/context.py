@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from kapstan import __version__
 from kapstan.api.security import Authenticator, Authorizer, Principal
+from kapstan.api.static import UiAssets
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
 from kapstan.services.auth import Authenticator as AuthService
@@ -90,6 +91,7 @@ class ApiContext:
     # (manifests, revision metadata); routes that need one answer Unavailable without it.
     clusters: ClusterClients | None = None
     manifests: ManifestService | None = None
+    ui: UiAssets | None = None  # --staticassets: a web UI build served beside the API
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

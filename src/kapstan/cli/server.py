@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -35,11 +36,30 @@ def serve_api(
             "and the demo); no Redis needed.",
         ),
     ] = False,
+    static_assets: Annotated[
+        Path | None,
+        typer.Option(
+            "--staticassets",
+            envvar="ARGOCD_SERVER_STATIC_ASSETS",
+            help="Directory of a web UI build (Argo CD's ui/dist/app) to serve on the paths "
+            "that are not the API's; client-side routes get its index.html.",
+        ),
+    ] = None,
+    base_href: Annotated[
+        str,
+        typer.Option(
+            "--basehref",
+            envvar="ARGOCD_SERVER_BASEHREF",
+            help="Base href written into the UI's index.html, when a proxy serves it under a "
+            "path prefix that it strips (default /).",
+        ),
+    ] = "/",
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
     import asyncio
     import signal
 
+    from kapstan.api.static import UiAssetsError
     from kapstan.controller.appcontroller import ControllerError
     from kapstan.kube.config import ConfigError, load_kubeconfig
     from kapstan.kube.errors import KubeError
@@ -57,6 +77,8 @@ def serve_api(
         redis=redis,
         with_controller=with_controller,
         controller=ControllerOptions(kubeconfig=kubeconfig, namespace=namespace),
+        static_assets=static_assets,
+        base_href=base_href,
     )
     try:
         config = load_kubeconfig(kubeconfig)
@@ -72,6 +94,8 @@ def serve_api(
 
     try:
         asyncio.run(body())
+    except UiAssetsError as e:
+        fail(f"--staticassets: {e}")
     except (KubeError, ControllerError, SnapshotStoreError, OSError, TimeoutError) as e:
         fail(str(e))
     err.print("server stopped")

@@ -18,6 +18,9 @@ Contract of :func:`run_server`:
   (``--redis``, ``$REDIS_SERVER`` or argocd-cmd-params-cm ``redis.server``) is read, where
   ``kapstan controller --redis`` publishes (split mode; any number of API replicas); with
   neither, those views answer Unavailable with what to do;
+- ``static_assets`` (a UI build such as Argo CD's ``ui/dist/app``) is served on the paths that
+  are not the API's (:mod:`kapstan.api.static`); a directory without ``index.html`` raises
+  :class:`~kapstan.api.static.UiAssetsError` before anything starts;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -37,6 +40,7 @@ import uvicorn
 
 from kapstan.api.app import create_app
 from kapstan.api.context import AdminOptions, ApiContext
+from kapstan.api.static import UiAssets
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
@@ -72,6 +76,8 @@ class ServerOptions:
     redis_password: str | None = field(default=None, repr=False)
     with_controller: bool = False
     controller: ControllerOptions | None = None  # with_controller: the controller's flags
+    static_assets: Path | None = None  # --staticassets: a web UI build (Argo CD's ui/dist/app)
+    base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
 
 
 async def run_server(
@@ -82,6 +88,7 @@ async def run_server(
     on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
     """Serve the API until ``stop`` is set (see the module contract)."""
+    ui = UiAssets(options.static_assets, options.base_href) if options.static_assets else None
     async with contextlib.AsyncExitStack() as stack:
         kube = await stack.enter_async_context(
             KubeClient(config or load_kubeconfig(options.kubeconfig))
@@ -111,6 +118,7 @@ async def run_server(
             admin=AdminOptions(work_dir=cache_root() / "server" / "repositories"),
             clusters=clusters,
             manifests=_manifests(options, watched),
+            ui=ui,
         )
         ssl = await _tls(options, kube, stack)
         sock = listen(options.address, options.port)
