@@ -159,7 +159,8 @@ def test_boot_and_login_pages(browser: Browser, install: Install) -> None:
     assert browser.get("/api/version").json()["Version"].startswith("v")
     assert browser.get("/api/v1/session/userinfo").json() == {}
     settings = browser.get("/api/v1/settings").json()
-    assert "userLoginsDisabled" not in settings or settings["userLoginsDisabled"] is False
+    assert "userLoginsDisabled" not in settings  # the login form is shown
+    assert isinstance(settings["help"], dict)  # the banner and help pages read help.* unchecked
     wrong = browser.http.post("/api/v1/session", json={"username": "admin", "password": "not-it"})
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "Invalid username or password"  # what the form shows
