@@ -185,6 +185,8 @@ def test_application_list_page(
     assert {r["kind"] for r in app["status"]["resources"]} >= {"Deployment", "Service"}
     assert "spec" in app
     assert "history" not in app["status"]
+    favourites = browser.get("/api/v1/applications", {"names": name, "fields": fields}).json()
+    assert [a["metadata"]["name"] for a in favourites["items"]] == [name]
     browser.get("/api/v1/clusters")
     browser.get("/api/v1/projects", {"fields": "items.metadata.name"})
     # The list's watch: resumes at the list's resourceVersion, frames projected to the fields.
