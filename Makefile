@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all deps apt venv toolchain lint test test-unit demo bench clean
+.PHONY: all deps apt venv toolchain lint test test-unit demo bench clean ui-deps argocd-ui test-argocd-ui
 
 all: test
 
@@ -37,6 +37,19 @@ test: toolchain lint
 
 test-unit: venv
 	$(PY) -m pytest tests/unit
+
+# Opt-in, not part of `make test`: Argo CD's own web UI (built from its Go module's ui/ with
+# its lock file into $KAPSTAN_CACHE/argocd-ui, see docs/argocd-ui.md) driven in the system
+# Chromium against `kapstan server --staticassets`.
+ui-deps: venv
+	@bash scripts/install-apt.sh toolchain/apt-packages-ui.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,ui]'
+
+argocd-ui: venv
+	$(PY) -m kapstan.localcluster argocd-ui
+
+test-argocd-ui: toolchain ui-deps argocd-ui
+	KAPSTAN_ARGOCD_UI=1 $(PY) -m pytest tests/integration/api/test_argocd_ui.py tests/integration/api/test_ui_browser_live.py
 
 demo: toolchain
 	$(VENV)/bin/kapstan demo

@@ -6,9 +6,10 @@ status of its gRPC code — :class:`~kapstan.api.errors.ApiError` as raised, bad
 parameters as InvalidArgument (400), unknown paths as NotFound (404), anything unexpected as
 Unavailable (503) when the snapshot store cannot answer, and anything unexpected as
 Internal (500) with a generic message (the details go to the log, never to the client). The
-OpenAPI document is served at ``/swagger.json``, as Argo CD does. Every answer carries a
-``Server-Timing`` header and, when a session was renewed, its new cookie
-(:mod:`kapstan.api.middleware`).
+OpenAPI document is served at ``/swagger.json``, as Argo CD does. With ``ctx.ui`` (a UI build,
+``--staticassets``) the UI's files answer the paths that are not the API's
+(:mod:`kapstan.api.static`). Every answer carries a ``Server-Timing`` header and, when a
+session was renewed, its new cookie (:mod:`kapstan.api.middleware`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kapstan.api.context import ApiContext
 from kapstan.api.errors import HTTP_STATUS, ApiError, Code, api_error_handler
 from kapstan.api.middleware import AddHeaders, renewed_session, server_timing
 from kapstan.api.routes import ROUTERS
+from kapstan.api.static import StaticAssetsMiddleware
 from kapstan.services.snapshots import SnapshotStoreError
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     for router in ROUTERS:
         app.include_router(router)
+    if ctx.ui is not None:
+        app.add_middleware(StaticAssetsMiddleware, assets=ctx.ui)
     app.add_middleware(AddHeaders, sources=(renewed_session, server_timing))
     return app
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from kapstan import __version__
 from kapstan.api.listing import RenderedItems
 from kapstan.api.security import Authenticator, Authorizer, Principal
+from kapstan.api.static import UiAssets
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
 from kapstan.services.auth import Authenticator as AuthService
@@ -96,6 +97,7 @@ class ApiContext:
     clusters: ClusterClients | None = None
     manifests: ManifestService | None = None
     rendered: RenderedItems = field(default_factory=RenderedItems)  # the app list's item JSON
+    ui: UiAssets | None = None  # --staticassets: a web UI build served beside the API
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

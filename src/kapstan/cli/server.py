@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -59,8 +60,27 @@ def serve_api(
     helm_path: HelmPathOpt = None,
     kustomize_path: KustomizePathOpt = None,
     server_side_diff: ServerSideDiffOpt = None,
+    static_assets: Annotated[
+        Path | None,
+        typer.Option(
+            "--staticassets",
+            envvar="ARGOCD_SERVER_STATIC_ASSETS",
+            help="Directory of a web UI build (Argo CD's ui/dist/app) to serve on the paths "
+            "that are not the API's; client-side routes get its index.html.",
+        ),
+    ] = None,
+    base_href: Annotated[
+        str,
+        typer.Option(
+            "--basehref",
+            envvar="ARGOCD_SERVER_BASEHREF",
+            help="Base href written into the UI's index.html, when a proxy serves it under a "
+            "path prefix that it strips (default /).",
+        ),
+    ] = "/",
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
+    from kapstan.api.static import UiAssetsError
     from kapstan.controller.appcontroller import ControllerError
     from kapstan.kube.config import ConfigError, load_kubeconfig
     from kapstan.kube.errors import KubeError
@@ -89,6 +109,8 @@ def serve_api(
             kustomize_path=kustomize_path,
             server_side_diff=server_side_diff,
         ),
+        static_assets=static_assets,
+        base_href=base_href,
     )
     try:
         config = load_kubeconfig(kubeconfig)
@@ -96,6 +118,8 @@ def serve_api(
         fail(f"kubeconfig: {e}")
     try:
         run_until_signal(lambda stop: run_server(options, stop, config=config))
+    except UiAssetsError as e:
+        fail(f"--staticassets: {e}")
     except (KubeError, ControllerError, SnapshotStoreError, OSError, TimeoutError) as e:
         fail(str(e))
     err.print("server stopped")

@@ -1,4 +1,5 @@
-"""``python -m kapstan.localcluster build|status|path``: manage the Go-built toolchain."""
+"""``python -m kapstan.localcluster build|status|path|argocd-ui``: manage the Go-built toolchain
+and the Argo CD UI build."""
 
 from kapstan.localcluster.toolchain import main
 

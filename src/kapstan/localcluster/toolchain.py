@@ -360,7 +360,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="build every missing tool")
     sub.add_parser("path", help="print the bin directory of the pinned version set")
     sub.add_parser("status", help="show which tools are built")
+    ui = sub.add_parser("argocd-ui", help="build Argo CD's web UI (toolchain/argocd-ui.toml)")
+    ui.add_argument("--path", action="store_true", help="only print where the build is")
     args = parser.parse_args(argv)
+    if args.cmd == "argocd-ui":
+        from kapstan.localcluster import argocd_ui
+
+        return argocd_ui.main(path_only=args.path)
     tc = Toolchain()
     if args.cmd == "path":
         print(tc.bin_dir)

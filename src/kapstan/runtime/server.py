@@ -21,6 +21,9 @@ Contract of :func:`run_server`:
 - a logout (``DELETE /api/v1/session``) revokes its token: with Redis, in every replica
   within seconds (:class:`~kapstan.services.revocations.RedisRevocations`), else in this
   process; with Redis the login throttle's failure counts are shared between replicas too;
+- ``static_assets`` (a UI build such as Argo CD's ``ui/dist/app``) is served on the paths that
+  are not the API's (:mod:`kapstan.api.static`); a directory without ``index.html`` raises
+  :class:`~kapstan.api.static.UiAssetsError` before anything starts;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -40,6 +43,7 @@ import uvicorn
 
 from kapstan.api.app import create_app
 from kapstan.api.context import AdminOptions, ApiContext
+from kapstan.api.static import UiAssets
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
@@ -77,6 +81,8 @@ class ServerOptions:
     redis_password: str | None = field(default=None, repr=False)
     with_controller: bool = False
     controller: ControllerOptions | None = None  # with_controller: the controller's flags
+    static_assets: Path | None = None  # --staticassets: a web UI build (Argo CD's ui/dist/app)
+    base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
 
 
 async def run_server(
@@ -87,6 +93,7 @@ async def run_server(
     on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
     """Serve the API until ``stop`` is set (see the module contract)."""
+    ui = UiAssets(options.static_assets, options.base_href) if options.static_assets else None
     async with contextlib.AsyncExitStack() as stack:
         kube = await stack.enter_async_context(
             KubeClient(config or load_kubeconfig(options.kubeconfig))
@@ -121,6 +128,7 @@ async def run_server(
             admin=AdminOptions(work_dir=cache_root() / "server" / "repositories"),
             clusters=clusters,
             manifests=_manifests(options, watched),
+            ui=ui,
         )
         ssl = await _tls(options, kube, stack)
         sock = listen(options.address, options.port)

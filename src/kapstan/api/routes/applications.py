@@ -52,16 +52,26 @@ CASCADE = (RESOURCES_FINALIZER, RESOURCES_FINALIZER_BACKGROUND)
 
 
 def app_filter(
-    name: str = "", projects: list[str] | None = None, selector: str = "", repo: str = ""
+    name: str = "",
+    projects: list[str] | None = None,
+    selector: str = "",
+    repo: str = "",
+    names: list[str] | None = None,
 ) -> Callable[[Mapping[str, Any]], bool]:
-    """The list and stream filters Argo CD's ``ApplicationQuery`` offers."""
+    """The list and stream filters Argo CD's ``ApplicationQuery`` offers; ``names`` (the UI's
+    favourites) keeps apps named ``<name>`` or ``<namespace>/<name>``, none given: all."""
     wanted = set(projects or ())
+    named = {n for v in names or () for n in v.split(",") if n}
     labels_match = parse_selector(selector) if selector else None
     repo_key = normalize_url(repo) if repo else ""
 
     def keep(app: Mapping[str, Any]) -> bool:
         meta = app.get("metadata") or {}
         if name and meta.get("name") != name:
+            return False
+        if named and not (
+            {meta.get("name"), f"{meta.get('namespace')}/{meta.get('name')}"} & named
+        ):
             return False
         if wanted and project_of(app) not in wanted:
             return False
@@ -90,8 +100,10 @@ def list_apps(
     selector: str = "",
     repo: str = "",
     fields: str | None = None,
+    names: list[str] = Query(default=[]),  # noqa: B008 - FastAPI's query declaration
 ) -> Response:
-    keep = app_filter(name, [p for v in projects for p in v.split(",") if p], selector, repo)
+    projects = [p for v in projects for p in v.split(",") if p]
+    keep = app_filter(name, projects, selector, repo, names)
     items = [a for a in ctx.mirror.apps() if keep(a) and visible(ctx, principal, a)]
     meta = {"resourceVersion": ctx.mirror.resource_version}
     body = list_body(meta, items, fields, ctx.rendered)

@@ -8,8 +8,8 @@ Contract (Argo CD's ``Watch`` and ``WatchResourceTree``):
   (the browser's ``EventSource``, authenticated by the ``argocd.token`` cookie);
 - the application stream sends ``{"type": ADDED|MODIFIED|DELETED, "application": …}``: first an
   ADDED for every matching app when no ``resourceVersion`` is given or one app is ``name``-d,
-  then every change; it is filtered by ``name``, ``projects``, ``selector``, ``repo`` and per
-  app by RBAC (``applications, get``), and ``fields`` projects each frame
+  then every change; it is filtered by ``name``, ``names``, ``projects``, ``selector``,
+  ``repo`` and per app by RBAC (``applications, get``), and ``fields`` projects each frame
   (``result.application.metadata.name``…);
 - the resource-tree stream sends the app's tree now (when there is one) and whenever the
   controller publishes a newer one;
@@ -115,8 +115,10 @@ def watch_applications(
     repo: str = "",
     resource_version: str = Query(default="", alias="resourceVersion"),
     fields: str | None = None,
+    names: list[str] = Query(default=[]),  # noqa: B008 - FastAPI's query declaration
 ) -> Response:
-    keep = app_filter(name, [p for v in projects for p in v.split(",") if p], selector, repo)
+    projects = [p for v in projects for p in v.split(",") if p]
+    keep = app_filter(name, projects, selector, repo, names)
     initial = not resource_version or bool(name)
     sse = wants_sse(request)
     frames = _app_frames(ctx, principal, keep, initial, _result_fields(fields), sse)
