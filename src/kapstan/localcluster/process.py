@@ -7,6 +7,7 @@ components are identified by (pid, start time) so that a recycled pid is never s
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import os
@@ -177,12 +178,25 @@ def stop(handle: ProcessHandle, *, grace: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _reap_finished() -> None:
+    """Collect every child of ours that has exited, whoever stopped it (a component killed
+    with its process group, a child gone with the thread that spawned it): no zombie, and no
+    Popen left to warn at exit that it is "still running"."""
+    for pid, child in list(_CHILDREN.items()):
+        if child.poll() is not None:
+            _CHILDREN.pop(pid, None)
+
+
+atexit.register(_reap_finished)
+
+
 def _gone(handle: ProcessHandle) -> bool:
     """Whether the process has exited, reaping it when it has (the check comes first: a
     process that exits between a reap and the check would stay a zombie)."""
     if handle.alive():
         return False
     _reap(handle.pid)
+    _reap_finished()
     return True
 
 
