@@ -183,9 +183,9 @@ def _shared_auth(
     )
     if not address:
         return Revocations(), None
-    revocations = RedisRevocations(address, password)
+    revocations = RedisRevocations(address, password, namespace=options.namespace)
     stack.push_async_callback(revocations.close)
-    failures = RedisLoginFailures(address, password)
+    failures = RedisLoginFailures(address, password, options.namespace)
     stack.push_async_callback(failures.close)
     return revocations, failures
 

@@ -2,7 +2,8 @@
 the login throttle (:mod:`kapstan.services.auth.throttle`) holds across replicas.
 
 Contract (:class:`RedisLoginFailures`, a :class:`~kapstan.services.auth.throttle.SharedFailures`):
-one hash per username (``count``, ``last``) that expires ``window`` seconds after the last
+one hash per username and control-plane namespace (installs sharing a Redis do not share
+counts) (``count``, ``last``) that expires ``window`` seconds after the last
 failure (0: kept); a failure is one atomic increment; a Redis error is logged once per outage
 (address and error type, never the password) and answered with nothing, so each replica falls
 back to its own count rather than refusing or admitting everyone. Usernames are stored as
@@ -30,8 +31,9 @@ PREFIX = "kapstan|login-failures"
 class RedisLoginFailures:
     """Shared login failures (see the module contract)."""
 
-    def __init__(self, address: str, password: str | None = None) -> None:
+    def __init__(self, address: str, password: str | None = None, namespace: str = "") -> None:
         host, port = parse_address(address)
+        self.namespace = namespace
         self.address = f"{host}:{port}"
         self._redis = aioredis.Redis(
             host=host,
@@ -44,9 +46,8 @@ class RedisLoginFailures:
         )
         self._failing = False
 
-    @staticmethod
-    def key(username: str) -> str:
-        return f"{PREFIX}|{hashlib.sha256(username.encode()).hexdigest()}"
+    def key(self, username: str) -> str:
+        return f"{PREFIX}|{self.namespace}|{hashlib.sha256(username.encode()).hexdigest()}"
 
     async def fetch(self, username: str) -> tuple[int, float] | None:
         try:

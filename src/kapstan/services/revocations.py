@@ -7,10 +7,10 @@ Contract:
   token has expired (a token without expiry stays revoked);
 - :class:`RedisRevocations` also shares them between API replicas through Redis (the split
   mode's Redis, as Argo CD's ``RevokeToken``): :meth:`~Revocations.revoke` writes the id into
-  a sorted set scored by expiry, and :meth:`~RedisRevocations.run` copies the set into every
-  replica every ``interval`` seconds, so a logout on one replica holds on all of them within
-  that time. A Redis outage keeps what was known and is logged once; a revoke during one is
-  still kept locally.
+  a sorted set (one per control-plane namespace) scored by expiry, and
+  :meth:`~RedisRevocations.run` copies the set into every replica every ``interval`` seconds,
+  so a logout on one replica holds on all of them within that time. A Redis outage keeps
+  what was known and is logged once; a revoke during one is still kept locally.
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ class RedisRevocations(Revocations):
         *,
         interval: float = SYNC_INTERVAL,
         clock: Callable[[], float] = time.time,
+        namespace: str = "",
     ) -> None:
         super().__init__(clock)
+        self.key = f"{KEY}|{namespace}"  # installs sharing a Redis keep their own
         host, port = parse_address(address)
         self.address = f"{host}:{port}"
         self.interval = interval
@@ -93,7 +95,7 @@ class RedisRevocations(Revocations):
         self.remember(token_id, expires_at)
         score = "+inf" if expires_at is None else float(expires_at)
         try:
-            await self._redis.zadd(KEY, {token_id: score})
+            await self._redis.zadd(self.key, {token_id: score})
         except RedisError as err:
             self._report(err)
 
@@ -101,8 +103,10 @@ class RedisRevocations(Revocations):
         """Copy the shared set in (and drop what has expired there)."""
         now = self._clock()
         try:
-            await self._redis.zremrangebyscore(KEY, "-inf", now)
-            found: list[Any] = await self._redis.zrangebyscore(KEY, now, "+inf", withscores=True)
+            await self._redis.zremrangebyscore(self.key, "-inf", now)
+            found: list[Any] = await self._redis.zrangebyscore(
+                self.key, now, "+inf", withscores=True
+            )
         except RedisError as err:
             self._report(err)
             return

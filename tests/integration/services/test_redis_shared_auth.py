@@ -79,6 +79,9 @@ def test_login_failures_add_up_across_replicas_and_expire(tmp_path: Path) -> Non
             assert await two.record("alice", 1001.5, 300) == (2, 1001.5)
             assert await one.fetch("alice") == (2, 1001.5)
             assert await one.fetch("bob") is None
+            other_install = RedisLoginFailures(address, password, "another-namespace")
+            assert await other_install.fetch("alice") is None  # its own counts
+            await other_install.close()
             await two.clear("alice")
             assert await one.fetch("alice") is None
             await one.record("carol", 1000.0, 1)  # a 1 s window: gone after 2 s
