@@ -12,7 +12,9 @@ from typing import Annotated
 
 import typer
 
-from kapstan import __version__
+from kapstan.cli.argocd import globalflags, session
+from kapstan.cli.argocd.commands import register_client_commands
+from kapstan.cli.argocd.errors import fail_line
 from kapstan.cli.common import (
     AppResyncJitterOpt,
     AppResyncOpt,
@@ -36,12 +38,7 @@ from kapstan.localcluster.cli import local, workdir_of
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD for Kubernetes.")
 app.add_typer(local, name="local-cluster")
 app.command("server")(serve_api)
-
-
-@app.command()
-def version() -> None:
-    """Print the Kapstan version."""
-    print(f"kapstan {__version__}")
+register_client_commands(app)
 
 
 @app.command()
@@ -165,8 +162,17 @@ def controller(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: Argo CD's persistent flags of the client commands are taken
+    from anywhere on the line first (:mod:`kapstan.cli.argocd.globalflags`)."""
     try:
-        app()
+        argv, flags = globalflags.extract(sys.argv[1:])
+    except globalflags.FlagError as e:
+        fail_line(str(e))
+        sys.exit(2)
+    session.start(flags)
+    try:
+        app(args=argv, prog_name="kapstan")
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        session.current().close()

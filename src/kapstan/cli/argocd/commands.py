@@ -1,0 +1,14 @@
+"""Every client command group, registered on the ``kapstan`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from kapstan.cli.argocd import login
+
+
+def register_client_commands(app: typer.Typer) -> None:
+    login.register(app)
+
+
+__all__ = ["register_client_commands"]
