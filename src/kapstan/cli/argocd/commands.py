@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from kapstan.cli.argocd import app as app_commands
 from kapstan.cli.argocd import login
 
 
 def register_client_commands(app: typer.Typer) -> None:
     login.register(app)
+    app.add_typer(app_commands.group, name="app")
 
 
 __all__ = ["register_client_commands"]
