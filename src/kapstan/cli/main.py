@@ -32,6 +32,7 @@ from kapstan.cli.common import (
     quiet_logs,
     run_until_signal,
 )
+from kapstan.cli.completion import register as register_completion
 from kapstan.cli.server import serve_api
 from kapstan.localcluster.cli import local, workdir_of
 
@@ -39,6 +40,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD fo
 app.add_typer(local, name="local-cluster")
 app.command("server")(serve_api)
 register_client_commands(app)
+register_completion(app)
 
 
 @app.command()
