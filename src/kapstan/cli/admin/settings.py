@@ -53,8 +53,10 @@ Validator = Callable[[Mapping[str, str], Mapping[str, str]], tuple[str, list[str
 
 def _general(cm: Mapping[str, str], secret: Mapping[str, str]) -> tuple[str, list[str]]:
     problems: list[str] = []
+    # Customizations are the resource-overrides group's: one problem is reported once.
+    general = {k: v for k, v in cm.items() if not k.startswith(CUSTOMIZATIONS)}
     try:
-        Settings.from_configmap(cm)
+        Settings.from_configmap(general)
     except SettingsError as e:
         problems.append(str(e))
     accounts = set(Accounts.parse(cm, secret).problems)
