@@ -10,8 +10,6 @@ object from a file. Problems raise :class:`~kapstan.cli.argocd.errors.CommandExi
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +20,7 @@ import yaml
 from kapstan.cli.admin.kubeaccess import run_kube
 from kapstan.cli.argocd.errors import GENERIC, CommandExit
 from kapstan.kube.client import KubeClient
+from kapstan.kube.config import ConfigError, secret_value
 from kapstan.model.vocabulary import ARGOCD_CM, ARGOCD_SECRET, configmaps_path, secrets_path
 
 ArgocdCmPathOpt = Annotated[
@@ -63,14 +62,12 @@ def configmap_data(obj: Mapping[str, Any]) -> dict[str, str]:
 
 def secret_data(obj: Mapping[str, Any]) -> dict[str, str]:
     """``data`` (base64) and ``stringData`` of a Secret manifest, decoded."""
-    out: dict[str, str] = {}
-    for key, value in (obj.get("data") or {}).items():
-        try:
-            out[str(key)] = base64.b64decode(str(value or ""), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            raise CommandExit(GENERIC, f"{ARGOCD_SECRET}: {key} is not valid base64") from None
-    out.update({str(k): str(v) for k, v in (obj.get("stringData") or {}).items()})
-    return out
+    keys = [*(obj.get("data") or {}), *(obj.get("stringData") or {})]
+    try:
+        found = {str(k): secret_value(obj, str(k)) for k in keys}
+    except (ConfigError, UnicodeDecodeError) as e:
+        raise CommandExit(GENERIC, f"{ARGOCD_SECRET}: {e}") from None
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def load_settings(

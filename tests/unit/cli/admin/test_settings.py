@@ -96,3 +96,27 @@ def test_cluster_settings(fake: FakeKube) -> None:
         ["admin", "settings", "validate", "--group", "accounts", "--load-cluster-settings"]
     )
     assert (result.exit_code, result.stdout) == (0, "✅ accounts\n2 accounts\n")
+
+
+def test_secret_file(tmp_path: Path) -> None:
+    cm = _cm(tmp_path, {"accounts.ci": "apiKey"})
+    secret = tmp_path / "argocd-secret.yaml"
+    meta = {"name": "argocd-secret"}
+    secret.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": meta,
+                "stringData": {"accounts.ci.tokens": "not json"},
+            }
+        )
+    )
+    argv = ["admin", "settings", "validate", "--group", "accounts", "--argocd-cm-path", cm]
+    bad_tokens = run([*argv, "--argocd-secret-path", str(secret)])
+    assert bad_tokens.exit_code == 1
+    assert bad_tokens.stdout.startswith("❌ accounts\n")
+    secret.write_text(yaml.safe_dump({"kind": "Secret", "data": {"server.secretkey": "%%%"}}))
+    bad_base64 = run([*argv, "--argocd-secret-path", str(secret)])
+    assert bad_base64.exit_code == 20
+    assert "argocd-secret" in bad_base64.stderr
