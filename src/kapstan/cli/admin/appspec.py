@@ -27,7 +27,7 @@ def _opt(name: str, help_text: str, *aliases: str) -> Any:
 
 
 def generate_spec(
-    name: Annotated[str, typer.Argument(help="The application's name.")],
+    name: Annotated[str, typer.Argument(help="The application's name.", metavar="APPNAME")],
     output: Annotated[str, typer.Option("--output", "-o", help="yaml (default) or json.")] = "yaml",
     file: Annotated[
         Path | None, typer.Option("--file", "-f", help="Start from this Application manifest.")

@@ -187,7 +187,9 @@ class Importer:
 
 
 def import_(
-    source: Annotated[str, typer.Argument(help="A file written by export, or - for stdin.")],
+    source: Annotated[
+        str, typer.Argument(help="A file written by export, or - for stdin.", metavar="SOURCE")
+    ],
     kubeconfig: KubeconfigOpt = None,
     namespace: NamespaceOpt = DEFAULT_NAMESPACE,
     dry_run: Annotated[

@@ -236,7 +236,9 @@ def list_actions(
 
 def run_action(
     resource: ObjectArg,
-    action: Annotated[str, typer.Argument(help="The action's name, e.g. restart.")],
+    action: Annotated[
+        str, typer.Argument(help="The action's name, e.g. restart.", metavar="ACTION")
+    ],
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Action parameter key=value (repeat).")
     ] = None,

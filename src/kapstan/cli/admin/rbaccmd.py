@@ -175,10 +175,21 @@ PolicyFileOpt = Annotated[
 
 
 def can_command(
-    subject: Annotated[str, typer.Argument(help="A role (role:readonly) or a subject (a user).")],
-    action: Annotated[str, typer.Argument(help="get, create, update, delete, sync, action/…")],
-    resource: Annotated[str, typer.Argument(help="applications (app), projects (proj), …")],
-    sub_resource: Annotated[str, typer.Argument(help="The object, e.g. default/my-app.")] = "",
+    subject: Annotated[
+        str,
+        typer.Argument(
+            help="A role (role:readonly) or a subject (a user).", metavar="ROLE/SUBJECT"
+        ),
+    ],
+    action: Annotated[
+        str, typer.Argument(help="get, create, update, delete, sync, action/…", metavar="ACTION")
+    ],
+    resource: Annotated[
+        str, typer.Argument(help="applications (app), projects (proj), …", metavar="RESOURCE")
+    ],
+    sub_resource: Annotated[
+        str, typer.Argument(help="The object, e.g. default/my-app.", metavar="SUB-RESOURCE")
+    ] = "",
     policy_file: PolicyFileOpt = None,
     default_role: Annotated[
         str, typer.Option("--default-role", help="Name of the default role to use.")
