@@ -170,3 +170,25 @@ def test_import_from_stdin_skips_labelled_resources(fake: FakeKube) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Skipping argoproj.io/Application skipped in namespace argocd" in result.stdout
     assert fake.get_object("Application", "kept", namespace=NS, group="argoproj.io") is not None
+
+
+def test_export_includes_secrets_argocd_cm_names_and_managed_ones(fake: FakeKube) -> None:
+    repositories = (
+        "- url: https://git.example/r.git\n  passwordSecret: {name: legacy-creds, key: pw}\n"
+    )
+    fake.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "argocd-cm", "namespace": NS},
+            "data": {"repositories": repositories},
+        }
+    )
+    fake.put(_secret("legacy-creds"))
+    managed = _secret("managed")
+    managed["metadata"]["annotations"] = {"managed-by": "argocd.argoproj.io"}
+    fake.put(managed)
+    fake.put(_secret("someone-elses"))
+    docs = _docs(run(["admin", "export", "-n", NS]).stdout)
+    secrets = sorted(d["metadata"]["name"] for d in docs if d["kind"] == "Secret")
+    assert secrets == ["legacy-creds", "managed"]
