@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from kapstan.cli.admin import register_admin_commands
 from kapstan.cli.argocd import globalflags, session
 from kapstan.cli.argocd.commands import register_client_commands
 from kapstan.cli.argocd.errors import fail_line
@@ -40,6 +41,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD fo
 app.add_typer(local, name="local-cluster")
 app.command("server")(serve_api)
 register_client_commands(app)
+register_admin_commands(app)
 register_completion(app)
 
 
