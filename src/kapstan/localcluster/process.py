@@ -71,17 +71,17 @@ def run(
     return text
 
 
-def capture(
+def completed(
     argv: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     stdin: bytes | None = None,
     timeout: float = 120.0,
-) -> str:
-    """Run ``argv`` and return its standard output (standard error only goes into the error).
+) -> tuple[int, str, str]:
+    """Run ``argv`` to completion: (exit status, standard output, standard error).
 
-    Raises CommandError when it exits non-zero or runs past ``timeout`` seconds.
+    Raises CommandError only when it runs past ``timeout`` seconds (its group is killed).
     """
     proc = subprocess.Popen(
         list(argv),
@@ -98,11 +98,25 @@ def capture(
         _kill_group(proc.pid)
         proc.communicate()
         raise CommandError(argv, f"timed out after {timeout:.0f}s") from None
-    if proc.returncode != 0:
-        raise CommandError(
-            argv, f"exited with status {proc.returncode}", errout.decode(errors="replace")
-        )
-    return out.decode(errors="replace")
+    return proc.returncode, out.decode(errors="replace"), errout.decode(errors="replace")
+
+
+def capture(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    timeout: float = 120.0,
+) -> str:
+    """Run ``argv`` and return its standard output (standard error only goes into the error).
+
+    Raises CommandError when it exits non-zero or runs past ``timeout`` seconds.
+    """
+    code, out, errout = completed(argv, env=env, cwd=cwd, stdin=stdin, timeout=timeout)
+    if code != 0:
+        raise CommandError(argv, f"exited with status {code}", errout)
+    return out
 
 
 def _tail(log: Path, start: int, cap: int) -> str:
