@@ -126,12 +126,15 @@ def _exec_config(raw: Mapping[str, Any], base: Path) -> ExecConfig:
 
 
 def default_kubeconfig_path(environ: Mapping[str, str] | None = None) -> Path:
-    """``$KUBECONFIG`` (its first existing entry) or ``~/.kube/config``."""
+    """``$KUBECONFIG`` (its first existing entry; when none exists, its first entry, so the
+    error names the file the user pointed at — kubectl does not fall back either) or
+    ``~/.kube/config``."""
     env = os.environ if environ is None else environ
-    for entry in (env.get("KUBECONFIG") or "").split(os.pathsep):
-        if entry and Path(entry).expanduser().exists():
+    entries = [e for e in (env.get("KUBECONFIG") or "").split(os.pathsep) if e]
+    for entry in entries:
+        if Path(entry).expanduser().exists():
             return Path(entry).expanduser()
-    return Path("~/.kube/config").expanduser()
+    return Path(entries[0] if entries else "~/.kube/config").expanduser()
 
 
 def parse_kubeconfig(

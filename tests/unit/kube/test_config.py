@@ -17,6 +17,7 @@ from kapstan.kube.config import (
     ClusterConfig,
     ConfigError,
     ExecConfig,
+    default_kubeconfig_path,
     from_argocd_cluster_secret,
     in_cluster,
     load_kubeconfig,
@@ -200,3 +201,14 @@ def test_exec_credential_client_cert() -> None:
     cred = parse_exec_credential(out, "client.authentication.k8s.io/v1")
     assert (cred.client_cert_data, cred.client_key_data, cred.expires) == (b"C", b"K", None)
     assert "K" not in repr(cred).replace("Credential", "")
+
+
+def test_kubeconfig_path_follows_kubectl(tmp_path: Path) -> None:
+    """``$KUBECONFIG``'s first existing entry; when none exists its first entry (the error
+    then names what the user set, kubectl does not fall back to ~/.kube/config either)."""
+    real = tmp_path / "real"
+    real.write_text("{}")
+    missing = tmp_path / "missing"
+    assert default_kubeconfig_path({"KUBECONFIG": f"{missing}:{real}"}) == real
+    assert default_kubeconfig_path({"KUBECONFIG": str(missing)}) == missing
+    assert default_kubeconfig_path({}) == Path("~/.kube/config").expanduser()
