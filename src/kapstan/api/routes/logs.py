@@ -37,10 +37,10 @@ from kapstan.api.errors import invalid
 from kapstan.api.live import AppScope, ResourceRef, Scope, cluster_of, lookup_app
 from kapstan.api.routes.streams import frame, stream_response, wants_sse
 from kapstan.api.security import Principal, require
+from kapstan.engine.rbac.vocabulary import RESOURCE_LOGS
 from kapstan.services.podlogs import LogQuery, Stamp, pod_logs
 
 router = APIRouter()
-RESOURCE_LOGS = "logs"
 MAX_PODS_KEY = "server.maxPodLogsToRender"
 DEFAULT_MAX_PODS = 10
 TOO_MANY = "max pods to view logs are reached. Please provide more granular query"
