@@ -34,6 +34,7 @@ from kapstan.client.http import ApiCallError, ApiClient
 DIFF_FOUND = 1
 DIFF_ERROR = 2
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+FALSE = ("false", "0", "f", "no")  # Go's strconv.ParseBool spellings of false (and "no")
 
 
 def _state(raw: Any) -> dict[str, Any] | None:
@@ -156,8 +157,8 @@ def diff(
         bool, typer.Option("--server-side-generate", help="Compare on the server (always here).")
     ] = False,
     exit_code: Annotated[
-        bool, typer.Option("--exit-code/--no-exit-code", help="Exit 1 when there is a diff.")
-    ] = True,
+        str, typer.Option("--exit-code", help="--exit-code=false: exit 0 even with a diff.")
+    ] = "true",
     refresh: Annotated[bool, typer.Option("--refresh", help="Refresh first.")] = False,
     hard_refresh: Annotated[
         bool, typer.Option("--hard-refresh", help="Hard refresh first.")
@@ -184,7 +185,7 @@ def diff(
                 found = print_plain_diff(client, name, revision=revision)
         except (ApiCallError, NotLoggedIn, ConfigFileError) as err:
             raise CommandExit(DIFF_ERROR, str(err)) from None
-        if found and exit_code:
+        if found and exit_code.strip().lower() not in FALSE:
             raise CommandExit(DIFF_FOUND)
 
 
