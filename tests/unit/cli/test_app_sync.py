@@ -109,11 +109,11 @@ async def running(
                 await task
 
 
-async def cli(api: ApiHarness, tmp_path: Path, *argv: str) -> CliResult:
+async def cli(api: ApiHarness, tmp_path: Path, *argv: str, stdin: str | None = None) -> CliResult:
     server = api.base_url.removeprefix("http://")
     flags = ["--server", server, "--plaintext", "--auth-token", "token-admin"]
     env = {"KAPSTAN_CONFIG": str(tmp_path / "config")}
-    return await asyncio.to_thread(run, [*argv, *flags], env=env)
+    return await asyncio.to_thread(run, [*argv, *flags], env=env, stdin=stdin)
 
 
 SYNC_CASES = [
@@ -269,5 +269,25 @@ def test_rollback_goes_to_the_previous_entry_by_default(tmp_path: Path) -> None:
             chosen = await cli(api, tmp_path, "app", "rollback", "guestbook", "1")
             assert chosen.exit_code == 0, chosen.stderr
             assert controller.operations[1]["sync"]["revision"] == "aaa"
+
+    asyncio.run(body())
+
+
+def test_preview_changes_asks_before_syncing(tmp_path: Path) -> None:
+    async def body() -> None:
+        async with running() as (api, controller):
+            argv = ("app", "sync", "guestbook", "--preview-changes")
+            no = await cli(api, tmp_path, *argv, stdin="n\n")
+            assert no.exit_code == 0, no.stderr
+            assert "Application 'guestbook' has no changes" in no.stdout
+            assert "Sync application 'guestbook'? [y/N]" in no.stdout
+            assert "Sync of 'guestbook' cancelled" in no.stdout
+            assert controller.operations == []
+            yes = await cli(api, tmp_path, *argv, stdin="y\n")
+            assert yes.exit_code == 0, yes.stderr
+            assert len(controller.operations) == 1
+            assumed = await cli(api, tmp_path, *argv, "--assumeYes")
+            assert assumed.exit_code == 0, assumed.stderr
+            assert len(controller.operations) == 2
 
     asyncio.run(body())

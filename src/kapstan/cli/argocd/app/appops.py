@@ -6,10 +6,10 @@ to ``/api/v1/applications/{name}/sync`` for each app in turn (``--strategy``/``-
 ``--retry-*`` → ``retryStrategy`` when ``--retry-limit`` is not 0, ``--info k=v`` → ``infos``);
 ``--resource [!]GROUP:KIND:[NAMESPACE/]NAME`` (``*`` wildcards) and ``--label k=v`` pick the
 app's resources client-side, as argocd does, and send them as ``resources``. With
-``--preview-changes`` the diff is shown first and, on a terminal, the sync needs a ``y``
-(``--assumeYes`` skips the question). Unless ``--async`` it then follows the operation
-(:mod:`~kapstan.cli.argocd.app.progress`) and prints the final view; a failed operation exits
-20 with its message, a timeout with argocd's message.
+``--preview-changes`` the diff is shown first and the sync needs a ``y`` (asked on a terminal,
+else read from standard input; ``--assumeYes`` skips the question). Unless ``--async`` it
+then follows the operation (:mod:`~kapstan.cli.argocd.app.progress`) and prints the final
+view; a failed operation exits 20 with its message, a timeout with argocd's message.
 
 ``rollback NAME [ID]`` posts ``{id, prune}`` to ``.../rollback`` (ID default: the entry before
 the last of ``status.history``) and follows the operation the same way.
@@ -122,9 +122,16 @@ def app_names(client: ApiClient, names: Sequence[str], selector: str, project: s
 
 
 def _confirm(question: str, assume_yes: bool) -> bool:
-    if assume_yes or not sys.stdin.isatty():
+    """``y`` to go on (a terminal is asked; otherwise one line of standard input is read, as
+    argocd reads it; none is a no)."""
+    if assume_yes:
         return True
-    return bool(typer.confirm(question, default=False))
+    if sys.stdin.isatty():
+        return bool(typer.confirm(question, default=False))
+    sys.stdout.write(f"{question} [y/N]: ")
+    answer = sys.stdin.readline().strip().lower()
+    sys.stdout.write("\n")
+    return answer in ("y", "yes")
 
 
 def _await(
