@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from kapstan.services.snapshots import InMemorySnapshots, Snapshot
 from kapstan.testing.api import ApiHarness, api_on
 from kapstan.testing.cli import CliResult, run
 from kapstan.testing.fakekube import FakeKube
@@ -93,10 +95,10 @@ def _seeded() -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def running(
-    phase: str = "Succeeded", message: str = ""
+    phase: str = "Succeeded", message: str = "", snapshots: InMemorySnapshots | None = None
 ) -> AsyncIterator[tuple[ApiHarness, Controller]]:
     fake = FakeKube(namespaces=("default", NS, "guestbook"))
-    async with api_on(fake) as api:
+    async with api_on(fake, snapshots=snapshots) as api:
         fake.put(_seeded())
         await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
         controller = Controller(fake, phase, message or "successfully synced (all tasks run)")
@@ -289,5 +291,61 @@ def test_preview_changes_asks_before_syncing(tmp_path: Path) -> None:
             assumed = await cli(api, tmp_path, *argv, "--assumeYes")
             assert assumed.exit_code == 0, assumed.stderr
             assert len(controller.operations) == 2
+
+    asyncio.run(body())
+
+
+def test_wait_delete_ends_when_the_app_is_gone(tmp_path: Path) -> None:
+    async def body() -> None:
+        async with running() as (api, _):
+            waiting = asyncio.create_task(
+                cli(api, tmp_path, "app", "wait", "guestbook", "--delete", "--timeout", "20")
+            )
+            await asyncio.sleep(1.0)
+            assert not waiting.done()
+            api.fake.delete("Application", "guestbook", NS, group="argoproj.io")
+            got = await waiting
+            assert got.exit_code == 0, got.stderr
+            assert got.stdout.strip() == "application 'guestbook' deleted"
+
+    asyncio.run(body())
+
+
+def test_sync_by_selector_and_by_label(tmp_path: Path) -> None:
+    async def body() -> None:
+        async with running() as (api, controller):
+            none = await cli(api, tmp_path, "app", "sync", "-l", "team=nobody")
+            assert none.exit_code == 20
+            assert "no apps match the selector" in none.stderr
+            got = await cli(api, tmp_path, "app", "sync", "-l", "team=default", "--async")
+            assert got.exit_code == 0, got.stderr
+            await until("the operation ran", lambda: controller.operations)
+
+    asyncio.run(body())
+
+
+def _managed(kind: str, group: str, labels: dict[str, str]) -> dict[str, Any]:
+    api_version = f"{group}/v1" if group else "v1"
+    obj = {"apiVersion": api_version, "kind": kind,
+           "metadata": {"name": "ui", "namespace": "guestbook", "labels": labels}}  # fmt: skip
+    text = json.dumps(obj)
+    return {"group": group, "kind": kind, "namespace": "guestbook", "name": "ui",
+            "liveState": text, "targetState": text}  # fmt: skip
+
+
+def test_sync_label_picks_the_resources_carrying_it(tmp_path: Path) -> None:
+    async def body() -> None:
+        store = InMemorySnapshots()
+        items = [_managed("Service", "", {"tier": "web"}), _managed("Deployment", "apps", {})]
+        await store.put(Snapshot.of(NS, "guestbook", "2026-01-01T00:00:00Z", "a", {}, items))
+        async with running(snapshots=store) as (api, controller):
+            got = await cli(api, tmp_path, "app", "sync", "guestbook", "--label", "tier=web")
+            assert got.exit_code == 0, got.stderr
+            assert controller.operations[0]["sync"]["resources"] == [
+                {"group": "", "kind": "Service", "namespace": "guestbook", "name": "ui"}
+            ]
+            none = await cli(api, tmp_path, "app", "sync", "guestbook", "--label", "tier=db")
+            assert none.exit_code == 20
+            assert "no resources of the app match" in none.stderr
 
     asyncio.run(body())

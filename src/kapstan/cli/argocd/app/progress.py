@@ -40,7 +40,8 @@ Row = tuple[str, ...]
 RefKey = tuple[str, str, str, str]  # group, kind, namespace, name
 
 
-def _get(obj: Any, *path: str) -> Any:
+def field_at(obj: Any, *path: str) -> Any:
+    """``obj[path[0]][path[1]]…``, or ``None`` where the path ends early."""
     for key in path:
         if not isinstance(obj, Mapping):
             return None
@@ -52,14 +53,12 @@ def resource_rows(app: Mapping[str, Any]) -> dict[RefKey, Row]:
     """``GROUP KIND NAMESPACE NAME STATUS HEALTH HOOK MESSAGE`` per resource: the app's
     resources, with the last operation's results (status, hook phase, message) over them."""
     rows: dict[RefKey, list[str]] = {}
-    for res in _get(app, "status", "resources") or []:
-        key = (str(res.get("group") or ""), str(res.get("kind") or ""),
-               str(res.get("namespace") or ""), str(res.get("name") or ""))  # fmt: skip
-        health = str(_get(res, "health", "status") or "")
+    for res in field_at(app, "status", "resources") or []:
+        key = _key(res)
+        health = str(field_at(res, "health", "status") or "")
         rows[key] = [*key, str(res.get("status") or ""), health, "", ""]
-    for res in _get(app, "status", "operationState", "syncResult", "resources") or []:
-        key = (str(res.get("group") or ""), str(res.get("kind") or ""),
-               str(res.get("namespace") or ""), str(res.get("name") or ""))  # fmt: skip
+    for res in field_at(app, "status", "operationState", "syncResult", "resources") or []:
+        key = _key(res)
         row = rows.setdefault(key, [*key, "", "", "", ""])
         if res.get("hookType"):
             row[4] = str(res.get("hookPhase") or row[4])
@@ -89,7 +88,7 @@ class Until:
 
     def operation_done(self, app: Mapping[str, Any]) -> bool:
         """No operation in flight (and, with ``require_new``, ours has completed)."""
-        state = _get(app, "status", "operationState") or {}
+        state = field_at(app, "status", "operationState") or {}
         if app.get("operation"):
             return False
         if not state:
@@ -102,7 +101,7 @@ class Until:
             return False
 
     def _selected(self, app: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        found = _get(app, "status", "resources") or []
+        found = field_at(app, "status", "resources") or []
         return [r for r in found if _key(r) in self.resources]
 
     def reached(self, app: Mapping[str, Any]) -> bool:
@@ -114,7 +113,7 @@ class Until:
             if self.resources:
                 if any(r.get("status") != SyncStatusCode.SYNCED for r in self._selected(app)):
                     return False
-            elif _get(app, "status", "sync", "status") != SyncStatusCode.SYNCED:
+            elif field_at(app, "status", "sync", "status") != SyncStatusCode.SYNCED:
                 return False
         wanted = {
             s.value
@@ -128,8 +127,8 @@ class Until:
         if wanted:
             if self.resources:
                 picked = self._selected(app)
-                return all(str(_get(r, "health", "status") or "") in wanted for r in picked)
-            return str(_get(app, "status", "health", "status") or "") in wanted
+                return all(str(field_at(r, "health", "status") or "") in wanted for r in picked)
+            return str(field_at(app, "status", "health", "status") or "") in wanted
         return True
 
 
@@ -166,7 +165,7 @@ class Reporter:
         if self.quiet:
             return
         rows = resource_rows(app)
-        phase = str(_get(app, "status", "operationState", "phase") or "")
+        phase = str(field_at(app, "status", "operationState", "phase") or "")
         if self._live is not None:
             self._live.update(self._table(app, rows, phase))
             return
@@ -191,9 +190,9 @@ class Reporter:
         sys.stdout.flush()
 
     def _table(self, app: Mapping[str, Any], rows: dict[RefKey, Row], phase: str) -> Table:
-        state = _get(app, "status", "operationState") or {}
-        health = _get(app, "status", "health", "status") or ""
-        sync = _get(app, "status", "sync", "status") or ""
+        state = field_at(app, "status", "operationState") or {}
+        health = field_at(app, "status", "health", "status") or ""
+        sync = field_at(app, "status", "sync", "status") or ""
         title = f"{self.name}: operation {phase or '-'} · sync {sync} · health {health}"
         message = str(state.get("message") or "")
         table = Table(*RESOURCE_COLUMNS, title=title, caption=message or None, box=None)
@@ -266,7 +265,7 @@ def follow(
 
 def operation_failure(app: Mapping[str, Any]) -> CommandExit | None:
     """A failed or errored operation as the exit it calls for (argocd's message)."""
-    state = _get(app, "status", "operationState") or {}
+    state = field_at(app, "status", "operationState") or {}
     phase = str(state.get("phase") or "")
     if phase in (OperationPhase.FAILED, OperationPhase.ERROR):
         message = str(state.get("message") or "")
@@ -280,6 +279,7 @@ __all__ = [
     "RESOURCE_COLUMNS",
     "Reporter",
     "Until",
+    "field_at",
     "follow",
     "operation_failure",
     "resource_rows",

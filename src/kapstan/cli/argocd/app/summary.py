@@ -13,16 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kapstan.cli.argocd.app.progress import RESOURCE_COLUMNS, resource_rows
+from kapstan.cli.argocd.app.progress import RESOURCE_COLUMNS, field_at, resource_rows
 from kapstan.cli.argocd.output import OutputFormat, block, emit, table
-
-
-def _get(obj: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
 
 
 def _short(revision: str) -> str:
@@ -34,8 +26,8 @@ def app_block(app: Mapping[str, Any], server_url: str = "") -> list[tuple[str, A
     spec = app.get("spec") or {}
     dest = spec.get("destination") or {}
     source: Mapping[str, Any] = spec.get("source") or next(iter(spec.get("sources") or []), {})
-    sync = _get(app, "status", "sync") or {}
-    auto = _get(spec, "syncPolicy", "automated")
+    sync = field_at(app, "status", "sync") or {}
+    auto = field_at(spec, "syncPolicy", "automated")
     policy = (
         "Manual"
         if auto is None
@@ -45,7 +37,7 @@ def app_block(app: Mapping[str, Any], server_url: str = "") -> list[tuple[str, A
     target = str(source.get("targetRevision") or "")
     status = str(sync.get("status") or "")
     shown = f"{status} to {target or 'HEAD'}" + (f" ({_short(revision)})" if revision else "")
-    health = _get(app, "status", "health", "status") or ""
+    health = field_at(app, "status", "health", "status") or ""
     name = (
         f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
     )
@@ -75,11 +67,11 @@ def _duration(start: str, end: str) -> str:
 
 
 def operation_block(app: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    state = _get(app, "status", "operationState") or {}
+    state = field_at(app, "status", "operationState") or {}
     if not state:
         return []
     result = state.get("syncResult") or {}
-    kind = "Sync" if _get(state, "operation", "sync") is not None else ""
+    kind = "Sync" if field_at(state, "operation", "sync") is not None else ""
     start, end = str(state.get("startedAt") or ""), str(state.get("finishedAt") or "")
     return [
         ("Operation", kind),
