@@ -139,3 +139,33 @@ def test_local_compares_a_directory_of_manifests(tmp_path: Path) -> None:
     assert got.exit_code == 1, got.stderr
     assert got.stdout.splitlines()[0] == f"/ConfigMap {APP_NS}/cfg: modified, 1 field"
     assert "+  color: green" in got.stdout
+
+
+def test_drift_forensics_come_under_the_resources_header(tmp_path: Path) -> None:
+    drift = [
+        {"path": "/data/color", "manager": "kubectl-edit", "operation": "Update",
+         "time": "2026-01-02T03:04:05Z"},
+        {"path": "/metadata/labels/app.kubernetes.io~1name", "manager": "helm",
+         "operation": "Apply"},
+    ]  # fmt: skip
+
+    async def body() -> CliResult:
+        store = InMemorySnapshots()
+        await store.put(snapshot(True))
+        fake = FakeKube(namespaces=("default", NS, APP_NS))
+        async with api_on(fake, snapshots=store) as api:
+            seeded = app("guestbook")
+            seeded["status"] = {"resources": [{"group": "", "version": "v1", "kind": "ConfigMap",
+                                               "namespace": APP_NS, "name": "cfg",
+                                               "status": "OutOfSync", "drift": drift}]}  # fmt: skip
+            fake.put(seeded)
+            await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
+            return await cli(api, tmp_path, "app", "diff", "guestbook")
+
+    got = asyncio.run(body())
+    assert got.exit_code == 1, got.stderr
+    assert got.stdout.splitlines()[:3] == [
+        f"===== /ConfigMap {APP_NS}/cfg ======",
+        "# drifted: data.color changed by kubectl-edit (Update) at 2026-01-02T03:04:05Z",
+        "# drifted: metadata.labels[app.kubernetes.io/name] changed by helm (Apply)",
+    ]

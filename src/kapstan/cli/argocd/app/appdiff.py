@@ -9,8 +9,9 @@ controller's last comparison; ``--refresh``/``--hard-refresh`` ask for a new one
 objects now (``server-side-diff``, nothing is synced), and a summary line per changed resource
 (``GROUP/KIND NAMESPACE/NAME: modified|added|removed, N fields``) comes before the diffs;
 ``--local DIR`` sends DIR's YAML/JSON files as the target instead (plain manifests, not
-rendered). Exit 1 when there is a difference (0 with ``--exit-code=false``), 0 when none,
-2 on any error.
+rendered). The controller's drift forensics for a resource (which field manager changed a
+drifted field, and when) come as ``# drifted: ...`` lines under its header. Exit 1 when there
+is a difference (0 with ``--exit-code=false``), 0 when none, 2 on any error.
 """
 
 from __future__ import annotations
@@ -115,7 +116,49 @@ def _yaml(obj: Any) -> list[str]:
     return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False).splitlines(keepends=True)
 
 
-def print_diffs(shown: list[tuple[Mapping[str, Any], Any, Any]], *, summary: bool) -> None:
+RefKey = tuple[str, str, str, str]
+
+
+def _ref(res: Mapping[str, Any]) -> RefKey:
+    return (str(res.get("group") or ""), str(res.get("kind") or ""),
+            str(res.get("namespace") or ""), str(res.get("name") or ""))  # fmt: skip
+
+
+def dotted(pointer: str) -> str:
+    """``/spec/containers/0/image`` → ``spec.containers[0].image`` (keys holding ``.`` or
+    ``/`` bracketed; ``~1``/``~0`` unescaped), as the controller spells drifted fields."""
+    out = ""
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if token.isdigit() or "." in token or "/" in token:
+            out += f"[{token}]"
+        else:
+            out += f".{token}" if out else token
+    return out
+
+
+def drift_notes(app: Mapping[str, Any]) -> dict[RefKey, list[str]]:
+    """Per resource, one ``# drifted: FIELD changed by MANAGER (OPERATION) at TIME`` line per
+    record of the controller's drift forensics (``status.resources[].drift``)."""
+    notes: dict[RefKey, list[str]] = {}
+    for res in (app.get("status") or {}).get("resources") or []:
+        for record in res.get("drift") or []:
+            how = str(record.get("operation") or "")
+            if record.get("subresource"):
+                how += f", {record['subresource']} subresource"
+            when = f" at {record['time']}" if record.get("time") else ""
+            field = dotted(str(record.get("path") or ""))
+            line = f"# drifted: {field} changed by {record.get('manager')} ({how}){when}"
+            notes.setdefault(_ref(res), []).append(line)
+    return notes
+
+
+def print_diffs(
+    shown: list[tuple[Mapping[str, Any], Any, Any]],
+    *,
+    summary: bool,
+    notes: Mapping[RefKey, list[str]] | None = None,
+) -> None:
     if summary:
         for item, live, target in shown:
             sys.stdout.write(summary_line(item, live, target) + "\n")
@@ -123,6 +166,8 @@ def print_diffs(shown: list[tuple[Mapping[str, Any], Any, Any]], *, summary: boo
             sys.stdout.write("\n")
     for item, live, target in shown:
         sys.stdout.write(f"===== {title(item)} ======\n")
+        for line in (notes or {}).get(_ref(item), []):
+            sys.stdout.write(line + "\n")
         lines = difflib.unified_diff(_yaml(live), _yaml(target), "live", "target")
         sys.stdout.write("".join(lines))
 
@@ -134,7 +179,8 @@ def print_plain_diff(client: ApiClient, name: str, *, revision: str = "") -> boo
     else:
         answer = client.get(f"/api/v1/applications/{name}/managed-resources")
     shown = changed(answer.get("items") or [])
-    print_diffs(shown, summary=bool(revision))
+    notes = drift_notes(client.get(f"/api/v1/applications/{name}")) if shown else {}
+    print_diffs(shown, summary=bool(revision), notes=notes)
     return bool(shown)
 
 
@@ -179,7 +225,8 @@ def diff(
                     targetManifests=local_manifests(Path(local)),
                 )
                 shown = changed(answer.get("items") or [])
-                print_diffs(shown, summary=True)
+                notes = drift_notes(client.get(f"/api/v1/applications/{name}")) if shown else {}
+                print_diffs(shown, summary=True, notes=notes)
                 found = bool(shown)
             else:
                 found = print_plain_diff(client, name, revision=revision)
