@@ -88,14 +88,17 @@ def test_an_error_exits_2(tmp_path: Path) -> None:
     assert got.stderr.startswith("error: ")
 
 
-def _preview(tmp_path: Path, *argv: str) -> tuple[CliResult, FakeKube]:
+def _preview(tmp_path: Path, *argv: str, multi: bool = False) -> tuple[CliResult, FakeKube]:
     work = make_repo(tmp_path)
 
     async def main() -> tuple[CliResult, FakeKube]:
         fake = FakeKube(namespaces=("default", NS, APP_NS))
         install_into(fake, NS)
         source = {"repoURL": work.as_uri(), "path": "app", "targetRevision": "main"}
-        fake.put(app("guestbook", source=source))
+        seeded = app("guestbook", source=source)
+        if multi:
+            seeded["spec"]["sources"] = [seeded["spec"].pop("source")]
+        fake.put(seeded)
         for obj in (_cm("cfg", {"color": "red"}), SECRET, _cm("old", {"x": "1"})):
             fake.put(live(obj))
         generator = ManifestGenerator(cache_root=tmp_path / "cache")
@@ -169,3 +172,13 @@ def test_drift_forensics_come_under_the_resources_header(tmp_path: Path) -> None
         "# drifted: data.color changed by kubectl-edit (Update) at 2026-01-02T03:04:05Z",
         "# drifted: metadata.labels[app.kubernetes.io/name] changed by helm (Apply)",
     ]
+
+
+def test_revisions_preview_a_branch_of_one_source(tmp_path: Path) -> None:
+    argv = ("--revisions", "feature", "--source-positions", "1")
+    got, _ = _preview(tmp_path, *argv, multi=True)
+    assert got.exit_code == 1, got.stderr
+    assert got.stdout.splitlines()[0] == f"/ConfigMap {APP_NS}/cfg: modified, 1 field"
+    unpaired, _ = _preview(tmp_path / "again", "--revisions", "feature", multi=True)
+    assert unpaired.exit_code == 2
+    assert "in pairs" in unpaired.stderr

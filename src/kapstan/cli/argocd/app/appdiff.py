@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -172,15 +172,29 @@ def print_diffs(
         sys.stdout.write("".join(lines))
 
 
-def print_plain_diff(client: ApiClient, name: str, *, revision: str = "") -> bool:
-    """The diff of ``name`` (at ``revision`` when given); whether there was one."""
-    if revision:
-        answer = client.get(f"/api/v1/applications/{name}/server-side-diff", revision=revision)
+def print_plain_diff(
+    client: ApiClient,
+    name: str,
+    *,
+    revision: str = "",
+    revisions: Sequence[str] = (),
+    positions: Sequence[int] = (),
+) -> bool:
+    """The diff of ``name`` (at ``revision``, or multi-source ``revisions`` of the sources at
+    ``positions``, when given); whether there was one."""
+    preview = bool(revision or revisions)
+    if preview:
+        answer = client.get(
+            f"/api/v1/applications/{name}/server-side-diff",
+            revision=revision,
+            revisions=list(revisions),
+            sourcePositions=list(positions),
+        )
     else:
         answer = client.get(f"/api/v1/applications/{name}/managed-resources")
     shown = changed(answer.get("items") or [])
     notes = drift_notes(client.get(f"/api/v1/applications/{name}")) if shown else {}
-    print_diffs(shown, summary=bool(revision), notes=notes)
+    print_diffs(shown, summary=preview, notes=notes)
     return bool(shown)
 
 
@@ -196,6 +210,14 @@ def diff(
     revision: Annotated[
         str, typer.Option("--revision", help="Compare the live state with this branch/tag/commit.")
     ] = "",
+    revisions: Annotated[
+        list[str] | None,
+        typer.Option("--revisions", help="Multi-source: a revision per --source-positions."),
+    ] = None,
+    positions: Annotated[
+        list[int] | None,
+        typer.Option("--source-positions", help="Multi-source: 1-based source positions."),
+    ] = None,
     local: Annotated[
         str, typer.Option("--local", help="Compare with the manifests of this directory.")
     ] = "",
@@ -229,7 +251,14 @@ def diff(
                 print_diffs(shown, summary=True, notes=notes)
                 found = bool(shown)
             else:
-                found = print_plain_diff(client, name, revision=revision)
+                if len(revisions or []) != len(positions or []):
+                    raise CommandExit(
+                        DIFF_ERROR, "--revisions and --source-positions must be given in pairs"
+                    )
+                found = print_plain_diff(
+                    client, name, revision=revision, revisions=revisions or [],
+                    positions=positions or [],
+                )  # fmt: skip
         except (ApiCallError, NotLoggedIn, ConfigFileError) as err:
             raise CommandExit(DIFF_ERROR, str(err)) from None
         if found and exit_code.strip().lower() not in FALSE:
