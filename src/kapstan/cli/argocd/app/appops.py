@@ -196,7 +196,7 @@ def sync(
     ] = False,
     output: OutputOpt = "",
 ) -> None:
-    """Sync applications to their target state (see the module contract)."""
+    """Sync applications to their target state, then follow the operation to its end."""
     with handled():
         fmt = check_format(output, FORMATS)
         if strategy not in ("", "apply", "hook"):

@@ -44,7 +44,7 @@ def wait(
     timeout: TimeoutOpt = 0,
     output: OutputOpt = "",
 ) -> None:
-    """Wait for applications to reach a state (see the module contract)."""
+    """Wait for applications to be synced, healthy and done operating (or what the flags ask)."""
     with handled():
         fmt = check_format(output, FORMATS)
         client = session.current().client()
