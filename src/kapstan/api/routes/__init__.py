@@ -21,6 +21,7 @@ from kapstan.api.routes import (
     repocreds,
     repositories,
     resources,
+    serverdiff,
     session,
     streams,
 )
@@ -44,6 +45,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     logs.router,
     links.router,
     manifests.router,
+    serverdiff.router,
 )
 
 __all__ = ["ROUTERS"]
