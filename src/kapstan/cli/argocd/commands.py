@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from kapstan.cli.argocd import app as app_commands
-from kapstan.cli.argocd import login
+from kapstan.cli.argocd import login, proj
 
 
 def register_client_commands(app: typer.Typer) -> None:
     login.register(app)
     app.add_typer(app_commands.group, name="app")
+    app.add_typer(proj.group, name="proj")
 
 
 __all__ = ["register_client_commands"]
