@@ -5,13 +5,15 @@ from __future__ import annotations
 import typer
 
 from kapstan.cli.argocd import app as app_commands
-from kapstan.cli.argocd import login, proj
+from kapstan.cli.argocd import login, proj, repo
 
 
 def register_client_commands(app: typer.Typer) -> None:
     login.register(app)
     app.add_typer(app_commands.group, name="app")
     app.add_typer(proj.group, name="proj")
+    app.add_typer(repo.repo_group, name="repo")
+    app.add_typer(repo.creds_group, name="repocreds")
 
 
 __all__ = ["register_client_commands"]
