@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kapstan.cli.argocd import app as app_commands
-from kapstan.cli.argocd import login, proj, repo
+from kapstan.cli.argocd import cluster, clusteradd, login, proj, repo
 
 
 def register_client_commands(app: typer.Typer) -> None:
@@ -14,6 +14,8 @@ def register_client_commands(app: typer.Typer) -> None:
     app.add_typer(proj.group, name="proj")
     app.add_typer(repo.repo_group, name="repo")
     app.add_typer(repo.creds_group, name="repocreds")
+    clusteradd.register(cluster.group)
+    app.add_typer(cluster.group, name="cluster")
 
 
 __all__ = ["register_client_commands"]
