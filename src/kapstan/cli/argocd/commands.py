@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from kapstan.cli.argocd import account, cert, cluster, clusteradd, login, proj, repo
 from kapstan.cli.argocd import app as app_commands
-from kapstan.cli.argocd import cluster, clusteradd, login, proj, repo
 
 
 def register_client_commands(app: typer.Typer) -> None:
@@ -16,6 +16,8 @@ def register_client_commands(app: typer.Typer) -> None:
     app.add_typer(repo.creds_group, name="repocreds")
     clusteradd.register(cluster.group)
     app.add_typer(cluster.group, name="cluster")
+    app.add_typer(account.group, name="account")
+    app.add_typer(cert.group, name="cert")
 
 
 __all__ = ["register_client_commands"]
