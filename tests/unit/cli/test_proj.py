@@ -15,6 +15,7 @@ from kapstan.testing.fakekube import FakeKube
 from tests.unit.cli.helpers import Cli
 
 NS = "argocd"
+TESTDATA = Path(__file__).parent / "testdata"
 
 
 def _spec(fake: FakeKube, name: str) -> dict[str, Any]:
@@ -100,33 +101,15 @@ def test_create_from_file_and_edit_with_an_editor(tmp_path: Path) -> None:
     asyncio.run(body())
 
 
-CASES: list[tuple[list[str], str, Any]] = [
-    (["add-source", "p", "https://git.example/x.git"], "sourceRepos",
-     ["https://git.example/a.git", "https://git.example/x.git"]),
-    (["remove-source", "p", "https://git.example/a.git"], "sourceRepos", []),
-    (["add-destination", "p", "https://example:6443", "web"], "destinations",
-     [{"server": "https://kubernetes.default.svc", "namespace": "team"},
-      {"server": "https://example:6443", "namespace": "web"}]),
-    (["add-destination", "p", "second", "web", "--name"], "destinations",
-     [{"server": "https://kubernetes.default.svc", "namespace": "team"},
-      {"name": "second", "namespace": "web"}]),
-    (["remove-destination", "p", "https://kubernetes.default.svc", "team"], "destinations", []),
-    (["allow-cluster-resource", "p", "", "Namespace"], "clusterResourceWhitelist",
-     [{"group": "", "kind": "Namespace"}]),
-    (["deny-cluster-resource", "p", "rbac.authorization.k8s.io", "ClusterRole", "-l", "deny"],
-     "clusterResourceBlacklist", [{"group": "rbac.authorization.k8s.io", "kind": "ClusterRole"}]),
-    (["deny-namespace-resource", "p", "", "Secret"], "namespaceResourceBlacklist",
-     [{"group": "", "kind": "Secret"}]),
-    (["allow-namespace-resource", "p", "apps", "Deployment", "--list", "allow"],
-     "namespaceResourceWhitelist", [{"group": "apps", "kind": "Deployment"}]),
-]  # fmt: skip
+CASES = [c for c in yaml.safe_load_all((TESTDATA / "proj_list_edits.yaml").read_text()) if c]
 
 
 def test_list_edits_one_item_at_a_time(tmp_path: Path) -> None:
     async def body() -> None:
         async with api_on(FakeKube()) as api:
             cli = Cli(api, tmp_path)
-            for argv, key, expected in CASES:
+            for case in CASES:
+                argv, key, expected = case["argv"], case["field"], case["expected"]
                 await cli.ok("proj", "create", "p", "--upsert", "-s", "https://git.example/a.git",
                              "-d", "https://kubernetes.default.svc,team")  # fmt: skip
                 await cli.ok("proj", "set", "p", "--allow-cluster-resource", "/Dummy")

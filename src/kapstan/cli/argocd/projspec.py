@@ -111,7 +111,9 @@ def remove_destination(
         modify(project, edit)
 
 
-GroupArg = Annotated[str, typer.Argument(help="API group ('' for the core group).")]
+GroupArg = Annotated[
+    str, typer.Argument(metavar="GROUP", help="API group ('' for the core group).")
+]
 KindArg = Annotated[str, typer.Argument(help="Kind.")]
 
 
