@@ -135,3 +135,34 @@ def test_certificates(tmp_path: Path) -> None:
             assert "line 1" in bad.stderr
 
     asyncio.run(body())
+
+
+def test_project_role_tokens(tmp_path: Path) -> None:
+    fake = seeded()  # project web with role ci
+
+    async def body() -> None:
+        async with api_on(fake, rules=RULES, customize=_accounts(fake)) as api:  # type: ignore[arg-type]
+            cli = Cli(api, tmp_path)
+            shown = await cli.ok("proj", "role", "create-token", "web", "ci", "-e", "1h",
+                                 "-i", "deploy")  # fmt: skip
+            lines = shown.splitlines()
+            assert lines[0] == "Create token succeeded for proj:web:ci."
+            assert lines[1].split() == ["ID:", "deploy"]
+            assert lines[3].startswith("  Expires At: 20")
+            token = lines[4].split()[-1]
+            assert token.count(".") == 2
+            only = (await cli.ok("proj", "role", "create-token", "web", "ci", "-t")).strip()
+            assert only.count(".") == 2
+            assert "\n" not in only
+
+            rows = (await cli.ok("proj", "role", "list-tokens", "web", "ci", "-u")).splitlines()
+            assert rows[0].split() == ["ID", "ISSUED-AT", "EXPIRES-AT"]
+            by_id = {r.split()[0]: r.split() for r in rows[1:]}
+            assert "deploy" in by_id
+            assert by_id["deploy"][2] != "0"
+            assert token not in "\n".join(rows)
+            await cli.ok("proj", "role", "delete-token", "web", "ci", by_id["deploy"][1])
+            left = (await cli.ok("proj", "role", "list-tokens", "web", "ci")).splitlines()[1:]
+            assert all(r.split()[0] != "deploy" for r in left)
+
+    asyncio.run(body())
