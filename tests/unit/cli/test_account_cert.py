@@ -12,6 +12,7 @@ from kapstan.api.context import ApiContext
 from kapstan.services.auth.authenticator import Authenticator
 from kapstan.services.auth.throttle import ThrottleSettings
 from kapstan.testing.api import Rules, api_on
+from kapstan.testing.cli import run
 from kapstan.testing.fakekube import FakeKube
 from tests.unit.api.admin_fixtures import ssh_public_key, tls_certificate
 from tests.unit.cli.helpers import Cli
@@ -164,5 +165,33 @@ def test_project_role_tokens(tmp_path: Path) -> None:
             await cli.ok("proj", "role", "delete-token", "web", "ci", by_id["deploy"][1])
             left = (await cli.ok("proj", "role", "list-tokens", "web", "ci")).splitlines()[1:]
             assert all(r.split()[0] != "deploy" for r in left)
+
+    asyncio.run(body())
+
+
+def test_changing_ones_own_password_logs_in_again(tmp_path: Path) -> None:
+    fake = seeded()
+    env = {"KAPSTAN_CONFIG": str(tmp_path / "config")}
+    # The stand-in session service accepts "pw-<user>"; the account service checks ADMIN_PW.
+    new = "pw-admin"
+
+    async def body() -> None:
+        async with api_on(fake, rules=RULES, customize=_accounts(fake)) as api:  # type: ignore[arg-type]
+            server = api.base_url.removeprefix("http://")
+            login = ["login", server, "--plaintext", "--username", "admin", "--password", new]
+            assert (await asyncio.to_thread(run, login, env=env)).exit_code == 0
+            api.tokens.revoked.clear()
+            changed = await asyncio.to_thread(
+                run,
+                ["account", "update-password", "--current-password", ADMIN_PW,
+                 "--new-password", new],
+                env=env,
+            )  # fmt: skip
+            assert changed.exit_code == 0, changed.stderr
+            assert changed.stdout.splitlines() == [
+                "Password updated",
+                f"Context '{server}' updated",
+            ]
+            assert new not in changed.stdout.replace(server, "")
 
     asyncio.run(body())
