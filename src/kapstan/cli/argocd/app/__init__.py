@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from kapstan.cli.argocd.app import appcreate, appops, appresources, appview
+from kapstan.cli.argocd.app import appcreate, appops, appresources, appset, appview
 
 group = typer.Typer(no_args_is_help=True, help="Manage applications.")
-for module in (appcreate, appview, appresources, appops):
+for module in (appcreate, appview, appset, appresources, appops):
     module.register(group)
 
 __all__ = ["group"]
