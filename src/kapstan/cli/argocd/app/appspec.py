@@ -11,7 +11,7 @@ returned), leaving the rest as it was, so ``create`` builds from ``{}`` or from 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -97,6 +97,29 @@ def _sub(parent: dict[str, Any], key: str) -> dict[str, Any]:
     return found
 
 
+def _replace_or_add(items: list[Any], item: Any, key: Callable[[Any], str]) -> list[Any]:
+    """``items`` with ``item`` in place of the first one of the same ``key`` (else appended),
+    and no other of that key."""
+    out: list[Any] = []
+    placed = False
+    for existing in items:
+        if key(existing) == key(item):
+            if not placed:
+                out.append(item)
+                placed = True
+        else:
+            out.append(existing)
+    return out if placed else [*out, item]
+
+
+def _param_name(param: dict[str, Any]) -> str:
+    return str(param.get("name"))
+
+
+def _option_name(option: str) -> str:
+    return option.partition("=")[0]
+
+
 def _set_params(helm: dict[str, Any], raws: Sequence[str], flag: str, force: bool) -> None:
     params: list[dict[str, Any]] = list(helm.get("parameters") or [])
     for raw in raws:
@@ -104,7 +127,7 @@ def _set_params(helm: dict[str, Any], raws: Sequence[str], flag: str, force: boo
         entry: dict[str, Any] = {"name": name, "value": value}
         if force:
             entry["forceString"] = True
-        params = [p for p in params if p.get("name") != name] + [entry]
+        params = _replace_or_add(params, entry, _param_name)
     helm["parameters"] = params
 
 
@@ -158,7 +181,7 @@ def _apply_kustomize(kustomize: dict[str, Any], flags: SpecFlags) -> None:
     if flags.kustomize_images:
         images = [str(i) for i in kustomize.get("images") or []]
         for image in flags.kustomize_images:
-            images = [i for i in images if _image_name(i) != _image_name(image)] + [image]
+            images = _replace_or_add(images, image, _image_name)
         kustomize["images"] = images
     if flags.nameprefix is not None:
         kustomize["namePrefix"] = flags.nameprefix
@@ -188,8 +211,7 @@ def _apply_sync_policy(spec: dict[str, Any], flags: SpecFlags) -> None:
     if flags.sync_options:
         options = [str(o) for o in policy.get("syncOptions") or []]
         for option in flags.sync_options:
-            name = option.partition("=")[0]
-            options = [o for o in options if o.partition("=")[0] != name] + [option]
+            options = _replace_or_add(options, option, _option_name)
         policy["syncOptions"] = options
     if not policy:
         spec.pop("syncPolicy", None)
