@@ -116,6 +116,12 @@ def test_delete_asks_on_a_terminal_refuses_when_piped_and_cascades() -> None:
         assert held["metadata"].get("deletionTimestamp")
         assert held["metadata"]["finalizers"] == [f"{RESOURCES_FINALIZER}/background"]
 
+        api.fake.put(app("picked", "team-a"))
+        await mirrored(api, "picked")
+        picked = await cli(api, "app", "delete", "-l", "team=team-a", "-y", "--no-cascade")
+        assert picked.stdout == "application 'picked' deleted\n", picked.stderr
+        assert stored(api, "picked") is None  # no cascade: no finalizer holds it
+
         missing = await cli(api, "app", "delete", "nope", "-y")
         assert missing.exit_code == 20
         said = await api.http.delete("/api/v1/applications/nope", headers=bearer("admin"))

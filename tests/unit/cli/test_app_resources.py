@@ -107,8 +107,7 @@ def test_logs_print_each_lines_content() -> None:
     async def body(api: ApiHarness, _stored: list[dict[str, Any]]) -> None:
         at = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
         api.fake.logs.write(APP_NS, "web-1-a", "main", ["hello", "world"], at=at)
-        done = await cli(api, "app", "logs", "guestbook", "--kind", "Pod",
-                         "--resource-name", "web-1-a")  # fmt: skip
+        done = await cli(api, "app", "logs", "guestbook", "--kind", "Pod", "--name", "web-1-a")
         assert done.exit_code == 0, done.stderr
         assert done.stdout == "hello\nworld\n"
         filtered = await cli(api, "app", "logs", "guestbook", "--filter", "wor")

@@ -68,6 +68,10 @@ def test_set_changes_only_what_the_flags_name() -> None:
         assert off.exit_code == 0, off.stderr
         assert "automated" not in spec(api).get("syncPolicy", {})
 
+        nothing = await cli(api, "app", "set", "guestbook")
+        assert nothing.exit_code == 1
+        assert "Please set at least one option to update" in nothing.stderr
+
         orphan = await cli(api, "app", "set", "guestbook", "--self-heal")
         assert orphan.exit_code == 20
         assert "need --sync-policy automated" in orphan.stderr

@@ -63,6 +63,8 @@ def test_get_prints_argocd_summary_conditions_and_resource_table() -> None:
         done = await cli(api, "app", "get", "guestbook")
         assert done.exit_code == 0, done.stderr
         lines = done.stdout.splitlines()
+        assert lines[5] == "Source:"
+        assert lines[6] == "- Repo:             https://git.example/apps.git"
         fields = {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[:13])}
         assert fields["Name"] == "argocd/guestbook"
         assert fields["Project"] == "default"
@@ -83,7 +85,7 @@ def test_get_prints_argocd_summary_conditions_and_resource_table() -> None:
             ["apps", "Deployment", "guestbook", "web", "OutOfSync", "Progressing"],
         ]
         auto = await cli(api, "app", "get", "other")
-        assert "Sync Policy:    Automated (Prune)" in auto.stdout
+        assert "\nSync Policy:        Automated (Prune)\n" in auto.stdout
 
     on_api(body)
 

@@ -5,8 +5,9 @@ Contract: ``create [APPNAME]`` builds the Application with
 of ``-f FILE`` (``-`` is standard input; several YAML documents make several apps) when
 given, and posts it to ``/api/v1/applications`` (``upsert``, ``validate``); it prints
 ``application '<name>' created`` (``updated`` or ``unchanged`` when it existed). ``delete
-APPNAME...`` asks ``Are you sure…? [y/n]`` on a terminal unless ``-y``, refuses without
-``-y`` when standard input is not one, and deletes with ``cascade``/``propagationPolicy``.
+APPNAME...`` (or ``-l SELECTOR``) asks ``Are you sure…? [y/n]`` for a cascading delete on a
+terminal unless ``-y``, refuses without ``-y`` when standard input is not one, deletes with
+``cascade``/``propagationPolicy`` and prints ``application '<name>' deleted``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import yaml
 
 from kapstan.cli.argocd import session
 from kapstan.cli.argocd.app.appapi import BASE, app_path
-from kapstan.cli.argocd.app.appflags import with_spec_flags
+from kapstan.cli.argocd.app.appflags import USAGE, with_spec_flags
 from kapstan.cli.argocd.app.appspec import Metadata, SpecFlags, build_application
 from kapstan.cli.argocd.errors import GENERIC, CommandExit, handled
 from kapstan.client.http import ApiCallError, ApiClient
@@ -102,22 +103,19 @@ def create(
             print(f"application '{app_name}' {action}")
 
 
-def _confirm(names: list[str], yes: bool) -> bool:
-    if yes:
-        return True
+def _confirmed(name: str) -> bool:
     if not sys.stdin.isatty():
         raise CommandExit(
             GENERIC, "refusing to delete without --yes: standard input is not a terminal"
         )
-    for name in names:
-        question = f"Are you sure you want to delete '{name}' and all its resources? [y/n] "
-        if input(question).strip().lower() not in ("y", "yes"):
-            return False
-    return True
+    question = f"Are you sure you want to delete '{name}' and all its resources? [y/n] "
+    return input(question).strip().lower() in ("y", "yes")
 
 
 def delete(
-    names: Annotated[list[str], typer.Argument(help="The applications.", metavar="APPNAME...")],
+    names: Annotated[
+        list[str] | None, typer.Argument(help="The applications.", metavar="APPNAME...")
+    ] = None,
     cascade: Annotated[
         bool, typer.Option("--cascade/--no-cascade", help="Delete the app's resources too.")
     ] = True,
@@ -126,17 +124,26 @@ def delete(
         typer.Option("--propagation-policy", "-p", help="foreground, background or orphan."),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    selector: Annotated[
+        str, typer.Option("--selector", "-l", help="Delete the apps matching this selector.")
+    ] = "",
 ) -> None:
     """Delete applications (and, by default, their resources)."""
     with handled():
-        if not _confirm(names, yes):
-            print("The command to delete was cancelled.")
-            return
         client = session.current().client()
+        targets = list(names or [])
+        if selector:
+            found = client.get(BASE, selector=selector)
+            targets += [str(a["metadata"]["name"]) for a in (found or {}).get("items") or []]
+        if not targets:
+            raise CommandExit(USAGE, "name the applications to delete (or pass --selector)")
         params: dict[str, Any] = {"cascade": cascade}
         if propagation is not None:
             params["propagationPolicy"] = propagation.value
-        for name in names:
+        for name in targets:
+            if cascade and not yes and not _confirmed(name):
+                print(f"The command to delete '{name}' was cancelled.")
+                continue
             client.request("DELETE", app_path(name), params=params)
             print(f"application '{name}' deleted")
 

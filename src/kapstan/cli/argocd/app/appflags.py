@@ -20,6 +20,7 @@ import typer
 from kapstan.cli.argocd.app.appspec import SpecFlags
 
 F = TypeVar("F", bound=Callable[..., None])
+USAGE = 1  # argocd's exit code when a command is given nothing to do
 
 AppName = Annotated[str, typer.Argument(help="The application's name.", metavar="APPNAME")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output format.")]
@@ -134,12 +135,13 @@ class ResourceFilter:
         return f"{what} {self.name!r}{where}" if self.name else f"{what}{where}"
 
 
-_FILTER_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "group": (str, typer.Option("--group", help="The resource's API group.")),
-    "kind": (str, typer.Option("--kind", help="The resource's kind.")),
-    "resource_name": (str, typer.Option("--resource-name", help="The resource's name.")),
-    "resource_namespace": (str, typer.Option("--namespace", help="The resource's namespace.")),
-}
+def _filter_options(name_flag: str) -> dict[str, tuple[Any, Any]]:
+    return {
+        "group": (str, typer.Option("--group", help="The resource's API group.")),
+        "kind": (str, typer.Option("--kind", help="The resource's kind.")),
+        "resource_name": (str, typer.Option(name_flag, help="The resource's name.")),
+        "resource_namespace": (str, typer.Option("--namespace", help="The resource's namespace.")),
+    }
 
 
 def _resource_filter(
@@ -148,13 +150,16 @@ def _resource_filter(
     return ResourceFilter(group, kind, resource_name, resource_namespace)
 
 
-def with_resource_filter(func: F) -> F:
-    """Add ``--group/--kind/--resource-name/--namespace``; received as ``target``."""
-    defaults = {name: "" for name in _FILTER_OPTIONS}
-    return _extend(func, _FILTER_OPTIONS, _resource_filter, "target", defaults)  # type: ignore[return-value]
+def with_resource_filter(func: F, name_flag: str = "--resource-name") -> F:
+    """Add ``--group/--kind/--resource-name/--namespace`` (``name_flag`` for the name:
+    ``app logs`` says ``--name``); the command receives them as ``target``."""
+    options = _filter_options(name_flag)
+    defaults = {name: "" for name in options}
+    return _extend(func, options, _resource_filter, "target", defaults)  # type: ignore[return-value]
 
 
 __all__ = [
+    "USAGE",
     "AppName",
     "OutputOpt",
     "ProjectOpt",

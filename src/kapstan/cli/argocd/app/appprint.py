@@ -12,14 +12,17 @@ down through ``parentRefs`` (``├─``/``└─``), ``detailed`` adding AGE and
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from kapstan.cli.argocd.output import block, table
+from kapstan.cli.argocd.output import table
 
 SHORT_SHA = 7
+KEY_WIDTH = 20  # argocd's "%-20s%s"
+SHA = re.compile(r"^[0-9a-f]{7,40}$")
 NONE = "<none>"
 LIST_HEADERS = (
     "NAME", "CLUSTER", "NAMESPACE", "PROJECT", "STATUS", "HEALTH", "SYNCPOLICY", "CONDITIONS",
@@ -95,50 +98,91 @@ def list_row(app: Obj) -> list[str]:
     ]
 
 
+def pairs(items: list[tuple[str, str]]) -> None:
+    """``Key:`` padded to 20 then the value, as argocd prints its summaries."""
+    for key, value in items:
+        print(f"{key + ':':<{KEY_WIDTH}}{value}".rstrip())
+
+
 def sync_status(app: Obj) -> str:
-    """``Synced to HEAD (1a2b3c4)``, ``OutOfSync from main (…)``."""
+    """``Synced to HEAD (1a2b3c4)``, ``OutOfSync from main (…)``; no short SHA when the
+    target is itself a commit."""
     status = _s(app, "status", "sync", "status")
-    first = sources(app)[0]
-    target = _s(first, "targetRevision") or "HEAD"
+    target = _s(sources(app)[0], "targetRevision")
+    text = status
+    if status == "Synced":
+        text += f" to {target or 'HEAD'}"
+    elif status == "OutOfSync":
+        text += f" from {target or 'HEAD'}"
     revision = _s(app, "status", "sync", "revision")
     if not revision:
         revisions = _d(app, "status", "sync", "revisions") or []
         revision = str(revisions[0]) if revisions else ""
-    word = "to" if status == "Synced" else "from"
-    text = f"{status} {word} {target}"
-    return f"{text} ({revision[:SHORT_SHA]})" if revision else text
+    if not SHA.match(target) and len(revision) > SHORT_SHA:
+        text += f" ({revision[:SHORT_SHA]})"
+    return text
 
 
-def summary(app: Obj, url: str, sync_window: str) -> None:
+def sync_window(windows: Obj | None) -> tuple[str, str]:
+    """(``SyncWindow`` status, ``Assigned Windows``) from ``/syncwindows``, as argocd: no
+    window is ``Sync Allowed``; a denying (or only inactive allowing) window makes it
+    ``Manual Allowed`` or ``Sync Denied``."""
+    if windows is None:
+        return "Unknown", ""
+    assigned = [w for w in windows.get("assignedWindows") or [] if isinstance(w, Mapping)]
+    if not assigned:
+        return "Sync Allowed", ""
+    active = [w for w in windows.get("activeWindows") or [] if isinstance(w, Mapping)]
+    deny = any(_s(w, "kind") == "deny" for w in active)
+    allow = any(_s(w, "kind") != "deny" for w in active)
+    inactive_allows = any(_s(w, "kind") == "allow" and w not in active for w in assigned)
+    status = "Sync Allowed"
+    if deny or (not allow and inactive_allows):
+        status = "Manual Allowed" if windows.get("canSync") else "Sync Denied"
+    listed = ",".join(f"{_s(w, 'kind')}:{_s(w, 'schedule')}:{_s(w, 'duration')}" for w in assigned)
+    return status, listed
+
+
+def summary(app: Obj, url: str, windows: Obj | None) -> None:
     health = _s(app, "status", "health", "status")
     message = _s(app, "status", "health", "message")
-    pairs: list[tuple[str, str]] = [
-        ("Name", qualified_name(app)),
-        ("Project", _s(app, "spec", "project")),
-        ("Server", cluster(app)),
-        ("Namespace", _s(app, "spec", "destination", "namespace")),
-        ("URL", url),
-    ]
-    many = len(sources(app)) > 1
-    pairs.append(("Sources" if many else "Source", ""))
+    pairs(
+        [
+            ("Name", qualified_name(app)),
+            ("Project", _s(app, "spec", "project")),
+            ("Server", cluster(app)),
+            ("Namespace", _s(app, "spec", "destination", "namespace")),
+            ("URL", url),
+        ]
+    )
+    print("Sources:" if len(sources(app)) > 1 else "Source:")
     for source in sources(app):
-        pairs.append(("- Repo", _s(source, "repoURL")))
-        pairs.append(("  Target", _s(source, "targetRevision")))
-        if _s(source, "path"):
-            pairs.append(("  Path", _s(source, "path")))
-        if _s(source, "chart"):
-            pairs.append(("  Chart", _s(source, "chart")))
-        if _d(source, "helm", "valueFiles"):
-            pairs.append(("  Helm Values", ",".join(_d(source, "helm", "valueFiles"))))
-        if _s(source, "ref"):
-            pairs.append(("  Ref", _s(source, "ref")))
-    pairs += [
-        ("SyncWindow", sync_window),
+        pairs(_source_lines(source))
+    status, assigned = sync_window(windows)
+    lines = [("SyncWindow", status)]
+    if assigned:
+        lines.append(("Assigned Windows", assigned))
+    lines += [
         ("Sync Policy", summary_policy(app)),
         ("Sync Status", sync_status(app)),
         ("Health Status", f"{health} ({message})" if message else health),
     ]
-    block(pairs)
+    pairs(lines)
+
+
+def _source_lines(source: Obj) -> list[tuple[str, str]]:
+    lines = [("- Repo", _s(source, "repoURL")), ("  Target", _s(source, "targetRevision"))]
+    if _s(source, "path"):
+        lines.append(("  Path", _s(source, "path")))
+    if _s(source, "chart"):
+        lines.append(("  Chart", _s(source, "chart")))
+    if _s(source, "ref"):
+        lines.append(("  Ref", _s(source, "ref")))
+    if _d(source, "helm", "valueFiles"):
+        lines.append(("  Helm Values", ",".join(_d(source, "helm", "valueFiles"))))
+    if _s(source, "kustomize", "namePrefix"):
+        lines.append(("  Name Prefix", _s(source, "kustomize", "namePrefix")))
+    return lines
 
 
 def conditions(app: Obj) -> None:
@@ -155,18 +199,18 @@ def operation(app: Obj) -> None:
     if not isinstance(state, Mapping):
         return
     print()
-    kind = "Sync" if _d(state, "operation", "sync") is not None else "Unknown"
-    block(
-        [
-            ("Operation", kind),
-            ("Sync Revision", _s(state, "syncResult", "revision")),
-            ("Phase", _s(state, "phase")),
-            ("Start", _s(state, "startedAt")),
-            ("Finished", _s(state, "finishedAt")),
-            ("Duration", _duration(_s(state, "startedAt"), _s(state, "finishedAt"))),
-            ("Message", _s(state, "message")),
-        ]
-    )
+    lines = [("Operation", "Sync")] if isinstance(state.get("syncResult"), Mapping) else []
+    if _s(state, "syncResult", "revision"):
+        lines.append(("Sync Revision", _s(state, "syncResult", "revision")))
+    lines += [
+        ("Phase", _s(state, "phase")),
+        ("Start", _s(state, "startedAt")),
+        ("Finished", _s(state, "finishedAt")),
+        ("Duration", _duration(_s(state, "startedAt"), _s(state, "finishedAt"))),
+    ]
+    if _s(state, "message"):
+        lines.append(("Message", _s(state, "message")))
+    pairs(lines)
 
 
 def params(app: Obj) -> None:
@@ -194,8 +238,9 @@ def resources(app: Obj) -> None:
                           _s(res, "message")])  # fmt: skip
         elif _key(res) in rows:
             rows[_key(res)][7] = _s(res, "message")
-    print()
-    table(RESOURCE_HEADERS, [*rows.values(), *hooks])
+    if rows or hooks:
+        print()
+        table(RESOURCE_HEADERS, [*rows.values(), *hooks])
 
 
 def _age(created: str, now: datetime) -> str:
@@ -213,12 +258,18 @@ def _age(created: str, now: datetime) -> str:
 
 
 def _duration(start: str, end: str) -> str:
+    """Go's ``time.Duration`` text of whole seconds (``1m5s``); to now while running."""
     try:
         a = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(end.replace("Z", "+00:00")) if end else datetime.now(UTC)
     except ValueError:
         return ""
-    return f"{int((b - a).total_seconds())}s"
+    seconds = max(0, int((b - a).total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
 
 
 def _walk(nodes: list[Obj], parent: Obj | None, prefix: str) -> Iterator[tuple[str, Obj]]:
@@ -267,10 +318,12 @@ __all__ = [
     "conditions",
     "list_row",
     "operation",
+    "pairs",
     "params",
     "qualified_name",
     "resources",
     "summary",
     "sync_status",
+    "sync_window",
     "tree",
 ]

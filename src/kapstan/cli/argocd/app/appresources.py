@@ -8,7 +8,8 @@ app's top-level resources, plus orphaned ones; ``--orphaned``: only those). ``ge
 prints the live object as YAML (``-o json``). ``patch-resource`` prints ``Resource '<name>'
 patched``; ``delete-resource`` ``Resource '<name>' deleted``. ``actions list`` prints ``GROUP
 KIND NAME ACTION DISABLED``; ``actions run`` runs through ``/resource/actions/v2``.
-``logs`` prints each entry's content from the NDJSON stream (``--follow`` until interrupted).
+``logs`` (``--name`` for the resource's name, as argocd) prints each entry's content
+from the NDJSON stream until its last frame (``--follow``: until interrupted).
 ``terminate-op`` prints ``Application '<name>' operation terminating``.
 """
 
@@ -164,7 +165,6 @@ def run_action(
             client.request("POST", app_path(name, "resource/actions/v2"), body=body)
 
 
-@with_resource_filter
 def logs(
     name: AppName,
     container: Annotated[str, typer.Option("--container", "-c", help="The container.")] = "",
@@ -193,6 +193,9 @@ def logs(
             if entry.get("last"):
                 break
             print(entry.get("content") or "", flush=True)
+
+
+logs = with_resource_filter(logs, name_flag="--name")
 
 
 def terminate_op(name: AppName) -> None:

@@ -11,6 +11,7 @@ patch to ``PATCH /api/v1/applications/<name>`` and prints the patched app as YAM
 
 from __future__ import annotations
 
+import copy
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,8 +21,14 @@ import yaml
 
 from kapstan.cli.argocd import session
 from kapstan.cli.argocd.app.appapi import app_path, get_app
-from kapstan.cli.argocd.app.appflags import AppName, with_spec_flags
-from kapstan.cli.argocd.app.appspec import SpecFlags, UnsetFlags, apply_flags, apply_unset
+from kapstan.cli.argocd.app.appflags import USAGE, AppName, with_spec_flags
+from kapstan.cli.argocd.app.appspec import (
+    SpecFlags,
+    UnsetFlags,
+    apply_flags,
+    apply_unset,
+    nothing_given,
+)
 from kapstan.cli.argocd.errors import GENERIC, CommandExit, handled
 from kapstan.client.http import ApiClient
 
@@ -40,7 +47,9 @@ def set_app(name: AppName, validate: ValidateOpt = True, *, spec: SpecFlags) -> 
     with handled():
         client = session.current().client()
         app = get_app(client, name)
-        current: dict[str, Any] = dict(app.get("spec") or {})
+        current: dict[str, Any] = copy.deepcopy(app.get("spec") or {})
+        if nothing_given(spec):
+            raise CommandExit(USAGE, "Please set at least one option to update")
         _put_spec(client, name, apply_flags(current, spec), validate)
 
 
@@ -70,6 +79,8 @@ def unset(
             parameters or (), values or (), values_literal, kustomize_images or (),
             nameprefix, namesuffix,
         )  # fmt: skip
+        if nothing_given(flags):
+            raise CommandExit(USAGE, "Please name at least one thing to unset")
         if apply_unset(current, flags):
             _put_spec(client, name, current, True)
 

@@ -12,7 +12,7 @@ returned), leaving the rest as it was, so ``create`` builds from ``{}`` or from 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,11 @@ class SyncPolicyChoice(StrEnum):
         if word in ("none", "manual"):
             return cls.NONE
         raise SpecFlagError(f"--sync-policy {raw!r}: use automated or none")
+
+
+def nothing_given(flags: object) -> bool:
+    """Whether every field of a flags dataclass is unset (empty, ``None`` or ``False``)."""
+    return all(getattr(flags, f.name) in (None, "", False, (), []) for f in fields(flags))  # type: ignore[arg-type]
 
 
 def key_value(raw: str, flag: str) -> tuple[str, str]:
@@ -344,4 +349,5 @@ __all__ = [
     "apply_unset",
     "build_application",
     "key_value",
+    "nothing_given",
 ]

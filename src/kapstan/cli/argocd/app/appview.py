@@ -33,12 +33,12 @@ F = OutputFormat
 GET_FORMATS = (F.TEXT, F.WIDE, F.JSON, F.YAML, F.TREE, F.TREE_DETAILED)
 
 
-def _window(client: ApiClient, name: str) -> str:
+def _windows(client: ApiClient, name: str) -> dict[str, Any] | None:
     try:
         found = client.get(app_path(name, "syncwindows"))
     except ApiCallError:
-        return "Unknown"
-    return "Sync Allowed" if isinstance(found, dict) and found.get("canSync") else "Sync Denied"
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def get(
@@ -65,12 +65,12 @@ def get(
         if emit(app, fmt):
             return
         url = f"{client.base_url}/applications/{name}"
-        appprint.summary(app, url, _window(client, name))
+        appprint.summary(app, url, _windows(client, name))
         appprint.conditions(app)
-        if show_params:
-            appprint.params(app)
         if show_operation:
             appprint.operation(app)
+        if show_params:
+            appprint.params(app)
         if fmt in (F.TREE, F.TREE_DETAILED):
             appprint.tree(app, get_tree(client, name), detailed=fmt is F.TREE_DETAILED)
         else:
