@@ -118,7 +118,9 @@ def test_delete_asks_on_a_terminal_refuses_when_piped_and_cascades() -> None:
 
         api.fake.put(app("picked", "team-a"))
         await mirrored(api, "picked")
-        picked = await cli(api, "app", "delete", "-l", "team=team-a", "-y", "--no-cascade")
+        picked = await cli(
+            api, "app", "delete", "-l", "team=team-a", "-y", "--no-cascade", "--wait"
+        )
         assert picked.stdout == "application 'picked' deleted\n", picked.stderr
         assert stored(api, "picked") is None  # no cascade: no finalizer holds it
 

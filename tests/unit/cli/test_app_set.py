@@ -131,3 +131,23 @@ def test_patch_json_and_merge_print_the_patched_app() -> None:
         assert "patch must be a JSON document" in bad.stderr
 
     on_api(body)
+
+
+def test_set_on_a_multi_source_app_needs_the_source_position() -> None:
+    async def body(api: ApiHarness) -> None:
+        two = app("multi")
+        del two["spec"]["source"]
+        two["spec"]["sources"] = [{"repoURL": "https://git.example/a.git"},
+                                  {"repoURL": "https://git.example/b.git"}]  # fmt: skip
+        api.fake.put(two)
+        await mirrored(api, "multi")
+        unsaid = await cli(api, "app", "set", "multi", "--revision", "v2")
+        assert unsaid.exit_code == 20
+        assert "Source position should be specified" in unsaid.stderr
+        done = await cli(api, "app", "set", "multi", "--source-position", "2", "--revision", "v2")
+        assert done.exit_code == 0, done.stderr
+        found = stored(api, "multi")
+        assert found is not None
+        assert [s.get("targetRevision") for s in found["spec"]["sources"]] == [None, "v2"]
+
+    on_api(body)

@@ -29,11 +29,11 @@ def test_flags_over_a_spec(case: dict[str, Any]) -> None:
     flags = SpecFlags(**case["flags"])
     if "error" in case:
         with pytest.raises(SpecFlagError) as raised:
-            apply_flags(case["spec"], flags)
+            apply_flags(case["spec"], flags, case.get("position", 0))
         assert raised.value.message == case["error"]
         assert raised.value.code == 20
         return
-    assert apply_flags(case["spec"], flags) == case["want"]
+    assert apply_flags(case["spec"], flags, case.get("position", 0)) == case["want"]
 
 
 def test_build_application_over_a_file_object() -> None:

@@ -7,12 +7,14 @@ given, and posts it to ``/api/v1/applications`` (``upsert``, ``validate``); it p
 ``application '<name>' created`` (``updated`` or ``unchanged`` when it existed). ``delete
 APPNAME...`` (or ``-l SELECTOR``) asks ``Are you sure…? [y/n]`` for a cascading delete on a
 terminal unless ``-y``, refuses without ``-y`` when standard input is not one, deletes with
-``cascade``/``propagationPolicy`` and prints ``application '<name>' deleted``.
+``cascade``/``propagationPolicy`` (``--wait``: until the app is gone) and prints
+``application '<name>' deleted``.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +28,8 @@ from kapstan.cli.argocd.app.appflags import USAGE, with_spec_flags
 from kapstan.cli.argocd.app.appspec import Metadata, SpecFlags, build_application
 from kapstan.cli.argocd.errors import GENERIC, CommandExit, handled
 from kapstan.client.http import ApiCallError, ApiClient
+
+WAIT_POLL = 1.0  # seconds between reads of ``delete --wait``
 
 
 class Propagation(StrEnum):
@@ -127,6 +131,9 @@ def delete(
     selector: Annotated[
         str, typer.Option("--selector", "-l", help="Delete the apps matching this selector.")
     ] = "",
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until the deletion completes.")
+    ] = False,
 ) -> None:
     """Delete applications (and, by default, their resources)."""
     with handled():
@@ -145,7 +152,15 @@ def delete(
                 print(f"The command to delete '{name}' was cancelled.")
                 continue
             client.request("DELETE", app_path(name), params=params)
+            if wait:
+                _wait_gone(client, name)
             print(f"application '{name}' deleted")
+
+
+def _wait_gone(client: ApiClient, name: str) -> None:
+    """Until the app can no longer be read (its finalizers have run)."""
+    while _existing(client, name) is not None:
+        time.sleep(WAIT_POLL)
 
 
 def register(group: typer.Typer) -> None:

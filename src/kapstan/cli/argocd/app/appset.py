@@ -32,6 +32,10 @@ from kapstan.cli.argocd.app.appspec import (
 from kapstan.cli.argocd.errors import GENERIC, CommandExit, handled
 from kapstan.client.http import ApiClient
 
+PositionOpt = Annotated[
+    int,
+    typer.Option("--source-position", help="The source (from 1) of a multi-source app."),
+]
 ValidateOpt = Annotated[
     bool, typer.Option("--validate/--no-validate", help="Validate the spec on the server.")
 ]
@@ -42,7 +46,9 @@ def _put_spec(client: ApiClient, name: str, spec: dict[str, Any], validate: bool
 
 
 @with_spec_flags
-def set_app(name: AppName, validate: ValidateOpt = True, *, spec: SpecFlags) -> None:
+def set_app(
+    name: AppName, validate: ValidateOpt = True, position: PositionOpt = 0, *, spec: SpecFlags
+) -> None:
     """Set an application's parameters (source, destination, sync policy, Helm, Kustomize)."""
     with handled():
         client = session.current().client()
@@ -50,7 +56,7 @@ def set_app(name: AppName, validate: ValidateOpt = True, *, spec: SpecFlags) -> 
         current: dict[str, Any] = copy.deepcopy(app.get("spec") or {})
         if nothing_given(spec):
             raise CommandExit(USAGE, "Please set at least one option to update")
-        _put_spec(client, name, apply_flags(current, spec), validate)
+        _put_spec(client, name, apply_flags(current, spec, position), validate)
 
 
 def unset(
@@ -69,19 +75,20 @@ def unset(
     ] = None,
     nameprefix: Annotated[bool, typer.Option("--nameprefix", help="Kustomize prefix.")] = False,
     namesuffix: Annotated[bool, typer.Option("--namesuffix", help="Kustomize suffix.")] = False,
+    position: PositionOpt = 0,
 ) -> None:
     """Unset an application's Helm or Kustomize parameters."""
     with handled():
         client = session.current().client()
         app = get_app(client, name)
-        current: dict[str, Any] = dict(app.get("spec") or {})
+        current: dict[str, Any] = copy.deepcopy(app.get("spec") or {})
         flags = UnsetFlags(
             parameters or (), values or (), values_literal, kustomize_images or (),
             nameprefix, namesuffix,
         )  # fmt: skip
         if nothing_given(flags):
             raise CommandExit(USAGE, "Please name at least one thing to unset")
-        if apply_unset(current, flags):
+        if apply_unset(current, flags, position):
             _put_spec(client, name, current, True)
 
 

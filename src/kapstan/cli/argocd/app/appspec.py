@@ -83,13 +83,23 @@ class SpecFlags:
     directory_recurse: bool | None = None
 
 
-def _source(spec: dict[str, Any]) -> dict[str, Any]:
-    """The source the flags edit: ``spec.source``, or the first of ``spec.sources``."""
+def _source(spec: dict[str, Any], position: int) -> dict[str, Any]:
+    """The source the flags edit: ``spec.source``, or ``spec.sources[position - 1]`` (1-based,
+    required for several sources, as argocd's ``--source-position``)."""
     sources = spec.get("sources")
     if isinstance(sources, list) and sources and not spec.get("source"):
-        first = sources[0]
-        assert isinstance(first, dict)
-        return first
+        if position <= 0 and len(sources) > 1:
+            raise SpecFlagError(
+                "Source position should be specified and must be greater than 0 for "
+                "applications with multiple sources"
+            )
+        if position > len(sources):
+            raise SpecFlagError(
+                "Source position should be less than the number of sources in the application"
+            )
+        chosen = sources[max(position, 1) - 1]
+        assert isinstance(chosen, dict)
+        return chosen
     found = spec.setdefault("source", {})
     assert isinstance(found, dict)
     return found
@@ -145,7 +155,7 @@ def _image_name(image: str) -> str:
     return head if head and "/" not in tail else name
 
 
-def _apply_source(spec: dict[str, Any], flags: SpecFlags) -> None:
+def _apply_source(spec: dict[str, Any], flags: SpecFlags, position: int) -> None:
     if not any(
         (flags.repo, flags.path, flags.revision, flags.helm_chart, flags.helm_set,
          flags.helm_set_string, flags.values, flags.release_name, flags.kustomize_images,
@@ -153,7 +163,7 @@ def _apply_source(spec: dict[str, Any], flags: SpecFlags) -> None:
          flags.directory_recurse is not None)
     ):  # fmt: skip
         return
-    source = _source(spec)
+    source = _source(spec, position)
     for key, value in (
         ("repoURL", flags.repo),
         ("path", flags.path),
@@ -222,9 +232,10 @@ def _apply_sync_policy(spec: dict[str, Any], flags: SpecFlags) -> None:
         spec.pop("syncPolicy", None)
 
 
-def apply_flags(spec: dict[str, Any], flags: SpecFlags) -> dict[str, Any]:
-    """Write the given flags over ``spec`` (module contract)."""
-    _apply_source(spec, flags)
+def apply_flags(spec: dict[str, Any], flags: SpecFlags, position: int = 0) -> dict[str, Any]:
+    """Write the given flags over ``spec`` (module contract); source flags go to the source
+    at ``position`` (1-based) of a multi-source spec."""
+    _apply_source(spec, flags, position)
     if flags.dest_server or flags.dest_name or flags.dest_namespace:
         destination = _sub(spec, "destination")
         if flags.dest_server:
@@ -326,9 +337,10 @@ def _unset_kustomize(kustomize: dict[str, Any], flags: UnsetFlags) -> None:
         kustomize.pop("nameSuffix", None)
 
 
-def apply_unset(spec: dict[str, Any], flags: UnsetFlags) -> bool:
-    """Remove what ``flags`` names from the spec's source; whether anything changed."""
-    source = _source(spec)
+def apply_unset(spec: dict[str, Any], flags: UnsetFlags, position: int = 0) -> bool:
+    """Remove what ``flags`` names from the spec's source (at ``position`` of a multi-source
+    spec); whether anything changed."""
+    source = _source(spec, position)
     before = repr(source)
     for key, unset in (("helm", _unset_helm), ("kustomize", _unset_kustomize)):
         part = source.get(key)
