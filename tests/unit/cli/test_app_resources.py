@@ -90,6 +90,16 @@ def test_actions_list_and_run() -> None:
             ["apps", "Deployment", "web", "resume", "true"],
             ["apps", "Deployment", "web", "scale", "false"],
         ]
+        as_json = await cli(api, "app", "actions", "list", "guestbook", "--kind", "Deployment",
+                            "-o", "json")  # fmt: skip
+        assert json.loads(as_json.stdout)[0] == {
+            "Group": "apps", "Kind": "Deployment", "Name": "web", "Action": "restart",
+            "Disabled": False,
+        }  # fmt: skip
+        child = await cli(api, "app", "actions", "run", "guestbook", "restart", "--kind", "Pod",
+                          "--resource-name", "web-1-a")  # fmt: skip
+        assert child.exit_code == 20
+        assert "Pod 'web-1-a' not found as part of application guestbook" in child.stderr
         ran = await cli(api, "app", "actions", "run", "guestbook", "restart", *WEB)
         assert ran.exit_code == 0, ran.stderr
         web = api.fake.get_object("Deployment", "web", APP_NS, group="apps")

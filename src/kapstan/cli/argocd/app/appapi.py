@@ -16,6 +16,7 @@ from urllib.parse import quote
 from kapstan.cli.argocd.app.appflags import ResourceFilter
 from kapstan.cli.argocd.errors import GENERIC, CommandExit
 from kapstan.client.http import ApiClient
+from kapstan.model.vocabulary import GROUP, VERSION
 
 BASE = "/api/v1/applications"
 
@@ -38,20 +39,37 @@ def get_tree(client: ApiClient, name: str) -> dict[str, Any]:
 
 
 def find_resources(
-    client: ApiClient, name: str, target: ResourceFilter, *, orphaned: bool = False
+    client: ApiClient,
+    name: str,
+    target: ResourceFilter,
+    *,
+    orphaned: bool = False,
+    actionable: bool = False,
 ) -> list[dict[str, Any]]:
+    """The matching nodes (module contract); ``actionable``: argocd's actionable resources,
+    the app's own (top-level) resources and the Application itself."""
     tree = get_tree(client, name)
     nodes: list[dict[str, Any]] = [n for n in tree.get("nodes") or [] if isinstance(n, dict)]
+    if actionable:
+        nodes = [n for n in nodes if not n.get("parentRefs")]
     if orphaned:
         nodes += [n for n in tree.get("orphanedNodes") or [] if isinstance(n, dict)]
-    if not nodes:
-        status = get_app(client, name).get("status") or {}
-        nodes = [r for r in status.get("resources") or [] if isinstance(r, dict)]
+    if not nodes or actionable:
+        app = get_app(client, name)
+        if not nodes:
+            status = app.get("status") or {}
+            nodes = [r for r in status.get("resources") or [] if isinstance(r, dict)]
+        if actionable:
+            meta = app.get("metadata") or {}
+            nodes.append({"group": GROUP, "version": VERSION, "kind": "Application",
+                          "namespace": meta.get("namespace", ""), "name": name})  # fmt: skip
     return [n for n in nodes if target.matches(n)]
 
 
-def one_resource(client: ApiClient, name: str, target: ResourceFilter) -> dict[str, Any]:
-    found = find_resources(client, name, target)
+def one_resource(
+    client: ApiClient, name: str, target: ResourceFilter, *, actionable: bool = False
+) -> dict[str, Any]:
+    found = find_resources(client, name, target, actionable=actionable)
     if not found:
         raise CommandExit(GENERIC, f"{target.describe()} not found as part of application {name}")
     if len(found) > 1:

@@ -7,7 +7,8 @@ is needed unless ``--all``. ``resources`` prints ``GROUP KIND NAMESPACE NAME ORP
 app's top-level resources, plus orphaned ones; ``--orphaned``: only those). ``get-resource``
 prints the live object as YAML (``-o json``). ``patch-resource`` prints ``Resource '<name>'
 patched``; ``delete-resource`` ``Resource '<name>' deleted``. ``actions list`` prints ``GROUP
-KIND NAME ACTION DISABLED``; ``actions run`` runs through ``/resource/actions/v2``.
+KIND NAME ACTION DISABLED``; ``actions run`` runs through ``/resource/actions/v2``; both
+consider argocd's actionable resources (the app's own and the Application itself).
 ``logs`` (``--name`` for the resource's name, as argocd) prints each entry's content
 from the NDJSON stream until its last frame (``--follow``: until interrupted).
 ``terminate-op`` prints ``Application '<name>' operation terminating``.
@@ -37,18 +38,18 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Every matching resource.")]
 
 
 def _targets(
-    client: ApiClient, name: str, target: ResourceFilter, every: bool
+    client: ApiClient, name: str, target: ResourceFilter, every: bool, *, actionable: bool = False
 ) -> list[dict[str, Any]]:
     if not target.kind:
         raise CommandExit(GENERIC, "--kind is required")
     if every:
-        found = find_resources(client, name, target)
+        found = find_resources(client, name, target, actionable=actionable)
         if not found:
             raise CommandExit(
                 GENERIC, f"{target.describe()} not found as part of application {name}"
             )
         return found
-    return [one_resource(client, name, target)]
+    return [one_resource(client, name, target, actionable=actionable)]
 
 
 def _row(node: dict[str, Any], orphaned: str) -> tuple[str, ...]:
@@ -128,23 +129,27 @@ actions = typer.Typer(no_args_is_help=True, help="Manage resource actions.")
 
 @actions.command("list")
 @with_resource_filter
-def list_actions(name: AppName, output: OutputOpt = "", *, target: ResourceFilter) -> None:
-    """List the actions of an application's resources."""
+def list_actions(
+    name: AppName,
+    output: Annotated[str, typer.Option("--out", "-o", help="json|yaml, or a table.")] = "",
+    *,
+    target: ResourceFilter,
+) -> None:
+    """List the actions of an application's resources (and of the Application itself)."""
     with handled():
         fmt = check_format(output, (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML))
         client = session.current().client()
-        nodes = find_resources(client, name, target)
-        found: list[dict[str, Any]] = []
-        rows = []
-        for node in nodes:
+        shown: list[dict[str, Any]] = []  # argocd's DisplayedAction, its Go field names
+        for node in find_resources(client, name, target, actionable=True):
             answer = client.get(app_path(name, "resource/actions"), **resource_query(node))
             for action in (answer or {}).get("actions") or []:
-                found.append({**resource_query(node), "action": action})
-                disabled = "true" if action.get("disabled") else "false"
-                rows.append((node.get("group", ""), node.get("kind", ""), node.get("name", ""),
-                             action.get("name", ""), disabled))  # fmt: skip
-        if emit(found, fmt):
+                shown.append({"Group": node.get("group", ""), "Kind": node.get("kind", ""),
+                              "Name": node.get("name", ""), "Action": action.get("name", ""),
+                              "Disabled": bool(action.get("disabled"))})  # fmt: skip
+        if emit(shown, fmt):
             return
+        rows = [(*(a[k] for k in ("Group", "Kind", "Name", "Action")),
+                 "true" if a["Disabled"] else "false") for a in shown]  # fmt: skip
         table(("GROUP", "KIND", "NAME", "ACTION", "DISABLED"), rows)
 
 
@@ -160,7 +165,7 @@ def run_action(
     """Run an action on an application's resources."""
     with handled():
         client = session.current().client()
-        for node in _targets(client, name, target, every):
+        for node in _targets(client, name, target, every, actionable=True):
             body = {**resource_query(node), "name": name, "action": action}
             client.request("POST", app_path(name, "resource/actions/v2"), body=body)
 
