@@ -92,6 +92,19 @@ def test_create_from_a_file_or_stdin_with_flags_over_it(tmp_path: Path) -> None:
         bad = await cli(api, "app", "create", "x", "--helm-set", "novalue", *FLAGS[:4])
         assert bad.exit_code == 20
         assert "--helm-set 'novalue': expected key=value" in bad.stderr
+        literal = tmp_path / "values.yaml"
+        literal.write_text("replicas: 3\n")
+        lit = await cli(api, "app", "create", "lit", *FLAGS[:8], "--values-literal-file",
+                        str(literal), "--sync-retry-limit", "2")  # fmt: skip
+        assert lit.exit_code == 0, lit.stderr
+        made = stored(api, "lit")
+        assert made is not None
+        assert made["spec"]["source"]["helm"] == {"values": "replicas: 3\n"}
+        assert made["spec"]["syncPolicy"]["retry"]["limit"] == 2
+        absent = await cli(api, "app", "create", "x", "--values-literal-file", "/nope.yaml")
+        assert absent.exit_code == 20
+        assert "--values-literal-file /nope.yaml: No such file or directory" in absent.stderr
+
         nameless = await cli(api, "app", "create", "--repo", "r")
         assert nameless.exit_code == 20
         assert "needs a name" in nameless.stderr

@@ -74,7 +74,9 @@ def test_set_changes_only_what_the_flags_name() -> None:
 
         orphan = await cli(api, "app", "set", "guestbook", "--self-heal")
         assert orphan.exit_code == 20
-        assert "need --sync-policy automated" in orphan.stderr
+        assert "Cannot set --self-heal: application not configured with automatic sync" in (
+            orphan.stderr
+        )
 
     on_api(body)
 

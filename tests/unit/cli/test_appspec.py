@@ -57,6 +57,16 @@ def test_build_application_over_a_file_object() -> None:
     }  # fmt: skip
 
 
+def test_unset_kustomize_replicas_plugin_env_and_ref() -> None:
+    spec = {"source": {"ref": "r", "kustomize": {"replicas": [{"name": "web", "count": 2}],
+                                                 "version": "v5"},
+                       "plugin": {"env": [{"name": "A", "value": "1"}]}}}  # fmt: skip
+    flags = UnsetFlags(kustomize_replicas=["web"], kustomize_version=True, plugin_envs=["A"],
+                       ref=True)  # fmt: skip
+    assert apply_unset(spec, flags)
+    assert spec == {"source": {}}
+
+
 def test_unset_removes_and_reports_a_change() -> None:
     spec = {
         "source": {

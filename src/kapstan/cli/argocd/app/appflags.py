@@ -13,11 +13,13 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kapstan.cli.argocd.app.appspec import SpecFlags
+from kapstan.cli.argocd.app.appspecflags import SpecFlagError, SpecFlags
+from kapstan.cli.argocd.errors import handled
 
 F = TypeVar("F", bound=Callable[..., None])
 USAGE = 1  # argocd's exit code when a command is given nothing to do
@@ -74,6 +76,64 @@ _SPEC_OPTIONS: dict[str, tuple[Any, Any]] = {
         bool | None,
         typer.Option("--directory-recurse/--no-directory-recurse", help="Recurse directories."),
     ),
+    "ref": (str, typer.Option("--ref", help="This source's name for other sources to refer to.")),
+    "revision_history_limit": (
+        int | None,
+        typer.Option("--revision-history-limit", help="History entries kept (default 10)."),
+    ),
+    "sync_retry_limit": (
+        int | None,
+        typer.Option("--sync-retry-limit", help="Max sync retries (0 removes the retry)."),
+    ),
+    "sync_retry_backoff_duration": (
+        str,
+        typer.Option("--sync-retry-backoff-duration", help="Retry base duration (default 5s)."),
+    ),
+    "sync_retry_backoff_max_duration": (
+        str,
+        typer.Option("--sync-retry-backoff-max-duration", help="Max duration (default 3m0s)."),
+    ),
+    "sync_retry_backoff_factor": (
+        int | None,
+        typer.Option("--sync-retry-backoff-factor", help="Backoff factor (default 2)."),
+    ),
+    "helm_set_file": (
+        list[str],
+        typer.Option("--helm-set-file", help="Helm file parameter key=path (repeat)."),
+    ),
+    "values_literal": (
+        str,
+        typer.Option("--values-literal-file", help="A file to use as literal Helm values."),
+    ),
+    "ignore_missing_value_files": (
+        bool | None,
+        typer.Option("--ignore-missing-value-files", help="Ignore missing Helm value files."),
+    ),
+    "helm_namespace": (str, typer.Option("--helm-namespace", help="Helm's namespace.")),
+    "helm_skip_crds": (
+        bool | None,
+        typer.Option("--helm-skip-crds", help="Skip Helm's CRD installation."),
+    ),
+    "helm_pass_credentials": (
+        bool | None,
+        typer.Option("--helm-pass-credentials", help="Pass credentials to all domains."),
+    ),
+    "kustomize_replicas": (
+        list[str],
+        typer.Option("--kustomize-replica", help="Kustomize replicas name=count (repeat)."),
+    ),
+    "kustomize_namespace": (str, typer.Option("--kustomize-namespace", help="Its namespace.")),
+    "kustomize_version": (str, typer.Option("--kustomize-version", help="Kustomize version.")),
+    "directory_include": (str, typer.Option("--directory-include", help="Files to include.")),
+    "directory_exclude": (str, typer.Option("--directory-exclude", help="Files to exclude.")),
+    "config_management_plugin": (
+        str,
+        typer.Option("--config-management-plugin", help="Config management plugin name."),
+    ),
+    "plugin_envs": (
+        list[str],
+        typer.Option("--plugin-env", help="Plugin env entry NAME=value (repeat)."),
+    ),
 }
 _DEFAULTS = {f.name: f.default for f in fields(SpecFlags)}
 
@@ -95,7 +155,9 @@ def _extend(func: Callable[..., None], extra: dict[str, tuple[Any, Any]], build:
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> None:
         values = {name: kwargs.pop(name) for name in extra}
-        func(**kwargs, **{key: build(**values)})
+        with handled():  # a flag the builder refuses is a command error like any other
+            built = build(**values)
+        func(**kwargs, **{key: built})
 
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
     wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
@@ -104,9 +166,20 @@ def _extend(func: Callable[..., None], extra: dict[str, tuple[Any, Any]], build:
     return wrapper
 
 
+def _spec_flags(**values: Any) -> SpecFlags:
+    """The options as :class:`SpecFlags`; ``--values-literal-file`` is read here."""
+    literal = str(values.pop("values_literal") or "")
+    if literal:
+        try:
+            values["values_literal"] = Path(literal).read_text()
+        except OSError as err:
+            raise SpecFlagError(f"--values-literal-file {literal}: {err.strerror}") from None
+    return SpecFlags(**values)
+
+
 def with_spec_flags(func: F) -> F:
     """Add the spec options; the command receives them as ``spec: SpecFlags``."""
-    return _extend(func, _SPEC_OPTIONS, SpecFlags, "spec", _DEFAULTS)  # type: ignore[return-value]
+    return _extend(func, _SPEC_OPTIONS, _spec_flags, "spec", _DEFAULTS)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -59,35 +59,58 @@ def set_app(
         _put_spec(client, name, apply_flags(current, spec, position), validate)
 
 
+ListOpt = list[str] | None
+
+
 def unset(
     name: AppName,
     parameters: Annotated[
-        list[str] | None, typer.Option("--parameter", "-p", help="Helm parameter (repeat).")
+        ListOpt, typer.Option("--parameter", "-p", help="Helm parameter (repeat).")
     ] = None,
-    values: Annotated[
-        list[str] | None, typer.Option("--values", help="Helm values file (repeat).")
-    ] = None,
+    values: Annotated[ListOpt, typer.Option("--values", help="Helm values file (repeat).")] = None,
     values_literal: Annotated[
-        bool, typer.Option("--values-literal", help="Helm literal values.")
+        bool, typer.Option("--values-literal", help="The literal Helm values block.")
     ] = False,
-    kustomize_images: Annotated[
-        list[str] | None, typer.Option("--kustomize-image", help="Kustomize image (repeat).")
+    ignore_missing: Annotated[
+        bool, typer.Option("--ignore-missing-value-files", help="Helm's option (to false).")
+    ] = False,
+    pass_credentials: Annotated[
+        bool, typer.Option("--pass-credentials", help="Helm's pass-credentials (to false).")
+    ] = False,
+    images: Annotated[
+        ListOpt, typer.Option("--kustomize-image", help="Kustomize image (repeat).")
     ] = None,
+    replicas: Annotated[
+        ListOpt, typer.Option("--kustomize-replica", help="Kustomize replica (repeat).")
+    ] = None,
+    kustomize_version: Annotated[
+        bool, typer.Option("--kustomize-version", help="Kustomize version.")
+    ] = False,
+    kustomize_namespace: Annotated[
+        bool, typer.Option("--kustomize-namespace", help="Kustomize namespace.")
+    ] = False,
     nameprefix: Annotated[bool, typer.Option("--nameprefix", help="Kustomize prefix.")] = False,
     namesuffix: Annotated[bool, typer.Option("--namesuffix", help="Kustomize suffix.")] = False,
+    plugin_envs: Annotated[
+        ListOpt, typer.Option("--plugin-env", help="Plugin env entry (repeat).")
+    ] = None,
+    ref: Annotated[bool, typer.Option("--ref", help="The source's ref.")] = False,
     position: PositionOpt = 0,
 ) -> None:
-    """Unset an application's Helm or Kustomize parameters."""
+    """Unset an application's Helm, Kustomize or plugin parameters."""
     with handled():
-        client = session.current().client()
-        app = get_app(client, name)
-        current: dict[str, Any] = copy.deepcopy(app.get("spec") or {})
         flags = UnsetFlags(
-            parameters or (), values or (), values_literal, kustomize_images or (),
-            nameprefix, namesuffix,
+            parameters=parameters or (), values=values or (), values_literal=values_literal,
+            ignore_missing_value_files=ignore_missing, pass_credentials=pass_credentials,
+            kustomize_images=images or (), kustomize_replicas=replicas or (),
+            kustomize_version=kustomize_version, kustomize_namespace=kustomize_namespace,
+            nameprefix=nameprefix, namesuffix=namesuffix, plugin_envs=plugin_envs or (), ref=ref,
         )  # fmt: skip
         if nothing_given(flags):
             raise CommandExit(USAGE, "Please name at least one thing to unset")
+        client = session.current().client()
+        app = get_app(client, name)
+        current: dict[str, Any] = copy.deepcopy(app.get("spec") or {})
         if apply_unset(current, flags, position):
             _put_spec(client, name, current, True)
 
