@@ -18,7 +18,8 @@ def test_generate_spec_prints_yaml_or_json(tmp_path: Path) -> None:
     assert as_yaml.exit_code == 0, as_yaml.stderr
     app = yaml.safe_load(as_yaml.stdout)
     assert app["metadata"] == {"name": "guestbook"}
-    assert app["spec"]["syncPolicy"] == {"automated": {"selfHeal": True}}
+    assert app["spec"]["syncPolicy"]["automated"] == {"selfHeal": True}
+    assert app["spec"]["source"]["helm"]["parameters"] == [{"name": "a", "value": "b"}]
     as_json = run([*words, "-o", "json"])
     assert json.loads(as_json.stdout) == app
 
@@ -36,7 +37,7 @@ def test_generate_spec_starts_from_a_file(tmp_path: Path) -> None:
 
 def test_generate_spec_refuses_inconsistent_flags() -> None:
     result = run(["admin", "app", "generate-spec", "a", "--auto-prune"])
-    assert result.exit_code == 2
+    assert result.exit_code == 20
     assert (
         "Cannot set --auto-prune: application not configured with automatic sync" in result.stderr
     )

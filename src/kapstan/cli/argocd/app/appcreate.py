@@ -38,7 +38,8 @@ class Propagation(StrEnum):
     ORPHAN = "orphan"
 
 
-def _documents(source: str) -> list[dict[str, Any]]:
+def application_documents(source: str) -> list[dict[str, Any]]:
+    """The Application objects of ``-f`` (a file, or ``-`` for standard input)."""
     text = sys.stdin.read() if source == "-" else Path(source).read_text()
     try:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
@@ -87,7 +88,7 @@ def create(
     """Create an application from flags or from a file."""
     with handled():
         meta = Metadata(name, app_namespace, labels or (), annotations or (), set_finalizer)
-        bases: list[dict[str, Any] | None] = list(_documents(file)) if file else [None]
+        bases: list[dict[str, Any] | None] = list(application_documents(file)) if file else [None]
         if len(bases) > 1 and name:
             raise CommandExit(GENERIC, "APPNAME cannot name several apps of one file")
         client = session.current().client()
