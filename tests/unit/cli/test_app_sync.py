@@ -180,8 +180,8 @@ def test_sync_writes_argo_cds_operation_and_waits_for_it(
             assert any(line.split()[1:] == ["Service", "guestbook", "ui", "OutOfSync", "Missing"]
                        for line in lines[1:3])  # fmt: skip
             assert any("deployment/ui created" in line for line in lines)
-            assert "Phase:          Succeeded" in got.stdout
-            assert "Sync Status:    Synced to HEAD (ddd)" in got.stdout
+            assert "Phase:              Succeeded" in got.stdout
+            assert "Sync Status:        Synced to HEAD (ddd)" in got.stdout
 
     asyncio.run(body())
 
@@ -191,7 +191,7 @@ def test_a_failed_sync_exits_20_with_the_operations_message(tmp_path: Path) -> N
         async with running("Failed", "one or more objects failed to apply") as (api, _):
             got = await cli(api, tmp_path, "app", "sync", "guestbook")
             assert got.exit_code == 20
-            assert "Phase:          Failed" in got.stdout
+            assert "Phase:              Failed" in got.stdout
             assert got.stderr.strip() == (
                 "error: Operation has completed with phase: Failed: "
                 "one or more objects failed to apply"
@@ -242,7 +242,7 @@ def test_wait_health_and_its_timeout(tmp_path: Path) -> None:
             assert sync.exit_code == 0, sync.stderr
             healthy = await cli(api, tmp_path, "app", "wait", "guestbook", "--health")
             assert healthy.exit_code == 0, healthy.stderr
-            assert "Health Status:  Healthy" in healthy.stdout
+            assert "Health Status:      Healthy" in healthy.stdout
 
     asyncio.run(body())
 
@@ -267,7 +267,7 @@ def test_rollback_goes_to_the_previous_entry_by_default(tmp_path: Path) -> None:
             assert got.exit_code == 0, got.stdout + got.stderr
             assert controller.operations[0]["sync"]["revision"] == "bbb"
             assert controller.operations[0]["sync"]["prune"] is True
-            assert "Phase:          Succeeded" in got.stdout
+            assert "Phase:              Succeeded" in got.stdout
             chosen = await cli(api, tmp_path, "app", "rollback", "guestbook", "1")
             assert chosen.exit_code == 0, chosen.stderr
             assert controller.operations[1]["sync"]["revision"] == "aaa"

@@ -118,7 +118,7 @@ def sync_status(app: Obj) -> str:
     if not revision:
         revisions = _d(app, "status", "sync", "revisions") or []
         revision = str(revisions[0]) if revisions else ""
-    if not SHA.match(target) and len(revision) > SHORT_SHA:
+    if revision and not SHA.match(target):
         text += f" ({revision[:SHORT_SHA]})"
     return text
 
