@@ -144,7 +144,7 @@ def test_local_compares_a_directory_of_manifests(tmp_path: Path) -> None:
     assert "+  color: green" in got.stdout
 
 
-def test_drift_forensics_come_under_the_resources_header(tmp_path: Path) -> None:
+def test_drift_forensics_in_get_wide_and_under_the_diffs_headers(tmp_path: Path) -> None:
     drift = [
         {"path": "/data/color", "manager": "kubectl-edit", "operation": "Update",
          "time": "2026-01-02T03:04:05Z"},
@@ -163,6 +163,12 @@ def test_drift_forensics_come_under_the_resources_header(tmp_path: Path) -> None
                                                "status": "OutOfSync", "drift": drift}]}  # fmt: skip
             fake.put(seeded)
             await until("the app is mirrored", lambda: api.ctx.mirror.app("guestbook"))
+            wide = await cli(api, tmp_path, "app", "get", "guestbook", "-o", "wide")
+            assert wide.exit_code == 0, wide.stderr
+            assert "Drift (who changed the cluster behind Git's back):" in wide.stdout
+            rows = [line.split() for line in wide.stdout.splitlines()]
+            assert ["ConfigMap", APP_NS, "cfg", "data.color", "kubectl-edit", "Update",
+                    "2026-01-02T03:04:05Z"] in rows  # fmt: skip
             return await cli(api, tmp_path, "app", "diff", "guestbook")
 
     got = asyncio.run(body())

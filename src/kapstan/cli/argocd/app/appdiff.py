@@ -27,6 +27,7 @@ import typer
 import yaml
 
 from kapstan.cli.argocd import session
+from kapstan.cli.argocd.app.drift import RefKey, drift_notes, ref_of
 from kapstan.cli.argocd.errors import CommandExit, handled
 from kapstan.cli.argocd.session import NotLoggedIn
 from kapstan.client.config import ConfigFileError
@@ -116,43 +117,6 @@ def _yaml(obj: Any) -> list[str]:
     return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False).splitlines(keepends=True)
 
 
-RefKey = tuple[str, str, str, str]
-
-
-def _ref(res: Mapping[str, Any]) -> RefKey:
-    return (str(res.get("group") or ""), str(res.get("kind") or ""),
-            str(res.get("namespace") or ""), str(res.get("name") or ""))  # fmt: skip
-
-
-def dotted(pointer: str) -> str:
-    """``/spec/containers/0/image`` → ``spec.containers[0].image`` (keys holding ``.`` or
-    ``/`` bracketed; ``~1``/``~0`` unescaped), as the controller spells drifted fields."""
-    out = ""
-    for raw in pointer.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if token.isdigit() or "." in token or "/" in token:
-            out += f"[{token}]"
-        else:
-            out += f".{token}" if out else token
-    return out
-
-
-def drift_notes(app: Mapping[str, Any]) -> dict[RefKey, list[str]]:
-    """Per resource, one ``# drifted: FIELD changed by MANAGER (OPERATION) at TIME`` line per
-    record of the controller's drift forensics (``status.resources[].drift``)."""
-    notes: dict[RefKey, list[str]] = {}
-    for res in (app.get("status") or {}).get("resources") or []:
-        for record in res.get("drift") or []:
-            how = str(record.get("operation") or "")
-            if record.get("subresource"):
-                how += f", {record['subresource']} subresource"
-            when = f" at {record['time']}" if record.get("time") else ""
-            field = dotted(str(record.get("path") or ""))
-            line = f"# drifted: {field} changed by {record.get('manager')} ({how}){when}"
-            notes.setdefault(_ref(res), []).append(line)
-    return notes
-
-
 def print_diffs(
     shown: list[tuple[Mapping[str, Any], Any, Any]],
     *,
@@ -166,7 +130,7 @@ def print_diffs(
             sys.stdout.write("\n")
     for item, live, target in shown:
         sys.stdout.write(f"===== {title(item)} ======\n")
-        for line in (notes or {}).get(_ref(item), []):
+        for line in (notes or {}).get(ref_of(item), []):
             sys.stdout.write(line + "\n")
         lines = difflib.unified_diff(_yaml(live), _yaml(target), "live", "target")
         sys.stdout.write("".join(lines))

@@ -24,6 +24,7 @@ from kapstan.cli.argocd import session
 from kapstan.cli.argocd.app import appprint
 from kapstan.cli.argocd.app.appapi import BASE, app_path, get_app, get_tree
 from kapstan.cli.argocd.app.appflags import AppName, OutputOpt
+from kapstan.cli.argocd.app.drift import DRIFT_HEADERS, drift_rows
 from kapstan.cli.argocd.errors import handled
 from kapstan.cli.argocd.output import OutputFormat, check_format, emit, table
 from kapstan.client.http import ApiCallError, ApiClient
@@ -75,6 +76,11 @@ def get(
             appprint.tree(app, get_tree(client, name), detailed=fmt is F.TREE_DETAILED)
         else:
             appprint.resources(app)
+        if fmt is F.WIDE:
+            rows = drift_rows(app)
+            if rows:
+                print("\nDrift (who changed the cluster behind Git's back):")
+                table(DRIFT_HEADERS, rows)
 
 
 def list_apps(
