@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from kapstan.cli import boolflags
 from kapstan.cli.admin import register_admin_commands
 from kapstan.cli.argocd import globalflags, session
 from kapstan.cli.argocd.commands import register_client_commands
@@ -174,6 +175,7 @@ def main() -> None:
         fail_line(str(e))
         sys.exit(2)
     session.start(flags)
+    argv = boolflags.normalize(typer.main.get_command(app), argv)
     try:
         app(args=argv, prog_name="kapstan")
     except KeyboardInterrupt:

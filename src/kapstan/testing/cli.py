@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from unittest import mock
 
+import typer
 from typer.testing import CliRunner
 
+from kapstan.cli import boolflags
 from kapstan.cli.argocd import globalflags, session
 from kapstan.cli.main import app
 
@@ -34,6 +36,7 @@ def run(
     with mock.patch.dict(os.environ, environment, clear=True):
         words, flags = globalflags.extract(list(argv))
         session.start(flags)
+        words = boolflags.normalize(typer.main.get_command(app), words)
         try:
             result = CliRunner().invoke(app, words, input=stdin, catch_exceptions=False)
         finally:
