@@ -243,6 +243,9 @@ def test_wait_health_and_its_timeout(tmp_path: Path) -> None:
             healthy = await cli(api, tmp_path, "app", "wait", "guestbook", "--health")
             assert healthy.exit_code == 0, healthy.stderr
             assert "Health Status:      Healthy" in healthy.stdout
+            as_tree = await cli(api, tmp_path, "app", "wait", "guestbook", "--health", "-o", "tree")
+            assert as_tree.exit_code == 0, as_tree.stderr
+            assert "KIND/NAME" in as_tree.stdout  # the tree's header ends the output
 
     asyncio.run(body())
 

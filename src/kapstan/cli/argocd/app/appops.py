@@ -33,8 +33,17 @@ from kapstan.cli.argocd.errors import GENERIC, CommandExit, handled
 from kapstan.cli.argocd.output import OutputFormat, check_format
 from kapstan.client.http import ApiClient
 
-FORMATS = (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.YAML, OutputFormat.WIDE)
-OutputOpt = Annotated[str, typer.Option("--output", "-o", help="json|yaml|wide.")]
+FORMATS = (
+    OutputFormat.TEXT,
+    OutputFormat.JSON,
+    OutputFormat.YAML,
+    OutputFormat.WIDE,
+    OutputFormat.TREE,
+    OutputFormat.TREE_DETAILED,
+)
+OutputOpt = Annotated[
+    str, typer.Option("--output", "-o", help="json|yaml|wide|tree|tree=detailed.")
+]
 TimeoutOpt = Annotated[
     int, typer.Option("--timeout", help="Seconds to wait for the operation (0: no limit).")
 ]
@@ -146,7 +155,7 @@ def _await(
     assert done is not None
     if not quiet:
         sys.stdout.write("\n")
-    finish(done, fmt, operation=True, server_url=client.base_url)
+    finish(done, fmt, operation=True, server_url=client.base_url, client=client)
     failure = operation_failure(done)
     if failure is not None:
         raise failure

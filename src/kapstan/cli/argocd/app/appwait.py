@@ -67,7 +67,7 @@ def wait(
                 continue
             if not quiet:
                 sys.stdout.write("\n")
-            finish(done, fmt, operation=True, server_url=client.base_url)
+            finish(done, fmt, operation=True, server_url=client.base_url, client=client)
 
 
 def register(group: typer.Typer) -> None:

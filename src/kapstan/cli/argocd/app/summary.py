@@ -3,8 +3,9 @@ get`` prints it), the last operation's block, then the resource table (``GROUP K
 NAME STATUS HEALTH HOOK MESSAGE``).
 
 Contract: :func:`finish` prints ``app`` as ``-o json|yaml`` (the API object unchanged) or as
-that view, with :mod:`~kapstan.cli.argocd.app.appprint`'s printers (one look for ``get``,
-``sync``, ``wait`` and ``rollback``); ``operation`` adds the operation block.
+that view (``-o tree``/``tree=detailed``: the resource tree instead of the table), with
+:mod:`~kapstan.cli.argocd.app.appprint`'s printers (one look for ``get``, ``sync``, ``wait``
+and ``rollback``); ``operation`` adds the operation block.
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from kapstan.cli.argocd.app import appprint
+from kapstan.cli.argocd.app.appapi import get_tree
 from kapstan.cli.argocd.output import OutputFormat, emit
+from kapstan.client.http import ApiClient
+
+TREES = (OutputFormat.TREE, OutputFormat.TREE_DETAILED)
 
 
 def finish(
-    app: Mapping[str, Any], fmt: OutputFormat, *, operation: bool, server_url: str = ""
+    app: Mapping[str, Any],
+    fmt: OutputFormat,
+    *,
+    operation: bool,
+    server_url: str = "",
+    client: ApiClient | None = None,
 ) -> None:
     """See the module contract."""
     if emit(dict(app), fmt):
@@ -27,7 +37,10 @@ def finish(
     appprint.summary(app, url, None)
     if operation:
         appprint.operation(app)
-    appprint.resources(app)
+    if fmt in TREES and client is not None:
+        appprint.tree(app, get_tree(client, name), detailed=fmt is OutputFormat.TREE_DETAILED)
+    else:
+        appprint.resources(app)
 
 
 __all__ = ["finish"]
