@@ -237,30 +237,45 @@ def follow(
 ) -> dict[str, Any] | None:
     """See the module contract; ``None`` when the app was deleted (``--delete``)."""
     deadline = time.monotonic() + timeout if timeout > 0 else None
-    try:
-        app: dict[str, Any] | None = client.get(f"/api/v1/applications/{name}", project=project)
-    except ApiCallError as err:
-        if until.delete and err.status == 404:
-            return None
-        raise
+    app = _current(client, name, project, until, seen_before=False)
+    if app is None:
+        return None
     while True:
         remaining = QUIET if deadline is None else deadline - time.monotonic()
-        for seen in [app] if app is not None else []:
-            if reporter is not None:
-                reporter.show(seen)
-            if until.reached(seen):
-                return seen
+        if reporter is not None:
+            reporter.show(app)
+        if until.reached(app):
+            return app
         if remaining <= 0:
             raise timed_out(timeout, name)
-        for app in _events(client, name, project, until, min(remaining, QUIET)):
-            if app is None:
+        for changed in _events(client, name, project, until, min(remaining, QUIET)):
+            if changed is None:
                 return None
             if reporter is not None:
-                reporter.show(app)
-            if until.reached(app):
-                return app
+                reporter.show(changed)
+            if until.reached(changed):
+                return changed
             if deadline is not None and time.monotonic() >= deadline:
                 raise timed_out(timeout, name)
+        # The stream ended or was quiet: read the app again, so a change (or a deletion)
+        # between two streams is not missed.
+        app = _current(client, name, project, until, seen_before=True)
+        if app is None:
+            return None
+
+
+def _current(
+    client: ApiClient, name: str, project: str, until: Until, *, seen_before: bool
+) -> dict[str, Any] | None:
+    """The app now; ``None`` when ``--delete`` waits and it is gone (404, or 403 for an app
+    this caller could read before: the API does not tell "absent" from "not allowed")."""
+    try:
+        found = client.get(f"/api/v1/applications/{name}", project=project)
+    except ApiCallError as err:
+        if until.delete and (err.status == 404 or (seen_before and err.status == 403)):
+            return None
+        raise
+    return found if isinstance(found, dict) else {}
 
 
 def operation_failure(app: Mapping[str, Any]) -> CommandExit | None:
