@@ -16,7 +16,7 @@ import pytest
 
 from kapstan.services.snapshots import InMemorySnapshots, Snapshot
 from kapstan.testing.api import ApiHarness, api_on
-from kapstan.testing.cli import CliResult, run
+from kapstan.testing.cli import CliResult, run, run_on_tty
 from kapstan.testing.fakekube import FakeKube
 from kapstan.testing.fakes import until
 from tests.unit.api.conftest import NS, app
@@ -350,5 +350,24 @@ def test_sync_label_picks_the_resources_carrying_it(tmp_path: Path) -> None:
             none = await cli(api, tmp_path, "app", "sync", "guestbook", "--label", "tier=db")
             assert none.exit_code == 20
             assert "no resources of the app match" in none.stderr
+
+    asyncio.run(body())
+
+
+def test_on_a_terminal_sync_shows_a_live_view(tmp_path: Path) -> None:
+    """At a terminal the progress is rich's live table (redrawn with control sequences, then
+    cleared), and the summary still ends the output; the plain-line log is not printed."""
+
+    async def body() -> None:
+        async with running() as (api, _):
+            server = api.base_url.removeprefix("http://")
+            argv = ["app", "sync", "guestbook", "--server", server, "--plaintext",
+                    "--auth-token", "token-admin"]  # fmt: skip
+            env = {"KAPSTAN_CONFIG": str(tmp_path / "config")}
+            got = await asyncio.to_thread(run_on_tty, argv, env=env)
+            assert got.exit_code == 0, got.stdout
+            assert "\x1b[" in got.stdout  # the live view's cursor movements
+            assert "TIMESTAMP" not in got.stdout  # no plain progress lines
+            assert "Phase:              Succeeded" in got.stdout
 
     asyncio.run(body())
