@@ -76,6 +76,8 @@ def test_no_diff_exits_0_and_exit_code_false_never_1(tmp_path: Path) -> None:
     forgiving = asyncio.run(_with_snapshot(tmp_path, True, "--exit-code=false"))
     assert forgiving.exit_code == 0
     assert "+  color: blue" in forgiving.stdout
+    strict = asyncio.run(_with_snapshot(tmp_path, True, "--exit-code"))  # cobra's bare form
+    assert strict.exit_code == 1
 
 
 def test_an_error_exits_2(tmp_path: Path) -> None:

@@ -36,7 +36,6 @@ from kapstan.client.http import ApiCallError, ApiClient
 DIFF_FOUND = 1
 DIFF_ERROR = 2
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-FALSE = ("false", "0", "f", "no")  # Go's strconv.ParseBool spellings of false (and "no")
 
 
 def _state(raw: Any) -> dict[str, Any] | None:
@@ -189,8 +188,12 @@ def diff(
         bool, typer.Option("--server-side-generate", help="Compare on the server (always here).")
     ] = False,
     exit_code: Annotated[
-        str, typer.Option("--exit-code", help="--exit-code=false: exit 0 even with a diff.")
-    ] = "true",
+        bool,
+        typer.Option(
+            "--exit-code/--no-exit-code",
+            help="Exit 1 when there is a difference (--exit-code=false: 0).",
+        ),
+    ] = True,
     refresh: Annotated[bool, typer.Option("--refresh", help="Refresh first.")] = False,
     hard_refresh: Annotated[
         bool, typer.Option("--hard-refresh", help="Hard refresh first.")
@@ -225,7 +228,7 @@ def diff(
                 )  # fmt: skip
         except (ApiCallError, NotLoggedIn, ConfigFileError) as err:
             raise CommandExit(DIFF_ERROR, str(err)) from None
-        if found and exit_code.strip().lower() not in FALSE:
+        if found and exit_code:
             raise CommandExit(DIFF_FOUND)
 
 
