@@ -5,17 +5,20 @@ NAME STATUS HEALTH HOOK MESSAGE``).
 Contract: :func:`finish` prints ``app`` as ``-o json|yaml`` (the API object unchanged) or as
 that view (``-o tree``/``tree=detailed``: the resource tree instead of the table), with
 :mod:`~kapstan.cli.argocd.app.appprint`'s printers (one look for ``get``, ``sync``, ``wait``
-and ``rollback``); ``operation`` adds the operation block.
+and ``rollback``); ``operation`` adds the operation block; the table is the last
+operation's results over the app's resources.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from kapstan.cli.argocd.app import appprint
 from kapstan.cli.argocd.app.appapi import get_tree
-from kapstan.cli.argocd.output import OutputFormat, emit
+from kapstan.cli.argocd.app.progress import RESOURCE_COLUMNS, resource_rows
+from kapstan.cli.argocd.output import OutputFormat, emit, table
 from kapstan.client.http import ApiClient
 
 TREES = (OutputFormat.TREE, OutputFormat.TREE_DETAILED)
@@ -39,8 +42,11 @@ def finish(
         appprint.operation(app)
     if fmt in TREES and client is not None:
         appprint.tree(app, get_tree(client, name), detailed=fmt is OutputFormat.TREE_DETAILED)
-    else:
-        appprint.resources(app)
+        return
+    # The operation's results over the resources (the status may not be refreshed yet when
+    # the operation ends), as argocd ends a sync: not app get's current-status table.
+    sys.stdout.write("\n")
+    table(RESOURCE_COLUMNS, resource_rows(app).values())
 
 
 __all__ = ["finish"]
