@@ -4,6 +4,7 @@ processes in a namespace of their own, a git repository of apps, and a plain HTT
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from kapstan.testing import gitservers
 from kapstan.testing.apiserver import ApiServerProcess
 from kapstan.testing.argo import ArgoNamespace
 from kapstan.testing.redisserver import Redis, redis_server
+from kapstan.testing.waiting import wait_for
 
 TESTDATA = Path(__file__).parent / "testdata"
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -95,6 +97,19 @@ class Install:
             },
         }
 
+    def deploy_web(self, server: ApiServerProcess) -> tuple[str, str]:
+        """An automated ``web`` app created through ``server`` as admin, waited for until it
+        is Synced and Healthy with its pod in the tree; (admin's token, the app's name)."""
+        token = self.login(server, "admin", self.admin_password())
+        body = self.app_body(
+            "web", syncPolicy={"automated": {}, "syncOptions": ["CreateNamespace=true"]}
+        )
+        name = str(body["metadata"]["name"])
+        with contextlib.closing(self.client(server, token)) as http:
+            assert http.post("/api/v1/applications", json=body).status_code == 200
+            wait_for("the app Synced/Healthy with its pod", lambda: _ready(http, name), 120)
+        return token, name
+
     def commit(self, version: int) -> str:
         settings = self.repo / "web" / "settings.yaml"
         settings.write_text(
@@ -102,6 +117,17 @@ class Install:
             f'data: {{version: "{version}"}}\n'
         )
         return gitservers.commit_all(self.repo, f"version {version}")
+
+
+def _ready(http: httpx2.Client, name: str) -> bool:
+    status = http.get(f"/api/v1/applications/{name}").json().get("status") or {}
+    tree = http.get(f"/api/v1/applications/{name}/resource-tree")
+    return (
+        (status.get("health") or {}).get("status") == "Healthy"
+        and (status.get("sync") or {}).get("status") == "Synced"
+        and tree.status_code == 200
+        and any(n["kind"] == "Pod" for n in tree.json()["nodes"])
+    )
 
 
 def _redis_flags(redis: Redis | None) -> tuple[tuple[str, ...], dict[str, str]]:

@@ -15,18 +15,15 @@ test``) the test is skipped when the build is absent, before any cluster starts.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
 from kapstan.localcluster.argocd_ui import ArgoCdUi
 from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.waiting import wait_for
 from tests.integration.api.conftest import Install
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,26 +74,8 @@ def served(install: Install) -> tuple[ApiServerProcess, str]:
     """The server with the UI build, and an automated ``web`` app Synced and Healthy."""
     _require()
     server = install.start_server("--with-controller", "--staticassets", str(BUILD.app_dir))
-    token = install.login(server, "admin", install.admin_password())
-    body = install.app_body(
-        "web", syncPolicy={"automated": {}, "syncOptions": ["CreateNamespace=true"]}
-    )
-    name = str(body["metadata"]["name"])
-    with contextlib.closing(install.client(server, token)) as http:
-        assert http.post("/api/v1/applications", json=body).status_code == 200
-        wait_for("the app Synced/Healthy with its pod", lambda: _ready(http, name), 120)
+    _, name = install.deploy_web(server)
     return server, name  # the install stops the server
-
-
-def _ready(http: httpx2.Client, name: str) -> bool:
-    status = http.get(f"/api/v1/applications/{name}").json().get("status") or {}
-    tree = http.get(f"/api/v1/applications/{name}/resource-tree")
-    return (
-        (status.get("health") or {}).get("status") == "Healthy"
-        and (status.get("sync") or {}).get("status") == "Synced"
-        and tree.status_code == 200
-        and any(n["kind"] == "Pod" for n in tree.json()["nodes"])
-    )
 
 
 class Recorder:

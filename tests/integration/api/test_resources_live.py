@@ -18,7 +18,6 @@ import pytest
 
 from kapstan.localcluster.cluster import CONTAINER_LOG, LocalCluster
 from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.waiting import wait_for
 from tests.integration.api.conftest import Install
 
 pytestmark = pytest.mark.cluster
@@ -30,25 +29,9 @@ KWOK_LINE = "kwok: this container runs on a fake node"
 def deployed(install: Install) -> Iterator[tuple[httpx2.Client, str, ApiServerProcess]]:
     """One process (API + controller), an automated ``web`` app Synced and Healthy."""
     server = install.start_server("--with-controller")
-    http = install.client(server, install.login(server, "admin", install.admin_password()))
-    body = install.app_body(
-        "web", syncPolicy={"automated": {}, "syncOptions": ["CreateNamespace=true"]}
-    )
-    assert http.post("/api/v1/applications", json=body).status_code == 200
-    name = str(body["metadata"]["name"])
-    with contextlib.closing(http):
-        wait_for("the app Synced/Healthy with its pod", lambda: _ready(http, name), 120)
+    token, name = install.deploy_web(server)
+    with contextlib.closing(install.client(server, token)) as http:
         yield http, name, server
-
-
-def _ready(http: httpx2.Client, name: str) -> bool:
-    app = http.get(f"/api/v1/applications/{name}").json()
-    status = app.get("status") or {}
-    healthy = (status.get("health") or {}).get("status") == "Healthy"
-    synced = (status.get("sync") or {}).get("status") == "Synced"
-    tree = http.get(f"/api/v1/applications/{name}/resource-tree")
-    pods = tree.status_code == 200 and any(n["kind"] == "Pod" for n in tree.json()["nodes"])
-    return healthy and synced and pods
 
 
 def _ref(

@@ -11,7 +11,6 @@ Needs Chromium and Playwright (``make ui-deps``); skipped without them unless
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 from pathlib import Path
@@ -19,10 +18,8 @@ from typing import Any
 
 import pytest
 
-from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.waiting import wait_for
 from tests.integration.api.conftest import Install
-from tests.integration.api.test_argocd_ui import CHROMIUM, FLAGS, _ready
+from tests.integration.api.test_argocd_ui import CHROMIUM, FLAGS
 
 REQUIRED = os.environ.get("KAPSTAN_ARGOCD_UI") == "1"
 HAVE = CHROMIUM.exists() and importlib.util.find_spec("playwright") is not None
@@ -66,7 +63,7 @@ def test_cookie_session_fetch_and_event_source_in_chromium(
         '<body><div id="app">stand-in UI</div></body></html>'
     )
     server = install.start_server("--with-controller", "--staticassets", str(ui))
-    name = _deploy(install, server)
+    name = install.deploy_web(server)[1]
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=FLAGS, headless=True
@@ -100,15 +97,3 @@ def test_cookie_session_fetch_and_event_source_in_chromium(
             }
         finally:
             context.close()
-
-
-def _deploy(install: Install, server: ApiServerProcess) -> str:
-    token = install.login(server, "admin", install.admin_password())
-    body = install.app_body(
-        "web", syncPolicy={"automated": {}, "syncOptions": ["CreateNamespace=true"]}
-    )
-    with contextlib.closing(install.client(server, token)) as http:
-        assert http.post("/api/v1/applications", json=body).status_code == 200
-        name = str(body["metadata"]["name"])
-        wait_for("the app Synced/Healthy with its pod", lambda: _ready(http, name), 120)
-    return name

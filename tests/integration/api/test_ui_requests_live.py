@@ -18,11 +18,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import httpx2
 import pytest
 
 from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.waiting import wait_for
 from tests.integration.api.conftest import Install
 
 pytestmark = pytest.mark.cluster
@@ -106,26 +104,8 @@ def ui_server(
     (ui / "index.html").write_text('<!DOCTYPE html><html><head><base href="/"></head></html>')
     (ui / "main.0123456789abcdef0123.js").write_text("//\n")
     server = install.start_server("--with-controller", "--staticassets", str(ui))
-    token = install.login(server, "admin", install.admin_password())
-    body = install.app_body(
-        "web", syncPolicy={"automated": {}, "syncOptions": ["CreateNamespace=true"]}
-    )
-    name = str(body["metadata"]["name"])
-    with contextlib.closing(install.client(server, token)) as http:
-        assert http.post("/api/v1/applications", json=body).status_code == 200
-        wait_for("the app Synced/Healthy with its pod", lambda: _ready(http, name), 120)
+    _, name = install.deploy_web(server)
     return server, name  # the install stops the server
-
-
-def _ready(http: httpx2.Client, name: str) -> bool:
-    status = http.get(f"/api/v1/applications/{name}").json().get("status") or {}
-    tree = http.get(f"/api/v1/applications/{name}/resource-tree")
-    return (
-        (status.get("health") or {}).get("status") == "Healthy"
-        and (status.get("sync") or {}).get("status") == "Synced"
-        and tree.status_code == 200
-        and any(n["kind"] == "Pod" for n in tree.json()["nodes"])
-    )
 
 
 @pytest.fixture
