@@ -215,6 +215,8 @@ def test_auto_sync_self_heal_and_a_new_revision(fake: FakeKube) -> None:
             )  # fmt: skip
             await until("the new revision", lambda: live_config(fake, "extra") is None)
             assert (live_config(fake) or {}).get("data") == {"a": "2"}
+            # The history entry is written when the operation ends, after the last apply.
+            await until("its history entry", lambda: len(status_of(fake)["history"]) == 2)
             history = status_of(fake)["history"]
             assert [h["revision"] for h in history] == ["a" * 40, "b" * 40]
 
