@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all deps apt venv toolchain lint test test-unit demo bench clean ui-deps argocd-ui test-argocd-ui
+.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui
 
 all: test
 
@@ -32,7 +32,26 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: toolchain lint
+# The web UI (web/): npm ci when the lock file changes, the Vite build (into the package's
+# kapstan/api/webui, never committed) when a source changes.
+WEB_STAMP := web/node_modules/.installed
+WEB_BUILD := src/kapstan/api/webui/index.html
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+$(WEB_STAMP): web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+ui: $(WEB_BUILD)
+
+# The UI's component tests (vitest) and type check.
+test-web: $(WEB_STAMP)
+	cd web && npx tsc -b && npx vitest run
+
+test: toolchain lint ui test-web
 	$(PY) -m pytest
 
 test-unit: venv
@@ -41,17 +60,13 @@ test-unit: venv
 # Opt-in, not part of `make test`: Argo CD's own web UI (built from its Go module's ui/ with
 # its lock file into $KAPSTAN_CACHE/argocd-ui, see docs/argocd-ui.md) driven in the system
 # Chromium against `kapstan server --staticassets`.
-ui-deps: venv
-	@bash scripts/install-apt.sh toolchain/apt-packages-ui.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,ui]'
-
 argocd-ui: venv
 	$(PY) -m kapstan.localcluster argocd-ui
 
-test-argocd-ui: toolchain ui-deps argocd-ui
+test-argocd-ui: toolchain argocd-ui
 	KAPSTAN_ARGOCD_UI=1 $(PY) -m pytest tests/integration/api/test_argocd_ui.py tests/integration/api/test_ui_browser_live.py
 
-demo: toolchain
+demo: toolchain ui
 	$(VENV)/bin/kapstan demo
 
 bench: toolchain
@@ -60,4 +75,4 @@ bench: toolchain
 	$(PY) bench/api_bench.py
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache web/node_modules src/kapstan/api/webui

@@ -20,7 +20,12 @@ as Argo CD's own ``ui/dist/app``):
   links resolving out of ``DIR`` are 404;
 - every answer carries Argo CD's headers: ``X-Frame-Options: sameorigin``,
   ``Content-Security-Policy: frame-ancestors 'self';``, ``X-XSS-Protection: 1``,
-  ``X-Robots-Tag: noindex, nofollow`` (and ``X-Content-Type-Options: nosniff``).
+  ``X-Robots-Tag: noindex, nofollow`` (and ``X-Content-Type-Options: nosniff``); Kapstan's
+  own UI (:func:`bundled_ui`) gets :data:`STRICT_CSP` instead, which allows no inline or
+  foreign script and no connection outside the origin.
+
+Kapstan's own UI is built from ``web/`` into :data:`BUNDLED` (``kapstan/api/webui`` in the
+package, never committed) and served when no ``--staticassets`` is given.
 """
 
 from __future__ import annotations
@@ -53,6 +58,14 @@ SECURITY = {
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
 }
+# Kapstan's UI: scripts and connections from the origin only (no inline script, no CDN);
+# inline styles are allowed because the editor and the graph position elements with them.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'self';"
+)
+BUNDLED = Path(__file__).parent / "webui"
 _TYPES = {
     ".js": "application/javascript",
     ".mjs": "application/javascript",
@@ -101,7 +114,7 @@ class _Index:
 class UiAssets:
     """The files of one UI build (see the module contract)."""
 
-    def __init__(self, directory: Path, base_href: str = "/") -> None:
+    def __init__(self, directory: Path, base_href: str = "/", *, csp: str | None = None) -> None:
         root = Path(directory).expanduser()
         if not root.is_dir():
             raise UiAssetsError(f"static assets directory {root} does not exist")
@@ -110,6 +123,7 @@ class UiAssets:
             raise UiAssetsError(f"{self.root} has no index.html: not a UI build")
         self.base_href = normalize_base_href(base_href)
         self._index: _Index | None = None
+        self.security = SECURITY | ({"Content-Security-Policy": csp} if csp else {})
 
     def find(self, url_path: str) -> Path | None:
         """The file ``url_path`` names inside the build, or ``None``."""
@@ -148,7 +162,7 @@ class UiAssets:
             answer.headers.update(NO_CACHE)
         else:
             answer = PlainTextResponse("404 page not found\n", status_code=404)
-        answer.headers.update(SECURITY)
+        answer.headers.update(self.security)
         return answer
 
     def _file(self, path: Path, headers: Headers) -> Response:
@@ -165,6 +179,13 @@ class UiAssets:
             keep = ("etag", "last-modified", "cache-control")
             return Response(status_code=304, headers={k: answer.headers[k] for k in keep})
         return answer
+
+
+def bundled_ui(base_href: str = "/") -> UiAssets | None:
+    """Kapstan's own UI build with :data:`STRICT_CSP`, or ``None`` when it is not built."""
+    if not (BUNDLED / "index.html").is_file():
+        return None
+    return UiAssets(BUNDLED, base_href, csp=STRICT_CSP)
 
 
 def _accepts_html(accept: str) -> bool:
@@ -192,10 +213,13 @@ class StaticAssetsMiddleware:
 
 
 __all__ = [
+    "BUNDLED",
     "RESERVED",
+    "STRICT_CSP",
     "StaticAssetsMiddleware",
     "UiAssets",
     "UiAssetsError",
+    "bundled_ui",
     "content_type",
     "is_reserved",
     "normalize_base_href",

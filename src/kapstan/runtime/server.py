@@ -23,7 +23,8 @@ Contract of :func:`run_server`:
   process; with Redis the login throttle's failure counts are shared between replicas too;
 - ``static_assets`` (a UI build such as Argo CD's ``ui/dist/app``) is served on the paths that
   are not the API's (:mod:`kapstan.api.static`); a directory without ``index.html`` raises
-  :class:`~kapstan.api.static.UiAssetsError` before anything starts;
+  :class:`~kapstan.api.static.UiAssetsError` before anything starts; without it, Kapstan's
+  own UI (built from ``web/`` into the package) is served when it is built;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -43,7 +44,7 @@ import uvicorn
 
 from kapstan.api.app import create_app
 from kapstan.api.context import AdminOptions, ApiContext
-from kapstan.api.static import UiAssets
+from kapstan.api.static import UiAssets, bundled_ui
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
@@ -93,7 +94,11 @@ async def run_server(
     on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
     """Serve the API until ``stop`` is set (see the module contract)."""
-    ui = UiAssets(options.static_assets, options.base_href) if options.static_assets else None
+    ui = (
+        UiAssets(options.static_assets, options.base_href)
+        if options.static_assets
+        else bundled_ui(options.base_href)
+    )
     async with contextlib.AsyncExitStack() as stack:
         kube = await stack.enter_async_context(
             KubeClient(config or load_kubeconfig(options.kubeconfig))

@@ -58,12 +58,12 @@ def _require() -> Any:
     if not BUILD.is_built():
         problems.append(f"the UI is not built in {BUILD.app_dir} (make argocd-ui)")
     if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} is missing (make ui-deps installs Debian's chromium)")
+        problems.append(f"{CHROMIUM} is missing (make deps installs Debian's chromium)")
     try:
         from playwright import sync_api
     except ImportError:
         sync_api = None
-        problems.append("the playwright package is missing (make ui-deps: pip install .[ui])")
+        problems.append("the playwright package is missing (make deps installs it)")
     if problems:
         (pytest.fail if REQUIRED else pytest.skip)("; ".join(problems))
     return sync_api

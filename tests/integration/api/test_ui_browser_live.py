@@ -5,7 +5,7 @@ build (so it runs without building Argo CD's UI): a deep client-side route loads
 scripts cannot read (httpOnly) and which alone authenticates the page's later ``fetch``es and
 its ``EventSource`` streams (the application watch and the resource-tree watch).
 
-Needs Chromium and Playwright (``make ui-deps``); skipped without them unless
+Needs Chromium and Playwright (``make deps``); skipped without them unless
 ``KAPSTAN_ARGOCD_UI=1`` (``make test-argocd-ui``), where their absence fails.
 """
 
@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
         not REQUIRED and not HAVE,
-        reason="needs /usr/bin/chromium and the playwright package (make ui-deps)",
+        reason="needs /usr/bin/chromium and the playwright package (make deps)",
     ),
 ]
 # What the UI's requests.ts does: EventSource on a relative URL, the first message's data.
@@ -53,7 +53,7 @@ def test_cookie_session_fetch_and_event_source_in_chromium(
     install: Install, tmp_path: Path
 ) -> None:
     if not HAVE:
-        pytest.fail("needs /usr/bin/chromium and the playwright package (make ui-deps)")
+        pytest.fail("needs /usr/bin/chromium and the playwright package (make deps)")
     from playwright.sync_api import sync_playwright
 
     ui = tmp_path / "ui"

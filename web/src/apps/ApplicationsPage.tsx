@@ -1,0 +1,3 @@
+export function ApplicationsPage() {
+  return <main><h1>ApplicationsPage</h1></main>;
+}

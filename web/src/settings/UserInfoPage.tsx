@@ -1,0 +1,3 @@
+export function UserInfoPage() {
+  return <main><h1>UserInfoPage</h1></main>;
+}
