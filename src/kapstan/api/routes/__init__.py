@@ -13,6 +13,7 @@ from kapstan.api.routes import (
     clusters,
     inspect,
     links,
+    localmanifests,
     logs,
     manifests,
     meta,
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     logs.router,
     links.router,
     manifests.router,
+    localmanifests.router,
     serverdiff.router,
 )
 
