@@ -133,6 +133,13 @@ def test_two_topics_on_one_connection_then_one_removed_and_another_added() -> No
 
             await stream.wait("the new topic sees the change", green)
             assert len(stream.of("apps")) == before  # the removed topic sent nothing more
+            named = {"id": "named", "type": "applications", "names": "guestbook",
+                     "fields": "result.type,result.application.metadata.name"}  # fmt: skip
+            assert (await topics(api, stream, add=[named])).status_code == 200
+            await stream.wait("the named app, projected", lambda: stream.of("named"))
+            assert stream.of("named") == [
+                {"type": "ADDED", "application": {"metadata": {"name": "guestbook"}}}
+            ]
             used = await topics(api, stream, add=[{"id": "tree", "type": "tree", "name": "web"}])
             assert used.status_code == 400
             assert "already open" in used.json()["message"]
@@ -186,7 +193,7 @@ def test_rbac_filters_events_and_refuses_a_tree_the_user_may_not_get() -> None:
         ({"id": "", "type": "applications"}, "needs an id"),
         ({"id": "x", "type": "tree"}, "needs the app's name"),
         ({"id": "x", "type": "tree", "name": "web", "selector": "a"}, "unknown field(s) selector"),
-        ({"id": "x", "type": "applications", "projects": "default"}, "projects must be a list"),
+        ({"id": "x", "type": "applications", "projects": [1]}, "projects must be a list"),
         ({"id": "x", "type": "applications", "selector": "a in ("}, "invalid label selector"),
     ],
 )

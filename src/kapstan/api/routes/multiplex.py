@@ -16,8 +16,9 @@ Contract:
   ``backlog`` events behind is closed (reconnect and add the topics again).
 - ``POST /api/v1/stream/multiplex/{id}/topics`` with ``{"remove": [T...], "add": [TOPIC...]}``
   (removals first) changes the session's topics without reconnecting. ``TOPIC`` is
-  ``{"id": T, "type": "applications", "name", "projects", "selector", "repo",
-  "appNamespace", "resourceVersion"}`` (the query of ``/api/v1/stream/applications``) or
+  ``{"id": T, "type": "applications", "name", "names", "projects", "selector", "repo",
+  "appNamespace", "resourceVersion", "fields"}`` (the query of
+  ``/api/v1/stream/applications``; ``projects``/``names`` a list or a comma list) or
   ``{"id": T, "type": "tree", "name", "appNamespace", "project"}`` (that of
   ``.../resource-tree``). The same user only (another's session: PermissionDenied; an unknown
   or closed one: NotFound); adds are all checked first (a tree needs ``applications, get`` on
@@ -50,9 +51,10 @@ from kapstan.api.body import json_object
 from kapstan.api.common import JSON, Caller, Ctx
 from kapstan.api.context import ApiContext
 from kapstan.api.errors import invalid
+from kapstan.api.fields import Tree, project
 from kapstan.api.live import AppScope, lookup_app
 from kapstan.api.routes.applications import app_filter
-from kapstan.api.routes.streams import EVENT_STREAM, app_events, tree_events
+from kapstan.api.routes.streams import EVENT_STREAM, app_events, result_fields, tree_events
 from kapstan.api.security import Principal
 from kapstan.api.streamsessions import (
     OVERFLOW,
@@ -76,7 +78,18 @@ class TopicType(StrEnum):
 
 FIELDS: dict[TopicType, frozenset[str]] = {
     TopicType.APPLICATIONS: frozenset(
-        {"id", "type", "name", "projects", "selector", "repo", "appNamespace", "resourceVersion"}
+        {
+            "id",
+            "type",
+            "name",
+            "names",
+            "projects",
+            "selector",
+            "repo",
+            "appNamespace",
+            "resourceVersion",
+            "fields",
+        }
     ),
     TopicType.TREE: frozenset({"id", "type", "name", "appNamespace", "project"}),
 }
@@ -168,17 +181,21 @@ def _producer(
             raise invalid(f"topic {tid!r}: a tree topic needs the app's name")
         lookup_app(ctx, principal, "get", name, AppScope(_text(topic, "project"), app_namespace))
         return tree_events(ctx, name)
-    projects = topic.get("projects") or []
-    if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
-        raise invalid(f"topic {tid!r}: projects must be a list of names")
-    keep = app_filter(
-        name,
-        [p for v in projects for p in v.split(",") if p],
-        _text(topic, "selector"),
-        _text(topic, "repo"),
-    )
+    projects, names = _names(topic, "projects"), _names(topic, "names")
+    keep = app_filter(name, projects, _text(topic, "selector"), _text(topic, "repo"), names)
     initial = not _text(topic, "resourceVersion") or bool(name)
-    return _applications(app_events(ctx, principal, _in(keep, app_namespace), initial))
+    events = app_events(ctx, principal, _in(keep, app_namespace), initial)
+    return _applications(events, result_fields(_text(topic, "fields") or None))
+
+
+def _names(topic: Mapping[str, Any], key: str) -> list[str]:
+    """A list of names (or comma lists), as the stream's repeated query parameter."""
+    value = topic.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(f"topic {topic.get('id')!r}: {key} must be a list of names")
+    return [n for v in value for n in v.split(",") if n]
 
 
 def _in(keep: Any, app_namespace: str) -> Any:
@@ -187,10 +204,12 @@ def _in(keep: Any, app_namespace: str) -> Any:
     return lambda app: (app.get("metadata") or {}).get("namespace") == app_namespace and keep(app)
 
 
-async def _applications(events: AsyncIterator[tuple[str, Mapping[str, Any]]]) -> AsyncIterator[Any]:
+async def _applications(
+    events: AsyncIterator[tuple[str, Mapping[str, Any]]], fields: Tree | None
+) -> AsyncIterator[Any]:
     try:
         async for kind, app in events:
-            yield {"type": kind, "application": app}
+            yield project({"type": kind, "application": app}, fields)
     finally:
         with contextlib.suppress(Exception):
             await events.aclose()  # type: ignore[attr-defined]

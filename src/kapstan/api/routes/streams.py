@@ -135,11 +135,11 @@ def watch_applications(
     keep = app_filter(name, projects, selector, repo, names)
     initial = not resource_version or bool(name)
     sse = wants_sse(request)
-    frames = _app_frames(ctx, principal, keep, initial, _result_fields(fields), sse)
+    frames = _app_frames(ctx, principal, keep, initial, result_fields(fields), sse)
     return stream_response(frames, sse)
 
 
-def _result_fields(fields: str | None) -> Tree | None:
+def result_fields(fields: str | None) -> Tree | None:
     """``fields`` of a stream name paths under ``result.``; the frame's body is the result."""
     tree = parse_fields(fields)
     if tree is None:
@@ -196,6 +196,7 @@ __all__ = [
     "BACKLOG",
     "app_events",
     "frame",
+    "result_fields",
     "router",
     "stream_response",
     "tree_events",
