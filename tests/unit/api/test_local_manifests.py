@@ -94,7 +94,7 @@ def test_refusals(tmp_path: Path) -> None:
         ("admin", bad_tar.getvalue(), GZIP, "", 400, "'..' is not allowed"),
         ("admin", b"not an archive", GZIP, "", 400, "not a readable gzip-compressed tar"),
         ("admin", good, {"Content-Type": "application/json"}, "", 400, "tar.gz archive"),
-        ("admin", b"\x1f\x8b" * (4 * 1024 * 1024 + 1), GZIP, "", 400, "bytes compressed"),
+        ("admin", b"\x1f\x8b" * (4 * 1024 * 1024 + 1), GZIP, "", 400, "body exceeds"),
         ("admin", good, GZIP, "?sourcePosition=2", 400, "out of range"),
         ("admin", _archive({"bad.yaml": "a: [\n"}), GZIP, "", 500, "error generating manifests"),
         ("bob", good, GZIP, "", 403, "permission denied"),

@@ -230,3 +230,18 @@ def test_local_kustomize_or_helm_directory_needs_server_side_generate(
     assert got.exit_code == 2, got.stdout
     assert f"is a {kind} directory: add --server-side-generate" in got.stderr
     assert len(got.stderr.splitlines()) == 1
+
+
+def test_local_server_side_generate_on_a_multi_source_app_takes_the_source_position(
+    tmp_path: Path,
+) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "cfg.yaml").write_text(yaml.safe_dump(_cm("cfg", {"color": "green"})))
+    flags = ("--local", str(local), "--server-side-generate")
+    missing, _ = _preview(tmp_path, *flags, multi=True)
+    assert missing.exit_code == 2, missing.stdout
+    assert "a multi-source app needs sourcePosition" in missing.stderr
+    got, _ = _preview(tmp_path / "again", *flags, "--source-positions", "1", multi=True)
+    assert got.exit_code == 1, got.stderr
+    assert "+  color: green" in got.stdout

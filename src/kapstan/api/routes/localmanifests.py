@@ -30,6 +30,7 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kapstan.api.body import read_limited
 from kapstan.api.common import Caller, Ctx
 from kapstan.api.errors import invalid
 from kapstan.api.live import Scope, lookup_app
@@ -47,14 +48,7 @@ async def _body(request: Request, limit: int) -> bytes:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in CONTENT_TYPES:
         raise invalid(f"the body must be a tar.gz archive ({', '.join(CONTENT_TYPES)})")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise invalid(f"archive is over {limit} bytes compressed")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited(request, limit)
 
 
 def _source(spec: Mapping[str, Any], position: int) -> Mapping[str, Any]:

@@ -163,15 +163,18 @@ def print_plain_diff(
     return bool(shown)
 
 
-def local_target(client: ApiClient, name: str, directory: Path, server_side: bool) -> list[str]:
+def local_target(
+    client: ApiClient, name: str, directory: Path, server_side: bool, position: int = 0
+) -> list[str]:
     """The target manifests of ``--local DIR``: rendered by the server with the app's source
-    settings (``--server-side-generate``), or DIR's plain files; a Helm or Kustomize DIR
-    without ``--server-side-generate`` is refused (the client does not run helm/kustomize)."""
+    settings (``--server-side-generate``; of the source at ``position``, 1-based, for a
+    multi-source app), or DIR's plain files; a Helm or Kustomize DIR without
+    ``--server-side-generate`` is refused (the client does not run helm/kustomize)."""
     localdir.checked(directory)
     if server_side:
         answer = client.upload(
             f"/api/v1/applications/{name}/local-manifests", localdir.pack(directory),
-            "application/gzip",
+            "application/gzip", params={"sourcePosition": position or None},
         )  # fmt: skip
         return [str(m) for m in answer.get("manifests") or []]
     kind = localdir.kind_of(directory)
@@ -228,7 +231,8 @@ def diff(
                     f"/api/v1/applications/{name}", refresh="hard" if hard_refresh else "normal"
                 )
             if local:
-                target = local_target(client, name, Path(local), server_side_generate)
+                first = (positions or [0])[0]
+                target = local_target(client, name, Path(local), server_side_generate, first)
                 answer = client.get(
                     f"/api/v1/applications/{name}/server-side-diff", targetManifests=target
                 )
