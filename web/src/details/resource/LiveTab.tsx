@@ -38,6 +38,9 @@ function useCanUpdate(app: Application): [Permission, unknown] {
 export function LiveTab({ app, resource, data }: { app: Application; resource: ResourceRef; data: ResourceData }) {
   const [showManaged, setShowManaged] = useState(false);
   const [draft, setDraft] = useState<string | null>(null); // null: not editing
+  // The object the edit started from: the patch is the user's change to it, so a reload of
+  // the live object meanwhile (the controller touched it) is not reverted by the save.
+  const [base, setBase] = useState<KubeObject | null>(null);
   const [patch, setPatch] = useState<unknown>(null); // set: confirming
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -54,6 +57,7 @@ export function LiveTab({ app, resource, data }: { app: Application; resource: R
   const edit = () => {
     setError(null);
     setNotice("");
+    setBase(live);
     setDraft(manifestYaml(live));
   };
 
@@ -70,7 +74,7 @@ export function LiveTab({ app, resource, data }: { app: Application; resource: R
       setError(new Error("The manifest must be a YAML mapping (an object)."));
       return;
     }
-    const found = mergePatch(withoutManagedFields(live), withoutManagedFields(edited));
+    const found = mergePatch(withoutManagedFields(base ?? live), withoutManagedFields(edited));
     if (found === null) {
       setNotice("Nothing changed.");
       setDraft(null);

@@ -39,7 +39,7 @@ describe("ResourcePanel", () => {
     const { unmount } = render(<ResourcePanel app={app} resource={ref} tab="summary" onTabChange={onTabChange} onClose={onClose} />);
     const dialog = screen.getByRole("dialog", { name: "web" });
     expect(dialog.getAttribute("aria-modal")).toBe("true");
-    expect(document.activeElement?.textContent).toBe("web");
+    expect(document.activeElement).toBe(dialog);
     expect(screen.getAllByRole("tab").map((t) => t.textContent)).toEqual([
       "Summary", "Live manifest", "Desired manifest", "Diff", "Events", "Logs",
     ]);

@@ -33,7 +33,6 @@ export interface ResourcePanelProps {
 export function ResourcePanel({ app, resource, tab, onTabChange, onClose }: ResourcePanelProps) {
   const id = useId();
   const dialog = useRef<HTMLElement>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
   const tabButtons = useRef(new Map<string, HTMLButtonElement>());
   const data = useResource(app, resource);
   const tabs = tabsOf(resource);
@@ -43,7 +42,7 @@ export function ResourcePanel({ app, resource, tab, onTabChange, onClose }: Reso
 
   useEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    heading.current?.focus();
+    dialog.current?.focus(); // screen readers announce the dialog by its name
     return () => before?.focus();
   }, []);
 
@@ -70,12 +69,13 @@ export function ResourcePanel({ app, resource, tab, onTabChange, onClose }: Reso
         aria-modal="true"
         aria-labelledby={`${id}-title`}
         className="rp-panel"
+        tabIndex={-1}
         onKeyDown={onKeyDown}
       >
         <header className="rp-header">
           <div className="rp-title">
             <span className="rp-kind">{resource.kind}</span>
-            <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
+            <h2 id={`${id}-title`}>
               {resource.name}
             </h2>
             <span className="rp-badges">
