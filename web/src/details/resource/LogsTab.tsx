@@ -87,6 +87,7 @@ export function LogsTab({ app, resource, data }: { app: Application; resource: R
         });
       },
       abort.signal,
+      () => setState("streaming"),
     ).then(
       () => !abort.signal.aborted && setState("ended"),
       (failed: unknown) => {

@@ -51,6 +51,13 @@ describe("ResourcePanel", () => {
     expect(onTabChange).toHaveBeenLastCalledWith("live");
     await userEvent.keyboard("{End}");
     expect(onTabChange).toHaveBeenLastCalledWith("logs");
+    // Tab stays inside the modal: Shift+Tab from the dialog goes to its last control.
+    dialog.focus();
+    await userEvent.tab({ shift: true });
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    expect(document.activeElement).not.toBe(dialog);
+    await userEvent.tab();
+    expect(dialog.contains(document.activeElement)).toBe(true);
     await userEvent.keyboard("{Escape}");
     expect(onClose).toHaveBeenCalledTimes(1);
     unmount();

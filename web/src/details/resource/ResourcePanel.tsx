@@ -30,6 +30,24 @@ export interface ResourcePanelProps {
   onClose: () => void;
 }
 
+const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea, [tabindex]:not([tabindex="-1"])';
+
+/** A modal keeps Tab inside it: past the last control comes the first, and back. */
+function keepFocusInside(container: HTMLElement, event: KeyboardEvent) {
+  const controls = [...container.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  if (controls.length === 0) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || active === container)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && active === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
 export function ResourcePanel({ app, resource, tab, onTabChange, onClose }: ResourcePanelProps) {
   const id = useId();
   const dialog = useRef<HTMLElement>(null);
@@ -50,6 +68,8 @@ export function ResourcePanel({ app, resource, tab, onTabChange, onClose }: Reso
     if (event.key === "Escape" && !event.defaultPrevented) {
       event.preventDefault();
       onClose();
+    } else if (event.key === "Tab" && dialog.current) {
+      keepFocusInside(dialog.current, event);
     }
   };
 

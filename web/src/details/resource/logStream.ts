@@ -4,7 +4,8 @@
  * ends a stream that failed after it started). Read with fetch + ReadableStream, because
  * EventSource cannot be aborted per query and api/stream.ts is for watch topics only.
  *
- * Contract of `streamLogs`: `onEntries` gets each chunk's entries in order; the promise
+ * Contract of `streamLogs`: `onOpen` is called once the server accepted the query (the
+ * stream is open, lines may take a while); `onEntries` gets each chunk's entries in order; the promise
  * resolves when the server ends the stream (not following, or the pod went away), rejects
  * with an ApiError carrying the API's message, and resolves quietly when `signal` aborts.
  */
@@ -73,6 +74,7 @@ export async function streamLogs(
   query: Query,
   onEntries: (entries: LogEntry[]) => void,
   signal: AbortSignal,
+  onOpen: () => void = () => {},
 ): Promise<void> {
   try {
     const answer = await fetch(apiUrl(`applications/${encodeURIComponent(app)}/logs`, query), {
@@ -82,6 +84,7 @@ export async function streamLogs(
     });
     if (!answer.ok) throw await failure(answer);
     if (!answer.body) throw new ApiError(answer.status, "the log stream has no body");
+    onOpen();
     const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
     const lines = new LineSplitter();
     for (;;) {
