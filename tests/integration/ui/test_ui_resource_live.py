@@ -118,6 +118,26 @@ def test_live_manifest_edit_saves_a_label_after_confirmation(
     assert live["metadata"]["labels"][LABEL] == VALUE
     assert live["spec"]["replicas"] == 3  # nothing else of the object was rewritten
 
+    # A change the API server refuses: its message is shown in the tab, nothing changes.
+    dialog.get_by_role("button", name="Edit").click()
+    # spec comes before status (keys are sorted), which has its own "replicas: 3"
+    dialog.locator(".cm-line").filter(has_text=re.compile(r"^  replicas: 3$")).first.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")  # selects the line's text, after its indentation
+    page.keyboard.type("replicas: -1")
+    dialog.get_by_role("button", name="Save").click()
+    dialog.get_by_role("alertdialog").get_by_role("button", name="Apply changes").click()
+    alert = dialog.get_by_role("alert")
+    alert.wait_for()
+    assert "spec.replicas" in alert.inner_text()
+    assert "(HTTP 400)" in alert.inner_text()
+    assert install.kubectl.get_json("deployment", "web", "-n", app)["spec"]["replicas"] == 3
+    dialog.get_by_role("button", name="Cancel").click()
+
+    dialog.get_by_role("tab", name="Desired manifest").click()
+    desired = dialog.get_by_role("textbox", name="Desired manifest of Deployment web")
+    desired.get_by_text("replicas: 1").wait_for()
+
 
 def test_pod_logs_follow_a_new_line(
     page: Any,
@@ -169,8 +189,32 @@ def test_restart_action_stamps_the_pod_template_on_a_phone(
     confirm.get_by_role("button", name="Run restart").click()
     dialog.get_by_role("status").filter(has_text="Action restart ran").wait_for()
 
+    # The cluster's own Events of the Deployment (kube-controller-manager scaled it).
+    dialog.get_by_role("tab", name="Events").click()
+    events = dialog.get_by_role("table", name="Events of Deployment web")
+    events.get_by_text("ScalingReplicaSet").first.wait_for()
+
     def stamped() -> bool:
         live = install.kubectl.get_json("deployment", "web", "-n", app)
         return RESTARTED_AT in (live["spec"]["template"]["metadata"].get("annotations") or {})
 
     wait_for("the restartedAt annotation on the Deployment", stamped, 30)
+
+
+def test_delete_a_pod_from_its_panel(
+    page: Any, ui: ApiServerProcess, install: Install, app: str
+) -> None:
+    pods = install.kubectl.get_json("pods", "-n", app, "-l", "app=web")["items"]
+    pod = pods[0]["metadata"]["name"]
+    dialog = _open(page, ui, install, app, f"/Pod/{app}/{pod}", "summary")
+    dialog.get_by_role("button", name="Delete").click()
+    confirm = dialog.get_by_role("alertdialog", name=f"Delete Pod {pod}?")
+    confirm.get_by_role("radio", name=re.compile("Background")).check()
+    confirm.get_by_role("button", name="Delete").click()
+    dialog.wait_for(state="detached")  # the panel closes on the deleted resource
+
+    def gone() -> bool:
+        names = install.kubectl.get_json("pods", "-n", app)["items"]
+        return pod not in {p["metadata"]["name"] for p in names}
+
+    wait_for(f"pod {pod} deleted", gone, 60)
