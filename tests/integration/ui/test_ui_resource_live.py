@@ -160,6 +160,13 @@ def test_pod_logs_follow_a_new_line(
         log.write(f"{stamp} stdout F {marker}\n")
     logs.get_by_text(marker).wait_for(timeout=30_000)
 
+    # A long log is virtualised: the last of 800 more lines shows (follow keeps the end in
+    # view) while only a screenful of rows is in the page.
+    with (cluster.workdir / CONTAINER_LOG).open("a") as log:
+        log.writelines(f"{stamp} stdout F bulk line {i} of {marker}\n" for i in range(1, 801))
+    logs.get_by_text(f"bulk line 800 of {marker}").wait_for(timeout=30_000)
+    assert logs.get_by_role("listitem").count() < 200
+
     dialog.get_by_role("searchbox", name="Search in logs").fill("printed later")
     assert logs.locator("mark", has_text="printed later").count() >= 1
     assert dialog.get_by_text(re.compile(r"^\d+ match(es)?$")).is_visible()

@@ -46,6 +46,9 @@ export function DiffTab({ resource, data }: { resource: ResourceRef; data: Resou
         </button>
         <span className="rp-muted">{item.modified ? "Live differs from Git." : "Live matches Git."}</span>
       </div>
+      {resource.kind === "Secret" && resource.group === "" && (
+        <p className="rp-muted">Secret values are masked by the API: a changed value shows as a different mask, never the value.</p>
+      )}
       <DiffView
         left={manifestYaml(live)}
         right={manifestYaml(desired)}

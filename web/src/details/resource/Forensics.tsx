@@ -7,7 +7,7 @@
  */
 import { useMemo } from "react";
 import { differingPaths, dottedPath, driftRecords, type DriftRecord } from "./drift";
-import { parseState } from "./resourceApi";
+import { parseState, type KubeObject, type ManagedResource } from "./resourceApi";
 import type { ResourceData } from "./useResource";
 
 export interface Forensics {
@@ -15,19 +15,25 @@ export interface Forensics {
   unattributed: string[];
 }
 
+/**
+ * The forensics of one resource: `live` is the object read from the cluster (with its
+ * managedFields), `managed` its managed-resources entry; null unless it drifted from Git.
+ */
+export function forensicsOf(live: KubeObject | null, managed: ManagedResource | null): Forensics | null {
+  if (!live || !managed?.modified) return null;
+  const normalized = parseState(managed.normalizedLiveState ?? managed.liveState);
+  const predicted = parseState(managed.predictedLiveState ?? managed.targetState);
+  if (!normalized || !predicted) return null;
+  const paths = differingPaths(normalized, predicted).filter((p) => p !== "");
+  const records = driftRecords(live, paths);
+  const blamed = new Set(records.map((r) => r.path));
+  return { records, unattributed: paths.filter((p) => !blamed.has(p)) };
+}
+
 export function useForensics(data: ResourceData): Forensics | null {
   const live = data.live.value;
   const managed = data.managed.value;
-  return useMemo(() => {
-    if (!live || !managed?.modified) return null;
-    const normalized = parseState(managed.normalizedLiveState ?? managed.liveState);
-    const predicted = parseState(managed.predictedLiveState ?? managed.targetState);
-    if (!normalized || !predicted) return null;
-    const paths = differingPaths(normalized, predicted).filter((p) => p !== "");
-    const records = driftRecords(live, paths);
-    const blamed = new Set(records.map((r) => r.path));
-    return { records, unattributed: paths.filter((p) => !blamed.has(p)) };
-  }, [live, managed]);
+  return useMemo(() => forensicsOf(live, managed), [live, managed]);
 }
 
 function how(record: DriftRecord): string {

@@ -164,8 +164,9 @@ export function LogsTab({ app, resource, data }: { app: Application; resource: R
           </button>
         )}
       </div>
-      <p role="status" className="rp-muted rp-stream-state">
-        {stateText} · {lines.length} {lines.length === 1 ? "line" : "lines"}
+      <p className="rp-muted rp-stream-state">
+        {/* Only the stream's state is announced, not every new line. */}
+        <span role="status">{stateText}</span> · {lines.length} {lines.length === 1 ? "line" : "lines"}
       </p>
       <ErrorNotice error={error} />
       <LogViewer

@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { forensicsOf } from "./Forensics";
 import { describe as describeRecords, differingPaths, dottedPath, driftRecords, listItemMatches } from "./drift";
 
 // The controller's own table of cases (tests/unit/engine/drift/testdata): the browser must
@@ -71,5 +72,24 @@ describe("helpers", () => {
     ["escaped key", { l: { "a/b": "1" } }, { l: { "a/b": "2" } }, ["/l/a~1b"]],
   ])("differingPaths: %s", (_, live, desired, paths) => {
     expect(differingPaths(live, desired)).toEqual(paths);
+  });
+});
+
+describe("forensicsOf", () => {
+  it("blames kubectl for a scale and lists what nobody can be blamed for", () => {
+    const scaled = cases.find(([file]) => file === "scalar-replicas-scale-subresource.yaml")![1].live as Record<string, unknown>;
+    const normalized = { spec: { replicas: 5, paused: true } };
+    const predicted = { spec: { replicas: 1 } };
+    const managed = {
+      kind: "Deployment",
+      name: "web",
+      modified: true,
+      normalizedLiveState: JSON.stringify(normalized),
+      predictedLiveState: JSON.stringify(predicted),
+    };
+    const found = forensicsOf(scaled, managed);
+    expect(found?.records.map((r) => [r.path, r.manager, r.subresource])).toEqual([["/spec/replicas", "kubectl", "scale"]]);
+    expect(found?.unattributed).toEqual(["/spec/paused"]);
+    expect(forensicsOf(scaled, { ...managed, modified: false })).toBeNull();
   });
 });

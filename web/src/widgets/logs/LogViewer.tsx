@@ -88,8 +88,6 @@ export function LogViewer({ lines, search = "", wrap = true, follow = false, sho
       className={`log-viewer${wrap ? " log-wrap" : ""}`}
       role="list"
       aria-label={label}
-      aria-live={follow ? "polite" : "off"}
-      aria-relevant="additions"
       tabIndex={0}
     >
       {lines.length === 0 && <p className="log-empty">No log lines.</p>}
