@@ -6,7 +6,7 @@
  * logs (pods and workloads); the header runs resource actions and deletes the resource.
  */
 import { useEffect, useId, useRef, type KeyboardEvent } from "react";
-import type { Application } from "../../api/types";
+import type { Application, ResourceNode } from "../../api/types";
 import type { ResourceRef } from "../../api/resourceRef";
 import { HealthBadge, SyncBadge } from "../../components/status";
 import { DesiredTab } from "./DesiredTab";
@@ -28,6 +28,9 @@ export interface ResourcePanelProps {
   tab: ResourceTab;
   onTabChange: (tab: ResourceTab) => void;
   onClose: () => void;
+  /** The resource's node of the app's resource tree, when the page has the tree (live from
+   * its stream); without it the panel reads the tree once per comparison. */
+  node?: ResourceNode;
 }
 
 const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea, [tabindex]:not([tabindex="-1"])';
@@ -48,11 +51,11 @@ function keepFocusInside(container: HTMLElement, event: KeyboardEvent) {
   }
 }
 
-export function ResourcePanel({ app, resource, tab, onTabChange, onClose }: ResourcePanelProps) {
+export function ResourcePanel({ app, resource, tab, onTabChange, onClose, node }: ResourcePanelProps) {
   const id = useId();
   const dialog = useRef<HTMLElement>(null);
   const tabButtons = useRef(new Map<string, HTMLButtonElement>());
-  const data = useResource(app, resource);
+  const data = useResource(app, resource, node);
   const tabs = tabsOf(resource);
   const current = shownTab(resource, tab);
   const status = resourceStatus(app, resource);

@@ -34,7 +34,8 @@ function generation(app: Application): string {
   return `${app.metadata.resourceVersion ?? ""}:${app.status?.reconciledAt ?? ""}`;
 }
 
-export function useResource(app: Application, ref: ResourceRef): ResourceData {
+/** `known`: the resource's tree node when the caller has the tree already (not fetched again). */
+export function useResource(app: Application, ref: ResourceRef, known?: ResourceNode): ResourceData {
   const [live, setLive] = useState<Loaded<KubeObject>>(pending);
   const [managed, setManaged] = useState<Loaded<ManagedResource>>(pending);
   const [node, setNode] = useState<Loaded<ResourceNode>>(pending);
@@ -53,15 +54,17 @@ export function useResource(app: Application, ref: ResourceRef): ResourceData {
     };
     settle(setLive, resourceApi.live(app, ref, abort.signal));
     settle(setManaged, resourceApi.managed(app, ref, abort.signal));
-    settle(
-      setNode,
-      resourceApi
-        .tree(app, abort.signal)
-        .then((tree) => (tree.nodes ?? []).find((n) => sameRef(nodeRef(n), ref)) ?? null),
-    );
+    if (!known) {
+      settle(
+        setNode,
+        resourceApi
+          .tree(app, abort.signal)
+          .then((tree) => (tree.nodes ?? []).find((n) => sameRef(nodeRef(n), ref)) ?? null),
+      );
+    }
     return () => abort.abort();
     // `key` and `version` stand for app and ref: refetch when they change, not on every render.
-  }, [key, version, asked]);
+  }, [key, version, asked, Boolean(known)]);
 
   // A different resource starts empty rather than showing the previous one's data.
   useEffect(() => {
@@ -70,5 +73,5 @@ export function useResource(app: Application, ref: ResourceRef): ResourceData {
     setNode(pending);
   }, [key]);
 
-  return { live, managed, node, reload };
+  return { live, managed, node: known ? { value: known, error: null, loading: false } : node, reload };
 }

@@ -32,6 +32,8 @@ export interface DiffViewProps {
   compact?: boolean;
   /** Accessible name of the diff region, e.g. "Diff of Deployment web". */
   label: string;
+  /** Column titles of the left and right texts; "Live" and "Desired" unless given. */
+  titles?: [string, string];
 }
 
 const MARK: Record<LineKind, { sign: string; said: string }> = {
@@ -125,7 +127,7 @@ function Segments<T>({
   );
 }
 
-export function DiffView({ left, right, mode = "split", compact = false, label }: DiffViewProps) {
+export function DiffView({ left, right, mode = "split", compact = false, label, titles = ["Live", "Desired"] }: DiffViewProps) {
   const inline = useMemo(() => inlineRows(left, right), [left, right]);
   const split = useMemo(() => (mode === "split" ? splitRows(left, right) : []), [left, right, mode]);
   const counts = changeCounts(inline);
@@ -148,11 +150,11 @@ export function DiffView({ left, right, mode = "split", compact = false, label }
                   <th scope="col" className="diff-no">
                     <span className="sr-only">Line</span>
                   </th>
-                  <th scope="col">Live</th>
+                  <th scope="col">{titles[0]}</th>
                   <th scope="col" className="diff-no">
                     <span className="sr-only">Line</span>
                   </th>
-                  <th scope="col">Desired</th>
+                  <th scope="col">{titles[1]}</th>
                 </tr>
               </thead>
               <tbody key={key}>
@@ -168,10 +170,10 @@ export function DiffView({ left, right, mode = "split", compact = false, label }
               <thead>
                 <tr>
                   <th scope="col" className="diff-no">
-                    Live
+                    {titles[0]}
                   </th>
                   <th scope="col" className="diff-no">
-                    Desired
+                    {titles[1]}
                   </th>
                   <th scope="col">
                     <span className="sr-only">Line</span>
