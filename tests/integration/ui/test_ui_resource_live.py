@@ -179,7 +179,7 @@ def test_pod_logs_follow_a_new_line(
 
 
 def test_restart_action_stamps_the_pod_template_on_a_phone(
-    page: Any, ui: ApiServerProcess, install: Install, app: str
+    page: Any, ui: ApiServerProcess, install: Install, app: str, tmp_path: Path
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     dialog = _open(page, ui, install, app, f"apps/Deployment/{app}/web", "summary")
@@ -200,6 +200,7 @@ def test_restart_action_stamps_the_pod_template_on_a_phone(
     dialog.get_by_role("tab", name="Events").click()
     events = dialog.get_by_role("table", name="Events of Deployment web")
     events.get_by_text("ScalingReplicaSet").first.wait_for()
+    screenshot(page, "resource-phone", tmp_path)
 
     def stamped() -> bool:
         live = install.kubectl.get_json("deployment", "web", "-n", app)

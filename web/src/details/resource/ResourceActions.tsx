@@ -83,7 +83,17 @@ export function ResourceActions({ app, resource, title, onChanged, onDeleted }: 
         </button>
       </div>
       {menu && (
-        <ul id="rp-actions-menu" className="rp-menu" aria-label={`Actions of ${title}`}>
+        <ul
+          id="rp-actions-menu"
+          className="rp-menu"
+          aria-label={`Actions of ${title}`}
+          onKeyDown={(event) => {
+            if (event.key === "Escape") {
+              event.stopPropagation(); // closes the list, not the panel
+              setMenu(false);
+            }
+          }}
+        >
           {actions === null && <li className="rp-muted">Loading…</li>}
           {actions?.length === 0 && <li className="rp-muted">No actions for this kind.</li>}
           {actions?.map((action) => (
