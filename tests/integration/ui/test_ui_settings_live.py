@@ -1,0 +1,204 @@
+"""Settings, user info and the PR preview in Chromium against ``kapstan server
+--with-controller`` on the real cluster, driven as a user drives them:
+
+- Settings → Projects: create a project, add two destinations and save, remove one and save;
+  the AppProject read back through the API has exactly what the page showed;
+- Settings → Repositories: connect a private repository served over HTTP with basic auth
+  (test the connection first), see it listed as Successful, the password nowhere on the page;
+- User info: admin, its groups and a table of can-i answers;
+- PR preview: a branch of the app's repository with a changed ConfigMap, previewed from
+  ``/preview/<ns>/<app>``: the changed resource, its changed field and the diff appear, and
+  the cluster and the app are left as they were (nothing synced).
+
+Screenshots (light and dark) of the project page, the repositories and the preview page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kapstan.localcluster.process import capture
+from kapstan.testing import gitservers
+from kapstan.testing.apiserver import ApiServerProcess
+from tests.integration.ui.conftest import Install, login, screenshot
+
+pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+
+IN_CLUSTER = "https://kubernetes.default.svc"
+GIT_USER, GIT_PASSWORD = "deployer", "ui-s3cret-Pa55"
+
+
+def _both_themes(page: Any, name: str, tmp_path: Path) -> None:
+    for theme in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        screenshot(page, name, tmp_path)
+    page.evaluate("document.documentElement.dataset.theme = 'light'")
+
+
+def _admin(install: Install, ui: ApiServerProcess) -> Any:
+    return contextlib.closing(
+        install.client(ui, install.login(ui, "admin", install.admin_password()))
+    )
+
+
+def _destinations(install: Install, ui: ApiServerProcess, project: str) -> list[dict[str, Any]]:
+    with _admin(install, ui) as http:
+        answer = http.get(f"/api/v1/projects/{project}")
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["spec"].get("destinations") or [])
+
+
+def test_project_destinations_are_added_and_removed_in_settings(
+    page: Any, ui: ApiServerProcess, install: Install, tmp_path: Path
+) -> None:
+    login(page, ui, "admin", install.admin_password())
+    project = f"ui-team-{uuid.uuid4().hex[:5]}"
+    page.goto(f"{ui.base_url}/settings/projects")
+    page.get_by_label("Project name").fill(project)
+    page.get_by_label("Description (optional)").fill("made in the UI")
+    page.get_by_role("button", name="Create project").click()
+    page.wait_for_url(f"**/settings/projects/{project}")
+
+    for namespace in ("team-a", "team-b"):
+        page.get_by_label("Destination server").fill(IN_CLUSTER)
+        page.get_by_label("Destination namespace").fill(namespace)
+        page.get_by_role("button", name="Add destination").click()
+    page.get_by_label("New source repository").fill("*")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save project").click()
+    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    assert _destinations(install, ui, project) == [
+        {"server": IN_CLUSTER, "namespace": "team-a"},
+        {"server": IN_CLUSTER, "namespace": "team-b"},
+    ]
+    _both_themes(page, "settings-project", tmp_path)
+
+    page.get_by_role("button", name=f"Remove destination {IN_CLUSTER} / team-a").click()
+    page.get_by_role("button", name="Save project").click()
+    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    assert _destinations(install, ui, project) == [{"server": IN_CLUSTER, "namespace": "team-b"}]
+
+    # A bad change is refused by the API and its message is shown next to Save.
+    page.get_by_role("button", name="Add sync window").click()
+    page.get_by_label("Schedule of window 1").fill("not a cron")
+    page.get_by_role("button", name="Save project").click()
+    alert = page.get_by_role("region", name="Save project").get_by_role("alert")
+    alert.wait_for()
+    assert "(HTTP 400)" in alert.inner_text()
+    assert page.get_by_text("Unsaved changes").is_visible()
+
+    # After a reload the page shows what the API holds.
+    page.reload()
+    destinations = page.get_by_role("table", name="Destinations")
+    destinations.get_by_role("cell", name="team-b", exact=True).wait_for()
+    assert destinations.get_by_role("cell", name="team-a", exact=True).count() == 0
+
+
+@pytest.fixture
+def private_repo(install: Install, tmp_path: Path) -> Iterator[str]:
+    """The install's app repository as a bare clone served over HTTP with basic auth."""
+    projects = tmp_path / "projects"
+    projects.mkdir()
+    capture(["git", "clone", "--quiet", "--bare", str(install.repo), str(projects / "apps.git")])
+    with gitservers.http_server(tmp_path / "http", projects, {GIT_USER: GIT_PASSWORD}) as git:
+        yield f"{git.base_url}/apps.git"
+
+
+def test_a_private_repository_is_connected_from_settings(
+    page: Any, ui: ApiServerProcess, install: Install, private_repo: str, tmp_path: Path
+) -> None:
+    login(page, ui, "admin", install.admin_password())
+    page.goto(f"{ui.base_url}/settings/repositories")
+    page.get_by_role("button", name="Connect repository").click()
+    form = page.get_by_role("form", name="Connect a repository")
+    form.get_by_label("Repository URL").fill(private_repo)
+    form.get_by_label("Username (optional)").fill(GIT_USER)
+    form.get_by_label("Password (optional)").fill("wrong-password")
+    form.get_by_role("button", name="Test connection").click()
+    refused = form.get_by_role("alert")
+    refused.wait_for()
+    assert "(HTTP 400)" in refused.inner_text()
+
+    form.get_by_label("Password (optional)").fill(GIT_PASSWORD)
+    form.get_by_role("button", name="Test connection").click()
+    form.get_by_role("status").filter(has_text="Connection successful").wait_for()
+    form.get_by_role("button", name="Connect", exact=True).click()
+
+    row = (
+        page.get_by_role("table", name="Repositories")
+        .get_by_role("row")
+        .filter(has_text=private_repo)
+    )
+    row.get_by_text("Successful").wait_for()
+    assert GIT_PASSWORD not in page.content()
+    _both_themes(page, "settings-repositories", tmp_path)
+    with _admin(install, ui) as http:
+        listed = http.get("/api/v1/repositories").json()["items"]
+    assert [r["connectionState"]["status"] for r in listed if r["repo"] == private_repo] == [
+        "Successful"
+    ]
+
+
+def test_user_info_shows_admin_and_its_permissions(
+    page: Any, ui: ApiServerProcess, install: Install
+) -> None:
+    login(page, ui, "admin", install.admin_password())
+    page.goto(f"{ui.base_url}/user-info")
+    facts = page.locator("dl.user-facts")
+    facts.get_by_text("admin", exact=True).wait_for()
+    table = page.get_by_role("table", name="Permissions")
+    apps = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name="applications"))
+    apps.get_by_text("✔ yes").first.wait_for()
+    # admin may do all of it: get, create, sync, delete on applications, and the rest.
+    assert table.get_by_text("✔ yes").count() == 18
+    assert table.get_by_text("✖ no").count() == 0
+
+
+def _branch_with_change(install: Install, tmp_path: Path, branch: str) -> None:
+    """``branch`` off main in the app's repository, changing the ``settings`` ConfigMap."""
+    work = tmp_path / "branch"
+    capture(["git", "-C", str(install.repo), "worktree", "add", "--quiet", "-b", branch, str(work)])
+    (work / "web" / "settings.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+        'data: {version: "preview-2"}\n'
+    )
+    gitservers.commit_all(work, "try version preview-2")
+
+
+def test_pr_preview_shows_a_branch_change_without_syncing(
+    page: Any, ui: ApiServerProcess, install: Install, tmp_path: Path
+) -> None:
+    token, app = install.deploy_web(ui)
+    app_ns = app  # app_body deploys into a namespace named after the app
+    branch = f"preview-{uuid.uuid4().hex[:5]}"
+    _branch_with_change(install, tmp_path, branch)
+    with contextlib.closing(install.client(ui, token)) as http:
+        before = http.get(f"/api/v1/applications/{app}").json()["status"]
+
+    login(page, ui, "admin", install.admin_password())
+    page.goto(f"{ui.base_url}/preview/{install.ns}/{app}")
+    page.get_by_label("Branch, tag or commit").fill(branch)
+    page.get_by_role("button", name="Preview").click()
+    summary = page.get_by_role("list", name="Changed resources")
+    line = summary.get_by_role("listitem").filter(has_text=f"ConfigMap {app_ns}/settings")
+    line.wait_for()
+    assert "changed, 1 field: data.version" in line.inner_text()
+    diff = page.get_by_role("region", name="Diff of ConfigMap settings")
+    assert "preview-2" in diff.inner_text()
+    assert f"revision={branch}" in page.url
+    _both_themes(page, "preview", tmp_path)
+
+    live = install.kubectl.get_json("configmap", "settings", "-n", app_ns)
+    assert live["data"] == {"version": "1"}
+    with contextlib.closing(install.client(ui, token)) as http:
+        after = http.get(f"/api/v1/applications/{app}").json()["status"]
+    assert after["sync"]["revision"] == before["sync"]["revision"]
+    assert after["sync"]["status"] == "Synced"
+    started = [(s.get("operationState") or {}).get("startedAt") for s in (before, after)]
+    assert started[0] == started[1], "a sync ran"
