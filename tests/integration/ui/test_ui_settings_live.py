@@ -41,6 +41,14 @@ def _both_themes(page: Any, name: str, tmp_path: Path) -> None:
     page.evaluate("document.documentElement.dataset.theme = 'light'")
 
 
+def _fits_a_phone(page: Any) -> None:
+    """At 390 px wide the page scrolls down, never sideways."""
+    page.set_viewport_size({"width": 390, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert width <= 390, f"the page is {width}px wide at 390px"
+
+
 def _admin(install: Install, ui: ApiServerProcess) -> Any:
     return contextlib.closing(
         install.client(ui, install.login(ui, "admin", install.admin_password()))
@@ -78,6 +86,7 @@ def test_project_destinations_are_added_and_removed_in_settings(
         {"server": IN_CLUSTER, "namespace": "team-b"},
     ]
     _both_themes(page, "settings-project", tmp_path)
+    _fits_a_phone(page)
 
     page.get_by_role("button", name=f"Remove destination {IN_CLUSTER} / team-a").click()
     page.get_by_role("button", name="Save project").click()
@@ -138,6 +147,7 @@ def test_a_private_repository_is_connected_from_settings(
     row.get_by_text("Successful").wait_for()
     assert GIT_PASSWORD not in page.content()
     _both_themes(page, "settings-repositories", tmp_path)
+    _fits_a_phone(page)
     with _admin(install, ui) as http:
         listed = http.get("/api/v1/repositories").json()["items"]
     assert [r["connectionState"]["status"] for r in listed if r["repo"] == private_repo] == [
@@ -193,6 +203,7 @@ def test_pr_preview_shows_a_branch_change_without_syncing(
     assert "preview-2" in diff.inner_text()
     assert f"revision={branch}" in page.url
     _both_themes(page, "preview", tmp_path)
+    _fits_a_phone(page)
 
     live = install.kubectl.get_json("configmap", "settings", "-n", app_ns)
     assert live["data"] == {"version": "1"}

@@ -79,12 +79,10 @@ export function ProjectPage() {
         <span role="status">{changed ? "Unsaved changes" : savedNote ? "Saved" : ""}</span>
         <ErrorNotice error={save.error} />
       </div>
-      <h2>General</h2>
-      <label className="field">
+      <label className="field project-description">
         <span>Description</span>
         <input value={spec.description ?? ""} onChange={(event) => edit({ description: event.target.value })} />
       </label>
-      <h2>Source repositories</h2>
       <StringListEditor
         label="Source repositories"
         noun="source repository"
@@ -92,7 +90,6 @@ export function ProjectPage() {
         values={spec.sourceRepos ?? []}
         onChange={(sourceRepos) => edit({ sourceRepos })}
       />
-      <h2>Destinations</h2>
       <DestinationsEditor values={spec.destinations ?? []} onChange={(destinations) => edit({ destinations })} />
       <h2>Resources</h2>
       <ResourceListsEditor spec={spec} onChange={(field, values) => edit({ [field]: values })} />
