@@ -109,6 +109,120 @@ def test_project_destinations_are_added_and_removed_in_settings(
     assert destinations.get_by_role("cell", name="team-a", exact=True).count() == 0
 
 
+def _project(install: Install, ui: ApiServerProcess, project: str) -> dict[str, Any]:
+    with _admin(install, ui) as http:
+        answer = http.get(f"/api/v1/projects/{project}")
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_project_roles_tokens_and_sync_windows_in_settings(
+    page: Any, ui: ApiServerProcess, install: Install
+) -> None:
+    login(page, ui, "admin", install.admin_password())
+    project = f"ui-roles-{uuid.uuid4().hex[:5]}"
+    page.goto(f"{ui.base_url}/settings/projects")
+    page.get_by_label("Project name").fill(project)
+    page.get_by_role("button", name="Create project").click()
+    page.wait_for_url(f"**/settings/projects/{project}")
+
+    page.get_by_label("New role name").fill("ci")
+    page.get_by_role("button", name="Add role").click()
+    policy = f"p, proj:{project}:ci, applications, get, {project}/*, allow"
+    page.get_by_label("Policies of ci (one per line)").fill(policy)
+    page.get_by_role("button", name="Add sync window").click()
+    page.get_by_label("Kind of window 1").select_option("deny")
+    page.get_by_label("Duration of window 1").fill("2h")
+    page.get_by_label("Allow manual sync (window 1)").check()
+    page.get_by_role("button", name="Save project").click()
+    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    spec = _project(install, ui, project)["spec"]
+    assert spec["roles"] == [{"name": "ci", "policies": [policy]}]
+    assert spec["syncWindows"] == [
+        {
+            "kind": "deny",
+            "schedule": "0 22 * * *",
+            "duration": "2h",
+            "applications": ["*"],
+            "manualSync": True,
+        }
+    ]
+
+    # A token is shown once, where it was created; the project then lists it.
+    page.get_by_role("button", name="Create token for ci").click()
+    token = page.get_by_label("New token").inner_text()
+    assert token.count(".") == 2, token
+    tokens = _project(install, ui, project)["spec"]["roles"][0]["jwtTokens"]
+    assert len(tokens) == 1
+    page.reload()
+    page.get_by_role("button", name="Create token for ci").wait_for()
+    assert token not in page.content()
+    page.get_by_role(
+        "button", name=f"Delete token {tokens[0].get('id') or tokens[0]['iat']} of role ci"
+    ).click()
+    page.get_by_role("button", name="Delete it").click()
+    page.get_by_text("No tokens.").wait_for()
+    assert not _project(install, ui, project)["spec"]["roles"][0].get("jwtTokens")
+
+
+def test_account_tokens_in_settings(page: Any, ui: ApiServerProcess, install: Install) -> None:
+    found = install.kubectl.get_json(
+        "configmap", "-n", install.ns, "--field-selector", "metadata.name=argocd-cm"
+    )["items"]
+    data = (found[0].get("data") or {}) if found else {}
+    install.argo.set_argocd_cm({**data, "accounts.robot": "apiKey"})
+    login(page, ui, "admin", install.admin_password())
+    page.goto(f"{ui.base_url}/settings/accounts")
+    row = page.get_by_role("table", name="Accounts").get_by_role("row").filter(has_text="robot")
+    row.get_by_text("apiKey").wait_for()
+    row.get_by_label("Token id (optional)").fill("deploy-bot")
+    row.get_by_role("button", name="Generate token for robot").click()
+    token = row.get_by_label("New token").inner_text()
+    assert token.count(".") == 2, token
+    with _admin(install, ui) as http:
+        listed = http.get("/api/v1/account/robot").json().get("tokens") or []
+    assert [t["id"] for t in listed] == ["deploy-bot"]
+    row.get_by_role("button", name="Delete token deploy-bot of robot").click()
+    row.get_by_role("button", name="Delete it").click()
+    row.get_by_text("deploy-bot").wait_for(state="detached")
+    with _admin(install, ui) as http:
+        assert not http.get("/api/v1/account/robot").json().get("tokens")
+
+
+def test_clusters_and_credential_templates_in_settings(
+    page: Any, ui: ApiServerProcess, install: Install
+) -> None:
+    login(page, ui, "admin", install.admin_password())
+    page.goto(f"{ui.base_url}/settings/clusters")
+    row = page.get_by_role("table", name="Clusters").get_by_role("row").filter(has_text=IN_CLUSTER)
+    row.get_by_text("Successful").wait_for()
+    with _admin(install, ui) as http:
+        version = http.get("/api/v1/clusters").json()["items"][0]["serverVersion"]
+    assert version
+    assert row.get_by_role("cell", name=version, exact=True).is_visible()
+    assert row.get_by_role("button", name="Delete cluster in-cluster").count() == 0
+
+    prefix = f"https://git.example/{uuid.uuid4().hex[:5]}/"
+    page.get_by_role("link", name="Repository credentials").click()
+    form = page.get_by_role("form", name="Add credential template")
+    form.get_by_label("URL prefix").fill(prefix)
+    form.get_by_label("Username (optional)").fill("bot")
+    form.get_by_label("Password (optional)").fill("template-Pa55")
+    form.get_by_role("button", name="Add template").click()
+    templates = page.get_by_role("table", name="Credential templates")
+    templates.get_by_role("cell", name=prefix, exact=True).wait_for()
+    assert "template-Pa55" not in page.content()
+    with _admin(install, ui) as http:
+        listed = http.get("/api/v1/repocreds").json()["items"]
+    assert {"url": prefix, "username": "bot"}.items() <= next(
+        t for t in listed if t["url"] == prefix
+    ).items()
+    page.get_by_role("button", name=f"Delete credential template {prefix}").click()
+    page.get_by_role("button", name="Delete it").click()
+    templates.get_by_role("cell", name=prefix, exact=True).wait_for(state="detached")
+
+
 @pytest.fixture
 def private_repo(install: Install, tmp_path: Path) -> Iterator[str]:
     """The install's app repository as a bare clone served over HTTP with basic auth."""

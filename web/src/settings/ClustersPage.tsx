@@ -1,9 +1,10 @@
 /**
  * Settings → Clusters: server, name, Kubernetes version, connection state, namespaces and
- * applications count; edit the name and namespaces (`PUT …?updatedFields=name,namespaces`),
+ * applications count (the list answers cached states only: a cluster never probed is asked
+ * once by itself, `GET clusters/{server}`, which probes it); edit the name and namespaces (`PUT …?updatedFields=name,namespaces`),
  * delete (not offered for the in-cluster cluster, which Argo CD's UI keeps too).
  */
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { FormEvent } from "react";
 import { api } from "../api/client";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -14,6 +15,33 @@ import { segment, splitList } from "./types";
 import { useAction, useLoad } from "./useLoad";
 
 const IN_CLUSTER = "https://kubernetes.default.svc";
+/** At most this many unprobed clusters are asked for on one visit (each one is a probe). */
+const PROBES = 20;
+
+function probed(cluster: Cluster): boolean {
+  const status = (cluster.info?.connectionState ?? cluster.connectionState)?.status;
+  return status !== undefined && status !== "Unknown";
+}
+
+/** The list's clusters, an unprobed one's state and version taken from its own answer. */
+function useProbed(items: Cluster[]): Cluster[] {
+  const [fresh, setFresh] = useState<Record<string, Cluster>>({});
+  useEffect(() => {
+    const abort = new AbortController();
+    for (const cluster of items.filter((c) => !probed(c)).slice(0, PROBES)) {
+      api
+        .get<Cluster>(`clusters/${segment(cluster.server)}`, {}, abort.signal)
+        .then((found) => setFresh((old) => ({ ...old, [cluster.server]: found })))
+        .catch(() => undefined); // the row keeps the list's state ("Unknown"): nothing is lost
+    }
+    return () => abort.abort();
+  }, [items]);
+  return items.map((cluster) => {
+    const found = fresh[cluster.server];
+    if (!found || probed(cluster)) return cluster;
+    return { ...cluster, info: found.info, connectionState: found.connectionState, serverVersion: found.serverVersion };
+  });
+}
 
 function ClusterEditor({ cluster, onDone }: { cluster: Cluster; onDone: (saved: boolean) => void }) {
   const [name, setName] = useState(cluster.name);
@@ -52,11 +80,13 @@ function ClusterEditor({ cluster, onDone }: { cluster: Cluster; onDone: (saved: 
   );
 }
 
+const NONE: Cluster[] = [];
+
 export function ClustersPage() {
   const list = useLoad((signal) => api.get<ListOf<Cluster>>("clusters", {}, signal), []);
   const [editing, setEditing] = useState<string | null>(null);
   const remove = useAction();
-  const items = list.data?.items ?? [];
+  const items = useProbed(list.data?.items ?? NONE);
   return (
     <section aria-labelledby="clusters-title">
       <h1 id="clusters-title">Clusters</h1>
