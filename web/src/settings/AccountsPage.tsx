@@ -175,10 +175,10 @@ export function AccountsPage() {
         <tbody>
           {items.map((account) => (
             <tr key={account.name}>
-              <td>{account.name}</td>
-              <td>{account.enabled ? "yes" : "no"}</td>
-              <td>{(account.capabilities ?? []).join(", ") || "none"}</td>
-              <td>
+              <td data-label="Name">{account.name}</td>
+              <td data-label="Enabled">{account.enabled ? "yes" : "no"}</td>
+              <td data-label="Capabilities">{(account.capabilities ?? []).join(", ") || "none"}</td>
+              <td data-label="Tokens">
                 <AccountTokens account={account} onChanged={list.reload} />
               </td>
             </tr>

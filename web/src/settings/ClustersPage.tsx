@@ -111,8 +111,8 @@ export function ClustersPage() {
             const state = cluster.info?.connectionState ?? cluster.connectionState;
             return (
               <tr key={cluster.server}>
-                <td>{cluster.server}</td>
-                <td>
+                <td data-label="Server">{cluster.server}</td>
+                <td data-label="Name">
                   {editing === cluster.server ? (
                     <ClusterEditor
                       cluster={cluster}
@@ -125,12 +125,12 @@ export function ClustersPage() {
                     cluster.name
                   )}
                 </td>
-                <td>{cluster.info?.serverVersion ?? cluster.serverVersion ?? "—"}</td>
-                <td>
+                <td data-label="Version">{cluster.info?.serverVersion ?? cluster.serverVersion ?? "—"}</td>
+                <td data-label="Connection">
                   <ConnectionBadge state={state} />
                 </td>
-                <td>{cluster.namespaces?.length ? cluster.namespaces.join(", ") : "all"}</td>
-                <td>{cluster.info?.applicationsCount ?? 0}</td>
+                <td data-label="Namespaces">{cluster.namespaces?.length ? cluster.namespaces.join(", ") : "all"}</td>
+                <td data-label="Apps">{cluster.info?.applicationsCount ?? 0}</td>
                 <td className="actions">
                   <button type="button" aria-label={`Edit cluster ${cluster.name}`} onClick={() => setEditing(cluster.server)}>
                     Edit

@@ -65,12 +65,12 @@ export function ProjectsPage() {
             const spec = project.spec ?? {};
             return (
               <tr key={project.metadata.name}>
-                <td>
+                <td data-label="Name">
                   <Link to={`/settings/projects/${encodeURIComponent(project.metadata.name)}`}>{project.metadata.name}</Link>
                 </td>
-                <td>{spec.description || "—"}</td>
-                <td>{(spec.sourceRepos ?? []).join(", ") || "none"}</td>
-                <td>
+                <td data-label="Description">{spec.description || "—"}</td>
+                <td data-label="Source repositories">{(spec.sourceRepos ?? []).join(", ") || "none"}</td>
+                <td data-label="Destinations">
                   {(spec.destinations ?? []).map((d) => `${d.server || d.name || "?"} / ${d.namespace || "?"}`).join(", ") || "none"}
                 </td>
                 <td className="actions">

@@ -92,9 +92,9 @@ export function RepoCredsPage() {
         <tbody>
           {items.map((creds) => (
             <tr key={creds.url}>
-              <td>{creds.url}</td>
-              <td>{creds.username || "—"}</td>
-              <td>{creds.type || "git"}</td>
+              <td data-label="URL prefix">{creds.url}</td>
+              <td data-label="Username">{creds.username || "—"}</td>
+              <td data-label="Type">{creds.type || "git"}</td>
               <td className="actions">
                 <ConfirmButton
                   label={`Delete credential template ${creds.url}`}

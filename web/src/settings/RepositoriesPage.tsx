@@ -59,11 +59,11 @@ export function RepositoriesPage() {
         <tbody>
           {items.map((repo) => (
             <tr key={`${repo.project ?? ""}|${repo.repo}`}>
-              <td>{repo.repo}</td>
-              <td>{repo.enableOCI ? `${repo.type ?? "git"} (OCI)` : (repo.type ?? "git")}</td>
-              <td>{repo.name || "—"}</td>
-              <td>{repo.project || "—"}</td>
-              <td>
+              <td data-label="Repository">{repo.repo}</td>
+              <td data-label="Type">{repo.enableOCI ? `${repo.type ?? "git"} (OCI)` : (repo.type ?? "git")}</td>
+              <td data-label="Name">{repo.name || "—"}</td>
+              <td data-label="Project">{repo.project || "—"}</td>
+              <td data-label="Connection">
                 <ConnectionBadge state={repo.connectionState} />
                 {repo.connectionState?.status === "Failed" && repo.connectionState.message && (
                   <div className="tone-muted">{repo.connectionState.message}</div>

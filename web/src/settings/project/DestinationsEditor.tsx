@@ -47,9 +47,9 @@ export function DestinationsEditor({ values, onChange }: { values: Destination[]
           <tbody>
             {values.map((d, index) => (
               <tr key={`${destinationText(d)}-${index}`}>
-                <td>{d.server || "—"}</td>
-                <td>{d.name || "—"}</td>
-                <td>{d.namespace}</td>
+                <td data-label="Server">{d.server || "—"}</td>
+                <td data-label="Name">{d.name || "—"}</td>
+                <td data-label="Namespace">{d.namespace}</td>
                 <td className="actions">
                   <button
                     type="button"
