@@ -268,6 +268,24 @@ def test_a_private_repository_is_connected_from_settings(
         "Successful"
     ]
 
+    # An app from that repository (not synced): the preview suggests its branches and shows
+    # every resource as one a sync would add.
+    body = install.app_body("web")
+    body["spec"]["source"]["repoURL"] = private_repo
+    app = body["metadata"]["name"]
+    with _admin(install, ui) as http:
+        assert http.post("/api/v1/applications", json=body).status_code == 200
+    page.goto(f"{ui.base_url}/preview/{install.ns}/{app}")
+    suggestions = page.locator("datalist option")
+    suggestions.first.wait_for(state="attached")
+    assert suggestions.evaluate_all("options => options.map(o => o.value)") == ["main"]
+    page.get_by_label("Branch, tag or commit").fill("main")
+    page.get_by_role("button", name="Preview").click()
+    summary = page.get_by_role("list", name="Changed resources")
+    summary.get_by_text(f"ConfigMap {app}/settings").wait_for()
+    assert ": added" in summary.inner_text()
+    assert ": changed" not in summary.inner_text()
+
 
 def test_user_info_shows_admin_and_its_permissions(
     page: Any, ui: ApiServerProcess, install: Install
