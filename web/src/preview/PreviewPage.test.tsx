@@ -74,3 +74,29 @@ it("says so when the revision changes nothing", async () => {
   show("/preview/argocd/web?revision=main");
   expect((await screen.findByText(/No changes/)).textContent).toContain("leave the cluster as it is");
 });
+
+it("previews one source of a multi-source app at the revision (sourcePositions/revisions)", async () => {
+  const urls: string[] = [];
+  const multi = {
+    ...app,
+    spec: {
+      ...app.spec,
+      source: undefined,
+      sources: [
+        { repoURL: "https://charts.example", chart: "redis", targetRevision: "1.0.0" },
+        { repoURL: "https://git.example/values.git", path: "env", targetRevision: "main" },
+      ],
+    },
+  };
+  vi.stubGlobal("fetch", async (url: string) => {
+    urls.push(url);
+    if (url.includes("/refs")) return new Response(JSON.stringify({ branches: ["main"] }));
+    if (url.includes("server-side-diff")) return new Response(JSON.stringify({ items: [] }));
+    return new Response(JSON.stringify(multi));
+  });
+  show("/preview/argocd/web?source=2&revision=pr-7");
+  await screen.findByText(/No changes/);
+  expect(urls).toContain("api/v1/applications/web/server-side-diff?appNamespace=argocd&sourcePositions=2&revisions=pr-7");
+  expect(urls).toContain(`api/v1/repositories/${encodeURIComponent("https://git.example/values.git")}/refs`);
+  expect((screen.getByLabelText("Source") as HTMLSelectElement).value).toBe("2");
+});

@@ -20,7 +20,7 @@ export function PreviewPage() {
   const { namespace = "", name = "" } = useParams();
   const [params, setParams] = useSearchParams();
   const revision = params.get("revision") ?? "";
-  const sourceIndex = Number(params.get("source") ?? "1");
+  const sourceIndex = Math.max(1, Number.parseInt(params.get("source") ?? "1", 10) || 1);
   const [app, setApp] = useState<Application>();
   const [appError, setAppError] = useState<unknown>(null);
   const [answer, setAnswer] = useState<ServerSideDiff>();
@@ -39,7 +39,7 @@ export function PreviewPage() {
 
   const sources = app?.spec.sources ?? (app?.spec.source ? [app.spec.source] : []);
   const multi = Boolean(app?.spec.sources?.length);
-  const source = sources[Math.min(Math.max(sourceIndex, 1), Math.max(sources.length, 1)) - 1];
+  const source = sources[Math.min(sourceIndex, Math.max(sources.length, 1)) - 1];
 
   useEffect(() => {
     if (!revision || !app) return;

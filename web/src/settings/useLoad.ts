@@ -35,7 +35,8 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
         if (!abort.signal.aborted) setLoading(false);
       });
     return () => abort.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is read through a ref: callers pass a new closure on every render, and only a
+    // change of `deps` (or a reload) should ask the API again.
   }, [round, ...deps]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   return { data, error, loading, reload };
