@@ -287,6 +287,28 @@ def test_a_private_repository_is_connected_from_settings(
     assert ": changed" not in summary.inner_text()
 
 
+def test_an_ssh_repository_is_connected_with_a_private_key(
+    page: Any, ui: ApiServerProcess, install: Install, tmp_path: Path
+) -> None:
+    bare = tmp_path / "ssh-apps.git"
+    capture(["git", "clone", "--quiet", "--bare", str(install.repo), str(bare)])
+    key, public = gitservers.ssh_keypair(tmp_path / "deploy_key")
+    with gitservers.ssh_server(tmp_path / "sshd", public) as sshd:
+        url = f"{sshd.base_url}{bare}"
+        login(page, ui, "admin", install.admin_password())
+        page.goto(f"{ui.base_url}/settings/repositories")
+        page.get_by_role("button", name="Connect repository").click()
+        form = page.get_by_role("form", name="Connect a repository")
+        form.get_by_label("Connection method").select_option("ssh")
+        form.get_by_label("Repository URL").fill(url)
+        form.get_by_label("SSH private key").fill(key)
+        form.get_by_label("Skip host key verification (insecure)").check()
+        form.get_by_role("button", name="Connect", exact=True).click()
+        row = page.get_by_role("table", name="Repositories").get_by_role("row").filter(has_text=url)
+        row.get_by_text("Successful").wait_for()
+        assert "PRIVATE KEY" not in page.content()
+
+
 def test_user_info_shows_admin_and_its_permissions(
     page: Any, ui: ApiServerProcess, install: Install
 ) -> None:
