@@ -26,6 +26,7 @@ import pytest
 from kapstan.localcluster.process import capture
 from kapstan.testing import gitservers
 from kapstan.testing.apiserver import ApiServerProcess
+from kapstan.testing.chartservers import auth_chart_repo
 from tests.integration.ui.conftest import Install, login, screenshot
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
@@ -307,6 +308,33 @@ def test_an_ssh_repository_is_connected_with_a_private_key(
         row = page.get_by_role("table", name="Repositories").get_by_role("row").filter(has_text=url)
         row.get_by_text("Successful").wait_for()
         assert "PRIVATE KEY" not in page.content()
+
+
+def test_a_helm_repository_is_connected_with_credentials(
+    page: Any, ui: ApiServerProcess, install: Install, tmp_path: Path
+) -> None:
+    served = tmp_path / "charts"
+    served.mkdir()
+    (served / "index.yaml").write_text("apiVersion: v1\nentries: {}\n")
+    with auth_chart_repo(served, GIT_USER, GIT_PASSWORD) as url:
+        login(page, ui, "admin", install.admin_password())
+        page.goto(f"{ui.base_url}/settings/repositories")
+        page.get_by_role("button", name="Connect repository").click()
+        form = page.get_by_role("form", name="Connect a repository")
+        form.get_by_label("Connection method").select_option("helm")
+        form.get_by_label("Repository URL").fill(url)
+        form.get_by_role("button", name="Connect", exact=True).click()
+        assert form.get_by_role("alert").inner_text() == "A Helm repository needs a name"
+        form.get_by_label("Name", exact=True).fill("ui-charts")
+        form.get_by_label("Username (optional)").fill(GIT_USER)
+        form.get_by_label("Password (optional)").fill(GIT_PASSWORD)
+        form.get_by_role("button", name="Test connection").click()
+        form.get_by_role("status").filter(has_text="Connection successful").wait_for()
+        form.get_by_role("button", name="Connect", exact=True).click()
+        row = page.get_by_role("table", name="Repositories").get_by_role("row").filter(has_text=url)
+        row.get_by_text("Successful").wait_for()
+        assert row.get_by_role("cell", name="helm", exact=True).is_visible()
+        assert row.get_by_role("cell", name="ui-charts", exact=True).is_visible()
 
 
 def test_user_info_shows_admin_and_its_permissions(
