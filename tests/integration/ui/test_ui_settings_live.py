@@ -50,6 +50,11 @@ def _fits_a_phone(page: Any) -> None:
     assert width <= 390, f"the page is {width}px wide at 390px"
 
 
+def _saved(page: Any) -> None:
+    """Wait for the project page to say "Saved" (not "Unsaved changes": exact text)."""
+    page.get_by_role("region", name="Save project").get_by_text("Saved", exact=True).wait_for()
+
+
 def _admin(install: Install, ui: ApiServerProcess) -> Any:
     return contextlib.closing(
         install.client(ui, install.login(ui, "admin", install.admin_password()))
@@ -81,7 +86,7 @@ def test_project_destinations_are_added_and_removed_in_settings(
     page.get_by_label("New source repository").fill("*")
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Save project").click()
-    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    _saved(page)
     assert _destinations(install, ui, project) == [
         {"server": IN_CLUSTER, "namespace": "team-a"},
         {"server": IN_CLUSTER, "namespace": "team-b"},
@@ -91,7 +96,7 @@ def test_project_destinations_are_added_and_removed_in_settings(
 
     page.get_by_role("button", name=f"Remove destination {IN_CLUSTER} / team-a").click()
     page.get_by_role("button", name="Save project").click()
-    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    _saved(page)
     assert _destinations(install, ui, project) == [{"server": IN_CLUSTER, "namespace": "team-b"}]
 
     # A bad change is refused by the API and its message is shown next to Save.
@@ -137,7 +142,7 @@ def test_project_roles_tokens_and_sync_windows_in_settings(
     page.get_by_label("Duration of window 1").fill("2h")
     page.get_by_label("Allow manual sync (window 1)").check()
     page.get_by_role("button", name="Save project").click()
-    page.get_by_role("status").filter(has_text="Saved").wait_for()
+    _saved(page)
     spec = _project(install, ui, project)["spec"]
     assert spec["roles"] == [{"name": "ci", "policies": [policy]}]
     assert spec["syncWindows"] == [
