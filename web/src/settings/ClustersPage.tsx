@@ -128,6 +128,7 @@ export function ClustersPage() {
                 <td data-label="Version">{cluster.info?.serverVersion ?? cluster.serverVersion ?? "—"}</td>
                 <td data-label="Connection">
                   <ConnectionBadge state={state} />
+                  {state?.status === "Failed" && state.message && <div className="tone-muted">{state.message}</div>}
                 </td>
                 <td data-label="Namespaces">{cluster.namespaces?.length ? cluster.namespaces.join(", ") : "all"}</td>
                 <td data-label="Apps">{cluster.info?.applicationsCount ?? 0}</td>

@@ -2,13 +2,13 @@
 import type { ConnectionState } from "./types";
 
 const TONE = { Successful: "tone-ok", Failed: "tone-bad", Unknown: "tone-muted" } as const;
+const ICON = { Successful: "✔", Failed: "✖", Unknown: "?" } as const;
 
 export function ConnectionBadge({ state }: { state?: ConnectionState }) {
   const status = state?.status ?? "Unknown";
   return (
     <span className={`badge ${TONE[status]}`} title={state?.message || undefined}>
-      {status === "Successful" ? "✔" : status === "Failed" ? "✖" : "?"} {status}
-      {status === "Failed" && state?.message ? <span className="sr-only">: {state.message}</span> : null}
+      <span aria-hidden="true">{ICON[status]}</span> {status}
     </span>
   );
 }
