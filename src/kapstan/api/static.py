@@ -8,7 +8,8 @@ as Argo CD's own ``ui/dist/app``):
   ``/terminal``) are answered here; everything else goes to the API untouched, so an unknown
   ``/api/...`` path stays grpc-gateway's JSON 404;
 - a path naming a file under ``DIR`` answers that file with its content type; a file name
-  carrying a webpack content hash (``main.0a1b2c3d4e5f60718293.js``) is cached for a year
+  carrying a webpack content hash (``main.0a1b2c3d4e5f60718293.js``), or any file of
+  Kapstan's own build's ``assets/`` (Vite's hashed names), is cached for a year
   (``immutable``), anything else must be revalidated (``no-cache``, with ``ETag`` and
   ``Last-Modified``; a matching ``If-None-Match`` answers 304);
 - any other path asked for by a browser (``Accept: text/html``), such as the client-side route
@@ -114,7 +115,14 @@ class _Index:
 class UiAssets:
     """The files of one UI build (see the module contract)."""
 
-    def __init__(self, directory: Path, base_href: str = "/", *, csp: str | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        base_href: str = "/",
+        *,
+        csp: str | None = None,
+        hashed_dir: str | None = None,
+    ) -> None:
         root = Path(directory).expanduser()
         if not root.is_dir():
             raise UiAssetsError(f"static assets directory {root} does not exist")
@@ -124,6 +132,9 @@ class UiAssets:
         self.base_href = normalize_base_href(base_href)
         self._index: _Index | None = None
         self.security = SECURITY | ({"Content-Security-Policy": csp} if csp else {})
+        # Vite names every file of its assets/ directory by content hash (base64url, which
+        # HASHED's webpack pattern does not match): all of them may be cached for good.
+        self.hashed_root = self.root / hashed_dir if hashed_dir else None
 
     def find(self, url_path: str) -> Path | None:
         """The file ``url_path`` names inside the build, or ``None``."""
@@ -166,7 +177,10 @@ class UiAssets:
         return answer
 
     def _file(self, path: Path, headers: Headers) -> Response:
-        cache = IMMUTABLE if HASHED.search(path.name) else REVALIDATE
+        hashed = HASHED.search(path.name) is not None
+        if self.hashed_root is not None and path.is_relative_to(self.hashed_root):
+            hashed = True
+        cache = IMMUTABLE if hashed else REVALIDATE
         answer = FileResponse(
             path,
             media_type=content_type(path),
@@ -185,7 +199,7 @@ def bundled_ui(base_href: str = "/") -> UiAssets | None:
     """Kapstan's own UI build with :data:`STRICT_CSP`, or ``None`` when it is not built."""
     if not (BUNDLED / "index.html").is_file():
         return None
-    return UiAssets(BUNDLED, base_href, csp=STRICT_CSP)
+    return UiAssets(BUNDLED, base_href, csp=STRICT_CSP, hashed_dir="assets")
 
 
 def _accepts_html(accept: str) -> bool:

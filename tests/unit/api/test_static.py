@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from kapstan.api.context import ApiContext
-from kapstan.api.static import UiAssets, UiAssetsError, is_reserved, normalize_base_href
+from kapstan.api.static import (
+    STRICT_CSP,
+    UiAssets,
+    UiAssetsError,
+    is_reserved,
+    normalize_base_href,
+)
 from kapstan.testing.api import ApiHarness, api_on, bearer
 from kapstan.testing.fakekube import FakeKube
 
@@ -176,3 +182,27 @@ def test_reserved_paths() -> None:
         assert is_reserved(path), path
     for path in ("/", "/applications", "/apis", "/assets/x.css", "/extensions"):
         assert not is_reserved(path), path
+
+
+def test_kapstans_own_build_has_a_strict_csp_and_caches_its_hashed_assets(
+    tmp_path: Path,
+) -> None:
+    """Kapstan's UI (Vite's ``assets/<name>-<hash>.js``) with :data:`STRICT_CSP`."""
+    ui = _build(tmp_path)
+    (ui / "assets" / "index-DAFCxugL.js").write_text("//\n")
+
+    def customize(ctx: ApiContext) -> None:
+        ctx.ui = UiAssets(ui, csp=STRICT_CSP, hashed_dir="assets")
+
+    async def body() -> None:
+        async with api_on(FakeKube(namespaces=("argocd",)), customize=customize) as api:
+            page = await api.http.get("/applications/argocd/web", headers=HTML)
+            assert page.headers["content-security-policy"] == STRICT_CSP
+            assert "script-src 'self';" in STRICT_CSP
+            script = await api.http.get("/assets/index-DAFCxugL.js")
+            assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+            assert script.headers["content-security-policy"] == STRICT_CSP
+            index = await api.http.get("/index.html", headers=HTML)
+            assert index.headers["cache-control"].startswith("no-cache")
+
+    asyncio.run(body())
