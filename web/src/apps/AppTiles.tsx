@@ -19,6 +19,7 @@ function useColumns(element: React.RefObject<HTMLDivElement | null>): number {
     if (!node) return;
     const measure = () => setColumns(Math.max(1, Math.floor(node.clientWidth / TILE_WIDTH)));
     measure();
+    if (typeof ResizeObserver === "undefined") return; // no layout to follow (tests, old engines)
     const observer = new ResizeObserver(measure);
     observer.observe(node);
     return () => observer.disconnect();
