@@ -4,7 +4,7 @@
  * rows are a CSS grid so virtual rows can be positioned absolutely.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useRef } from "react";
+import { memo, useRef } from "react";
 import { Link } from "react-router-dom";
 import type { AppView } from "./appView";
 import { AppBadges, formatTime } from "./AppStatus";
@@ -12,7 +12,27 @@ import { RowControls, type ItemProps } from "./RowControls";
 
 const ROW = 44;
 
-export function AppTable({ apps, ...props }: { apps: AppView[] } & Omit<ItemProps, "app">) {
+const RowCells = memo(function RowCells({ app, ...props }: ItemProps) {
+  return (
+    <>
+      <span role="cell" className="apps-controls"><RowControls app={app} {...props} /></span>
+      <span role="cell" className="apps-name">
+        <Link to={`/applications/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}`}>{app.name}</Link>
+      </span>
+      <span role="cell">{app.project}</span>
+      <span role="cell"><AppBadges app={app} /></span>
+      <span role="cell" className="apps-ellipsis" title={app.repo}>{app.repo}</span>
+      <span role="cell" className="apps-ellipsis">{app.path}</span>
+      <span role="cell" className="apps-ellipsis">{app.revision}</span>
+      <span role="cell" className="apps-ellipsis" title={`${app.cluster} / ${app.destNamespace}`}>
+        {app.cluster}/{app.destNamespace}
+      </span>
+      <span role="cell" className="apps-ellipsis">{formatTime(app.lastSync)}</span>
+    </>
+  );
+});
+
+export const AppTable = memo(function AppTable({ apps, ...props }: { apps: AppView[] } & Omit<ItemProps, "app">) {
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({
     count: apps.length,
@@ -46,19 +66,7 @@ export function AppTable({ apps, ...props }: { apps: AppView[] } & Omit<ItemProp
                 className="apps-row"
                 style={{ transform: `translateY(${row.start}px)`, height: ROW }}
               >
-                <span role="cell" className="apps-controls"><RowControls app={app} {...props} /></span>
-                <span role="cell" className="apps-name">
-                  <Link to={`/applications/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}`}>{app.name}</Link>
-                </span>
-                <span role="cell">{app.project}</span>
-                <span role="cell"><AppBadges app={app} /></span>
-                <span role="cell" className="apps-ellipsis" title={app.repo}>{app.repo}</span>
-                <span role="cell" className="apps-ellipsis">{app.path}</span>
-                <span role="cell" className="apps-ellipsis">{app.revision}</span>
-                <span role="cell" className="apps-ellipsis" title={`${app.cluster} / ${app.destNamespace}`}>
-                  {app.cluster}/{app.destNamespace}
-                </span>
-                <span role="cell" className="apps-ellipsis">{formatTime(app.lastSync)}</span>
+                <RowCells app={app} {...props} />
               </div>
             );
           })}
@@ -66,4 +74,4 @@ export function AppTable({ apps, ...props }: { apps: AppView[] } & Omit<ItemProp
       </div>
     </div>
   );
-}
+});

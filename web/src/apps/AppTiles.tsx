@@ -3,7 +3,7 @@
  * fit the width, one on a phone), so thousands of apps cost only the visible rows.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import type { AppView } from "./appView";
 import { AppBadges, formatTime } from "./AppStatus";
@@ -27,7 +27,35 @@ function useColumns(element: React.RefObject<HTMLDivElement | null>): number {
   return columns;
 }
 
-export function AppTiles({ apps, ...props }: { apps: AppView[] } & Omit<ItemProps, "app">) {
+const TileCard = memo(function TileCard({ app, ...props }: ItemProps) {
+  return (
+    <article className="app-tile-card" aria-label={app.name}>
+      <header className="app-tile-head">
+        <Link className="app-tile-name" to={`/applications/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}`}>
+          {app.name}
+        </Link>
+        <RowControls app={app} {...props} />
+      </header>
+      <AppBadges app={app} />
+      <dl className="app-tile-fields">
+        <dt>Project</dt>
+        <dd>{app.project}</dd>
+        <dt>Repository</dt>
+        <dd title={app.repo}>{app.repo}</dd>
+        <dt>Path</dt>
+        <dd>{app.path}</dd>
+        <dt>Revision</dt>
+        <dd>{app.revision}</dd>
+        <dt>Destination</dt>
+        <dd>{app.cluster}/{app.destNamespace}</dd>
+        <dt>Last sync</dt>
+        <dd>{formatTime(app.lastSync)}</dd>
+      </dl>
+    </article>
+  );
+});
+
+export const AppTiles = memo(function AppTiles({ apps, ...props }: { apps: AppView[] } & Omit<ItemProps, "app">) {
   const scroller = useRef<HTMLDivElement>(null);
   const columns = useColumns(scroller);
   const rowCount = Math.ceil(apps.length / columns);
@@ -52,33 +80,11 @@ export function AppTiles({ apps, ...props }: { apps: AppView[] } & Omit<ItemProp
                 height: TILE_HEIGHT,
               }}
             >
-              <article className="app-tile-card" aria-label={app.name}>
-                <header className="app-tile-head">
-                  <Link className="app-tile-name" to={`/applications/${encodeURIComponent(app.namespace)}/${encodeURIComponent(app.name)}`}>
-                    {app.name}
-                  </Link>
-                  <RowControls app={app} {...props} />
-                </header>
-                <AppBadges app={app} />
-                <dl className="app-tile-fields">
-                  <dt>Project</dt>
-                  <dd>{app.project}</dd>
-                  <dt>Repository</dt>
-                  <dd title={app.repo}>{app.repo}</dd>
-                  <dt>Path</dt>
-                  <dd>{app.path}</dd>
-                  <dt>Revision</dt>
-                  <dd>{app.revision}</dd>
-                  <dt>Destination</dt>
-                  <dd>{app.cluster}/{app.destNamespace}</dd>
-                  <dt>Last sync</dt>
-                  <dd>{formatTime(app.lastSync)}</dd>
-                </dl>
-              </article>
+              <TileCard app={app} {...props} />
             </li>
           )),
         )}
       </ul>
     </div>
   );
-}
+});

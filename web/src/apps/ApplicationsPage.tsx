@@ -3,7 +3,7 @@
  * filters kept in the URL (back button, shareable links), bulk sync/refresh of a selection,
  * favourites, and the "New app" panel. Data comes from useApplications (one stream).
  */
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -87,15 +87,23 @@ export function ApplicationsPage() {
   const selectedApps = useMemo(() => views.filter((a) => selected.has(a.key)), [views, selected]);
 
   const change = (next: AppFilters, replace = false) => setParams(filtersToQuery(next), { replace });
-  const select = (key: string, on: boolean) =>
-    setSelected((current) => {
-      const next = new Set(current);
-      if (on) next.add(key);
-      else next.delete(key);
-      return next;
-    });
+  // Stable callbacks and props: a keystroke in the search box re-renders the page at once,
+  // but the (memoised) list only when the deferred filter result changes.
+  const select = useCallback(
+    (key: string, on: boolean) =>
+      setSelected((current) => {
+        const next = new Set(current);
+        if (on) next.add(key);
+        else next.delete(key);
+        return next;
+      }),
+    [],
+  );
   const allShownSelected = shown.length > 0 && shown.every((a) => selected.has(a.key));
-  const itemProps = { selected, onSelect: select, favourites, onFavourite: toggleFavourite };
+  const itemProps = useMemo(
+    () => ({ selected, onSelect: select, favourites, onFavourite: toggleFavourite }),
+    [selected, select, favourites, toggleFavourite],
+  );
   const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
 
   return (

@@ -91,8 +91,9 @@ export function Shell() {
       <ErrorNotice error={logoutError} />
       {session.state === "failed" && <ErrorNotice error={session.error} />}
       <div id="main" className="shell-content">
-        {session.state === "in" && <Outlet />}
-        {session.state === "checking" && <p role="status" className="shell-checking">Checking your session…</p>}
+        {/* Pages load while the session is checked (their requests run in parallel); a visitor
+            who is not logged in is sent to login by the check or by the first 401. */}
+        <Outlet />
       </div>
     </div>
   );
