@@ -3,7 +3,7 @@
  * fit the width, one on a phone), so thousands of apps cost only the visible rows.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useEffect, useRef, useState } from "react";
+import { memo, useLayoutEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import type { AppView } from "./appView";
 import { AppBadges, formatTime } from "./AppStatus";
@@ -14,7 +14,8 @@ const TILE_HEIGHT = 196;
 
 function useColumns(element: React.RefObject<HTMLDivElement | null>): number {
   const [columns, setColumns] = useState(1);
-  useEffect(() => {
+  // Measured before paint: the first frame already has the right number of columns.
+  useLayoutEffect(() => {
     const node = element.current;
     if (!node) return;
     const measure = () => setColumns(Math.max(1, Math.floor(node.clientWidth / TILE_WIDTH)));

@@ -54,6 +54,10 @@ function useProjectNames(): string[] {
   return names;
 }
 
+function byName(a: AppView, b: AppView): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 export function ApplicationsPage() {
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromQuery(params), [params]);
@@ -67,7 +71,9 @@ export function ApplicationsPage() {
   const projectNames = useProjectNames();
 
   const views = useMemo<AppView[]>(
-    () => (live.apps ? [...live.apps.values()].map(viewOf).sort((a, b) => a.name.localeCompare(b.name)) : []),
+    // App names are DNS names (ASCII): a plain comparison sorts them, far faster than
+    // localeCompare over thousands of apps.
+    () => (live.apps ? [...live.apps.values()].map(viewOf).sort(byName) : []),
     [live.apps],
   );
   // The search box stays responsive while a long list re-filters behind it.
