@@ -54,18 +54,20 @@ export function NewAppPanel({ projects, onClose, onCreated }: Props) {
     return () => node?.close?.();
   }, []);
 
-  const switchTo = (next: Tab) => {
+  /** Whether the tab changed (YAML that does not parse keeps the YAML tab). */
+  const switchTo = (next: Tab): boolean => {
     setProblem(null);
     if (next === "yaml" && tab === "form") setYaml(toYaml(toApplication(form)));
     if (next === "form" && tab === "yaml") {
       const parsed = parseApplication(yaml);
       if (!parsed.ok) {
         setProblem(new Error(parsed.error));
-        return; // stay on YAML until it parses: nothing typed is lost
+        return false; // stay on YAML until it parses: nothing typed is lost
       }
       setForm(fromApplication(parsed.app));
     }
     setTab(next);
+    return true;
   };
 
   const submit = async (event: React.FormEvent) => {
@@ -110,15 +112,34 @@ export function NewAppPanel({ projects, onClose, onCreated }: Props) {
           <h2 id="new-app-title">New application</h2>
           <button type="button" onClick={onClose} aria-label="Close">✕</button>
         </header>
-        <div role="tablist" aria-label="Edit as" className="new-app-tabs">
+        <div
+          role="tablist"
+          aria-label="Edit as"
+          className="new-app-tabs"
+          onKeyDown={(e) => {
+            // Arrow keys move between the two tabs, as the ARIA tabs pattern has it.
+            if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+            const next: Tab = tab === "form" ? "yaml" : "form";
+            if (switchTo(next)) requestAnimationFrame(() => document.getElementById(`new-app-tab-${next}`)?.focus());
+          }}
+        >
           {(["form", "yaml"] as Tab[]).map((t) => (
-            <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => switchTo(t)}>
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`new-app-tab-${t}`}
+              aria-selected={tab === t}
+              aria-controls="new-app-tabpanel"
+              tabIndex={tab === t ? 0 : -1}
+              onClick={() => switchTo(t)}
+            >
               {t === "form" ? "Form" : "YAML"}
             </button>
           ))}
         </div>
         {tab === "form" ? (
-          <div role="tabpanel" aria-label="Form" className="new-app-fields">
+          <div role="tabpanel" id="new-app-tabpanel" aria-labelledby="new-app-tab-form" className="new-app-fields">
             {TEXT_FIELDS.map(({ key, label, placeholder, list }) => (
               <div key={key} className="new-app-field">
                 <label htmlFor={`new-app-${key}`}>{label}</label>
@@ -147,7 +168,7 @@ export function NewAppPanel({ projects, onClose, onCreated }: Props) {
             </fieldset>
           </div>
         ) : (
-          <div role="tabpanel" aria-label="YAML" className="new-app-fields">
+          <div role="tabpanel" id="new-app-tabpanel" aria-labelledby="new-app-tab-yaml" className="new-app-fields">
             <label htmlFor="new-app-yaml">Application YAML</label>
             <textarea id="new-app-yaml" className="new-app-yaml" spellCheck={false} value={yaml} onChange={(e) => setYaml(e.target.value)} />
           </div>
