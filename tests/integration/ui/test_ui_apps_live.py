@@ -5,6 +5,7 @@
 - an app created from the "New app" form (auto-sync off) shows up OutOfSync; selected and
   synced from the list, it goes through Syncing to Synced/Healthy while the page stays loaded
   (the list is fed by its stream, nothing reloads);
+- the table view shows the same app and stays chosen after a reload;
 - the search and a status filter narrow the list, are kept in the URL, and the back button
   undoes them; logout returns to /login;
 - at a 390-px phone width the list is usable: the app's link is visible, the page does not
@@ -101,6 +102,15 @@ def test_login_create_sync_search_filter_and_logout(
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     screenshot(page, "applications", tmp_path)
     page.get_by_role("button", name="Dark theme").click()
+
+    page.get_by_role("button", name="Table").click()
+    expect(page.get_by_role("table", name="Applications")).to_be_visible()
+    expect(tile.get_by_role("link", name=name)).to_be_visible()  # now a row of the table
+    screenshot(page, "applications-table", tmp_path)
+    page.reload()  # the view chosen is kept by the browser
+    expect(page.get_by_role("button", name="Table")).to_have_attribute("aria-pressed", "true")
+    expect(tile.locator('[data-sync="Synced"]')).to_be_visible()
+    page.get_by_role("button", name="Tiles").click()
 
     search = page.get_by_role("searchbox", name="Search applications by name")
     search.fill("no-such-app")

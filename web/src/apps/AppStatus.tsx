@@ -24,5 +24,5 @@ export function AppBadges({ app }: { app: AppView }) {
 export function formatTime(iso: string): string {
   if (!iso) return "never";
   const when = new Date(iso);
-  return Number.isNaN(when.getTime()) ? iso : when.toLocaleString();
+  return Number.isNaN(when.getTime()) ? iso : when.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
 }

@@ -22,12 +22,12 @@ const RowCells = memo(function RowCells({ app, ...props }: ItemProps) {
       <span role="cell">{app.project}</span>
       <span role="cell"><AppBadges app={app} /></span>
       <span role="cell" className="apps-ellipsis" title={app.repo}>{app.repo}</span>
-      <span role="cell" className="apps-ellipsis">{app.path}</span>
-      <span role="cell" className="apps-ellipsis">{app.revision}</span>
+      <span role="cell" className="apps-ellipsis" title={app.path}>{app.path}</span>
+      <span role="cell" className="apps-ellipsis" title={app.revision}>{app.revision}</span>
       <span role="cell" className="apps-ellipsis" title={`${app.cluster} / ${app.destNamespace}`}>
         {app.cluster}/{app.destNamespace}
       </span>
-      <span role="cell" className="apps-ellipsis">{formatTime(app.lastSync)}</span>
+      <span role="cell" className="apps-ellipsis" title={formatTime(app.lastSync)}>{formatTime(app.lastSync)}</span>
     </>
   );
 });
