@@ -60,27 +60,37 @@ LIST_ANSWERED = """() => [
     performance.getEntriesByName('kapstan:applications-listed').map(e => e.startTime)[0] || 0,
 ]"""
 # Types `term` into the search box as one input event; resolves with the ms until the frame
-# after the rows shown all match it (the list the user sees is the filtered one).
+# after the rows shown all match it (the list the user sees is the filtered one), and until the
+# DOM matched (React's commit, before layout and paint).
 FILTER = """async term => {
     const input = document.querySelector('input[type=search]');
     const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    const matches = () => {
+        const rows = [...document.querySelectorAll('[data-app]')];
+        const names = rows.map(r => r.dataset.app.split('/')[1]);
+        return rows.length > 0 && (term === ''
+            ? names.includes('app-00000')
+            : names.every(n => n.includes(term)));
+    };
+    let updated = 0;
+    const done = new Promise((resolve, reject) => {
+        const give_up = setTimeout(() => reject(new Error('list not updated for ' + term)), 10000);
+        // Checked on every DOM change (when React commits), not only once a frame.
+        const observer = new MutationObserver(() => {
+            if (!matches()) return;
+            updated = performance.now();
+            observer.disconnect();
+            clearTimeout(give_up);
+            resolve();
+        });
+        observer.observe(document.body, {subtree: true, childList: true, attributes: true});
+    });
     const started = performance.now();
     setValue.call(input, term);
     input.dispatchEvent(new Event('input', {bubbles: true}));
-    await new Promise((resolve, reject) => {
-        const give_up = setTimeout(() => reject(new Error('list not updated for ' + term)), 10000);
-        const check = () => {
-            const rows = [...document.querySelectorAll('[data-app]')];
-            const names = rows.map(r => r.dataset.app.split('/')[1]);
-            const done = rows.length > 0 && (term === ''
-                ? names.includes('app-00000')
-                : names.every(n => n.includes(term)));
-            if (done) { clearTimeout(give_up); resolve(); } else requestAnimationFrame(check);
-        };
-        check();
-    });
+    await done;
     await new Promise(resolve => requestAnimationFrame(() => resolve()));
-    return performance.now() - started;
+    return [performance.now() - started, updated - started];
 }"""
 
 
@@ -110,14 +120,15 @@ def first_render(
     return rendered, answered, parsed
 
 
-def filter_times(context: Any, base: str) -> list[float]:
+def filter_times(context: Any, base: str) -> tuple[list[float], list[float]]:
+    """Per search term: (ms to the frame after the list matched, ms to the DOM matching)."""
     page = context.new_page()
     page.goto(f"{base}/applications")
     page.wait_for_function(FIRST_ROWS, polling="raf", timeout=60_000)
     page.wait_for_timeout(500)  # the stream is open and the first render settled
-    found = [float(page.evaluate(FILTER, term)) for _ in range(FILTER_ROUNDS) for term in TERMS]
+    found = [page.evaluate(FILTER, term) for _ in range(FILTER_ROUNDS) for term in TERMS]
     page.close()
-    return found
+    return [float(painted) for painted, _ in found], [float(dom) for _, dom in found]
 
 
 def measure(base: str, password: str, apps: int, rounds: int) -> list[str]:
@@ -133,7 +144,7 @@ def measure(base: str, password: str, apps: int, rounds: int) -> list[str]:
                 context.add_init_script(f"localStorage.setItem('kapstan.apps.view', '{view}')")
                 first_render(context, base, 1)  # warm the browser's cache: a returning user
                 loads, answers, parsed = first_render(context, base, rounds)
-                filters = filter_times(context, base)
+                filters, committed = filter_times(context, base)
                 # The machine may be shared: the load says how much the figures are worth.
                 load = os.getloadavg()[0]
                 rows.append(
@@ -148,6 +159,7 @@ def measure(base: str, password: str, apps: int, rounds: int) -> list[str]:
                 print(f"  list answered {[round(v) for v in answers]} ms", flush=True)
                 print(f"  list parsed {[round(v) for v in parsed]} ms", flush=True)
                 print(f"  filters {[round(v, 1) for v in filters]} ms", flush=True)
+                print(f"  DOM updated {[round(v, 1) for v in committed]} ms", flush=True)
             context.close()
         finally:
             browser.close()
