@@ -107,6 +107,25 @@ describe("ApplicationsPage", () => {
     expect(stream.query).toMatchObject({ projects: ["default"] });
   });
 
+  it("keeps favourites in the browser and filters by them", async () => {
+    await open();
+    const star = screen.getByRole("button", { name: "Favourite web" });
+    await userEvent.click(star);
+    expect(star.getAttribute("aria-pressed")).toBe("true");
+    expect(JSON.parse(localStorage.getItem("kapstan.apps.favourites") ?? "[]")).toEqual(["argocd/web"]);
+    await userEvent.click(screen.getByRole("checkbox", { name: "Favourites only" }));
+    await vi.waitFor(() => expect(tile("argocd/guestbook")).toBeNull());
+    expect(tile("argocd/web")).not.toBeNull();
+    expect(screen.getByTestId("where").textContent).toBe("?showFavorites=true");
+  });
+
+  it("switches to the table and remembers the choice", async () => {
+    await open();
+    await userEvent.click(screen.getByRole("button", { name: "Table" }));
+    expect(screen.getByRole("table", { name: "Applications" })).toBeTruthy();
+    expect(localStorage.getItem("kapstan.apps.view")).toBe("table");
+  });
+
   it("shows each app's error from a bulk sync", async () => {
     await open();
     await userEvent.click(screen.getByRole("checkbox", { name: "Select web" }));
