@@ -120,6 +120,21 @@ class ApiClient:
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
 
+    def upload(
+        self, path: str, content: bytes, content_type: str, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """``POST`` of raw ``content`` (an archive); the decoded JSON answer."""
+        try:
+            answer = self._client().post(
+                path, params=_params(params), content=content,
+                headers={"Content-Type": content_type},
+            )  # fmt: skip
+        except httpx2.HTTPError as err:
+            raise self._transport_error(err) from None
+        if answer.status_code >= 400:
+            raise _refusal(answer)
+        return answer.json() if answer.content else {}
+
     def text(self, path: str, **params: Any) -> str:
         """A non-JSON answer (an SVG, a log as text)."""
         try:

@@ -77,6 +77,14 @@ class ManifestService(ManifestSource, Protocol):
         :class:`ManifestGenerationError` when it cannot be read."""
         ...
 
+    async def generate_local(
+        self, *, app_name: str, namespace: str, source: Mapping[str, Any], directory: Path
+    ) -> GeneratedManifests:
+        """``source``'s settings (Helm, Kustomize, directory options) applied to the files of
+        ``directory`` instead of its repository path (``app diff --local``); not cached;
+        raises :class:`ManifestGenerationError` as :meth:`generate` does."""
+        ...
+
 
 ClientFactory = Callable[[str, RepoCredentials, Path], GitClient]
 _NO_REPOSITORIES = Repositories()
@@ -250,6 +258,28 @@ class ManifestGenerator:
             return await client.revision_metadata(sha)
         except SourceError as e:
             raise ManifestGenerationError(str(e)) from None
+
+    async def generate_local(
+        self, *, app_name: str, namespace: str, source: Mapping[str, Any], directory: Path
+    ) -> GeneratedManifests:
+        """See :meth:`ManifestService.generate_local`: the directory stands for the source's
+        path, so a chart or ``$ref`` value files of another source cannot be used."""
+        local = {k: v for k, v in source.items() if k not in ("chart", "ref")}
+        local["path"] = "."
+        try:
+            result = await render(
+                local, directory, app_name=app_name, namespace=namespace, tools=self.tools,
+                limits=self.limits, refs={}, runner=self._runner,
+            )  # fmt: skip
+        except ToolMissing as e:
+            hint = self._tool_hint.format(tool=e.tool)
+            raise ManifestGenerationError(f"{e.tool} is not installed: {hint}") from None
+        except RenderError as e:
+            raise ManifestGenerationError(f"local directory: {e}") from None
+        return GeneratedManifests(
+            manifests=tuple(result.manifests), revisions=("",),
+            source_types=(result.source_type,), rendered=1,
+        )  # fmt: skip
 
     def _key_plans(self, plans: list[_Plan], app_name: str, namespace: str) -> list[_Plan]:
         """Link refs and compute the cache key of every source that is rendered."""

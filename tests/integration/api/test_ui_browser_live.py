@@ -5,14 +5,12 @@ build (so it runs without building Argo CD's UI): a deep client-side route loads
 scripts cannot read (httpOnly) and which alone authenticates the page's later ``fetch``es and
 its ``EventSource`` streams (the application watch and the resource-tree watch).
 
-Needs Chromium and Playwright (``make deps``); skipped without them unless
-``KAPSTAN_ARGOCD_UI=1`` (``make test-argocd-ui``), where their absence fails.
+Needs Chromium and Playwright (``make deps`` installs both); their absence fails.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +19,8 @@ import pytest
 from tests.integration.api.conftest import Install
 from tests.integration.api.test_argocd_ui import CHROMIUM, FLAGS
 
-REQUIRED = os.environ.get("KAPSTAN_ARGOCD_UI") == "1"
 HAVE = CHROMIUM.exists() and importlib.util.find_spec("playwright") is not None
-pytestmark = [
-    pytest.mark.cluster,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not REQUIRED and not HAVE,
-        reason="needs /usr/bin/chromium and the playwright package (make deps)",
-    ),
-]
+pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 # What the UI's requests.ts does: EventSource on a relative URL, the first message's data.
 FIRST_EVENT = """url => new Promise((resolve, reject) => {
     const source = new EventSource(url);

@@ -4,7 +4,9 @@ downloads a browser here) against ``kapstan server --with-controller`` and the r
 - ``install`` (from the API tests): a namespace with ``kapstan server`` processes and a git
   repository of apps; ``ui`` starts one server serving the bundled UI (``make ui`` builds it:
   a missing build fails, it never skips);
-- ``browser``: one Chromium per session; ``page``: a fresh context per test at 1280x800 that
+- ``browser``: one Chromium per test module (Playwright's sync API keeps an event loop
+  running in the main thread while it is open, so it must be closed before other modules'
+  ``asyncio.run``); ``page``: a fresh context per test at 1280x800 that
   records the page's uncaught errors and every API answer >= 500 — a test fails if any
   happened, so nothing fails silently;
 - :func:`login` signs in through the login form; :func:`screenshot` writes
@@ -48,7 +50,7 @@ def ui(install: Install) -> ApiServerProcess:
     return install.start_server("--with-controller")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make deps` installs Debian's chromium")

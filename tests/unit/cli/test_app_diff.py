@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from kapstan.engine.diff import diff_resource
@@ -190,3 +191,57 @@ def test_revisions_preview_a_branch_of_one_source(tmp_path: Path) -> None:
     unpaired, _ = _preview(tmp_path / "again", "--revisions", "feature", multi=True)
     assert unpaired.exit_code == 2
     assert "in pairs" in unpaired.stderr
+
+
+def test_local_server_side_generate_uploads_the_directory_for_the_server_to_render(
+    tmp_path: Path,
+) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "cfg.yaml").write_text(yaml.safe_dump(_cm("cfg", {"color": "green"})))
+    (local / "creds.yaml").write_text(yaml.safe_dump(SECRET))
+    (local / "notes.txt").write_text("not a manifest\n")
+    got, fake = _preview(tmp_path, "--local", str(local), "--server-side-generate")
+    assert got.exit_code == 1, got.stderr
+    lines = got.stdout.splitlines()
+    # The server rendered the upload and compared it with the live objects: the Secret, the
+    # same as live, is no difference (its values came back unmasked for the comparison).
+    assert lines[:3] == [
+        f"/ConfigMap {APP_NS}/cfg: modified, 1 field",
+        f"/ConfigMap {APP_NS}/old: removed, 6 fields",
+        "",
+    ], got.stdout
+    assert "+  color: green" in got.stdout
+    assert "hunter2" not in got.stdout
+    cfg = fake.get_object("ConfigMap", "cfg", APP_NS)
+    assert cfg is not None
+    assert cfg["data"] == {"color": "red"}
+
+
+@pytest.mark.parametrize(("marker", "kind"), [("kustomization.yaml", "Kustomize"),
+                                              ("Chart.yaml", "Helm")])  # fmt: skip
+def test_local_kustomize_or_helm_directory_needs_server_side_generate(
+    tmp_path: Path, marker: str, kind: str
+) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / marker).write_text("resources: []\n")
+    got, _ = _preview(tmp_path, "--local", str(local))
+    assert got.exit_code == 2, got.stdout
+    assert f"is a {kind} directory: add --server-side-generate" in got.stderr
+    assert len(got.stderr.splitlines()) == 1
+
+
+def test_local_server_side_generate_on_a_multi_source_app_takes_the_source_position(
+    tmp_path: Path,
+) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "cfg.yaml").write_text(yaml.safe_dump(_cm("cfg", {"color": "green"})))
+    flags = ("--local", str(local), "--server-side-generate")
+    missing, _ = _preview(tmp_path, *flags, multi=True)
+    assert missing.exit_code == 2, missing.stdout
+    assert "a multi-source app needs sourcePosition" in missing.stderr
+    got, _ = _preview(tmp_path / "again", *flags, "--source-positions", "1", multi=True)
+    assert got.exit_code == 1, got.stderr
+    assert "+  color: green" in got.stdout

@@ -223,6 +223,12 @@ def test_sync_refuses_unknown_resources_and_bad_flags(tmp_path: Path) -> None:
             assert "GROUP:KIND:NAME" in bad.stderr
             strategy = await cli(api, tmp_path, "app", "sync", "guestbook", "--strategy", "x")
             assert strategy.exit_code == 20
+            # The controller never reads operation.sync.manifests: refused, not synced from Git.
+            local = await cli(api, tmp_path, "app", "sync", "guestbook", "--local", str(tmp_path))
+            assert local.exit_code == 20
+            assert (
+                "--local is not supported: kapstan controller syncs from Git only" in local.stderr
+            )
             assert controller.operations == []
 
     asyncio.run(body())

@@ -13,9 +13,11 @@ from kapstan.api.routes import (
     clusters,
     inspect,
     links,
+    localmanifests,
     logs,
     manifests,
     meta,
+    multiplex,
     operations,
     projects,
     repocreds,
@@ -33,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     operations.router,
     inspect.router,
     streams.router,
+    multiplex.router,
     projects.router,
     repositories.router,
     repocreds.router,
@@ -45,6 +48,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     logs.router,
     links.router,
     manifests.router,
+    localmanifests.router,
     serverdiff.router,
 )
 

@@ -41,18 +41,22 @@ from kapstan.engine.redact import hide_secret_data, sensitive_annotations
 from kapstan.kube.discovery import DiscoveryModel
 from kapstan.kube.errors import KubeError
 from kapstan.services.clusters import DestinationError
-from kapstan.services.manifests import ManifestGenerationError, ManifestService
+from kapstan.services.manifests import (
+    GeneratedManifests,
+    ManifestGenerationError,
+    ManifestService,
+)
 
 router = APIRouter()
 
 
-def _service(ctx: ApiContext) -> ManifestService:
+def service(ctx: ApiContext) -> ManifestService:
     if ctx.manifests is None:
         raise ApiError(Code.UNAVAILABLE, "manifest generation is not configured")
     return ctx.manifests
 
 
-def _unknown(message: str) -> ApiError:
+def unknown(message: str) -> ApiError:
     return ApiError(Code.UNKNOWN, message)
 
 
@@ -64,7 +68,7 @@ def sources_for(
         sources = [dict(s) for s in copy.deepcopy(spec["sources"])]
         for i, position in enumerate(positions):
             if position <= 0 or position > len(sources):
-                raise _unknown("source position is out of range")
+                raise unknown("source position is out of range")
             if i < len(revisions):
                 sources[position - 1]["targetRevision"] = revisions[i]
         return None, sources
@@ -101,11 +105,28 @@ async def manifests(
     namespace = str(destination.get("namespace") or "")
     source, sources = sources_for(spec, revision, source_positions, revisions)
     try:
-        generated = await _service(ctx).generate(
+        generated = await service(ctx).generate(
             app_name=name, namespace=namespace, source=source, sources=sources
         )
     except ManifestGenerationError as err:
-        raise _unknown(f"error generating manifests: {err}") from None
+        raise unknown(f"error generating manifests: {err}") from None
+    return await manifest_response(ctx, app, name, generated)
+
+
+async def manifest_response(
+    ctx: ApiContext,
+    app: Mapping[str, Any],
+    name: str,
+    generated: GeneratedManifests,
+    *,
+    mask: bool = True,
+) -> Response:
+    """``repositoryManifestResponse`` of ``generated`` for ``app`` (see the module contract:
+    namespaced, tracking-stamped, JSON text with sorted keys; Secret values masked unless
+    ``mask`` is False)."""
+    spec = app.get("spec") or {}
+    destination = spec.get("destination") or {}
+    namespace = str(destination.get("namespace") or "")
     model = await _model(ctx, app)
     settings = ctx.settings()
     hidden = sensitive_annotations(settings.cm)
@@ -113,7 +134,7 @@ async def manifests(
     for obj in generated.objects:
         placed = with_namespace(obj, namespace, model.namespaced if model else lambda g, k: None)
         stamped = settings.settings.tracking.stamp(name, placed)
-        shown = hide_secret_data(stamped, None, hidden)[0]
+        shown = hide_secret_data(stamped, None, hidden)[0] if mask else stamped
         out.append(orjson.dumps(shown, option=orjson.OPT_SORT_KEYS).decode())
     body: dict[str, Any] = {"manifests": out}
     body["namespace"] = namespace
@@ -153,21 +174,21 @@ def source_of(app: Mapping[str, Any], pick: SourcePick) -> dict[str, Any]:
     source = dict(listed[0]) if listed else dict(spec.get("source") or {})
     if index is not None:
         if index < 0 or index >= len(listed):
-            raise _unknown(
+            raise unknown(
                 f"source index {index} not found because there are only {len(listed)} sources"
             )
         source = dict(listed[index])
     if version is not None:
         history = ((app.get("status") or {}).get("history")) or []
         if not history:
-            raise _unknown(f"version ID {version} not found because the app has no history")
+            raise unknown(f"version ID {version} not found because the app has no history")
         entry = next((h for h in history if h.get("id") == version), None)
         if entry is None:
-            raise _unknown(f"revision history not found for version ID {version}")
+            raise unknown(f"revision history not found for version ID {version}")
         entries = list(entry.get("sources") or []) or [entry.get("source") or {}]
         position = index or 0
         if position >= len(entries):
-            raise _unknown(f"source index {position} not found in history entry {version}")
+            raise unknown(f"source index {position} not found in history entry {version}")
         source = dict(entries[position])
     return source
 
@@ -185,11 +206,11 @@ async def revision_metadata(
     app = lookup_app(ctx, principal, "get", name, scope)
     source = source_of(app, pick)
     if source.get("chart"):
-        raise _unknown("a Helm chart has no commit metadata; use .../chartdetails")
+        raise unknown("a Helm chart has no commit metadata; use .../chartdetails")
     try:
-        found = await _service(ctx).revision_metadata(str(source.get("repoURL") or ""), revision)
+        found = await service(ctx).revision_metadata(str(source.get("repoURL") or ""), revision)
     except ManifestGenerationError as err:
-        raise _unknown(f"error getting revision metadata: {err}") from None
+        raise unknown(f"error getting revision metadata: {err}") from None
     body: dict[str, Any] = {
         "author": found.author,
         "date": datetime.fromtimestamp(found.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -213,9 +234,9 @@ async def chart_details(
     app = lookup_app(ctx, principal, "get", name, scope)
     source = source_of(app, pick)
     if not source.get("chart"):
-        raise _unknown(f"no chart found for application: {name}")
+        raise unknown(f"no chart found for application: {name}")
     del revision
     raise ApiError(Code.UNIMPLEMENTED, "Helm chart details are not supported yet")
 
 
-__all__ = ["router", "source_of", "sources_for"]
+__all__ = ["manifest_response", "router", "service", "source_of", "sources_for", "unknown"]

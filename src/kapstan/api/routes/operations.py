@@ -45,6 +45,12 @@ SYNC_FIELDS = {
     "sourcePositions",
 }
 IN_PROGRESS = "another operation is already in progress"
+# The controller renders every sync from Git and never reads `operation.sync.manifests`:
+# storing them would apply Git's state while the caller believes its manifests were used.
+LOCAL_SYNC_REFUSED = (
+    "syncing local manifests is not supported: Kapstan syncs from Git "
+    "(commit the change, or preview it with app diff --local)"
+)
 
 
 def _running(app: dict[str, Any]) -> bool:
@@ -55,7 +61,9 @@ def _running(app: dict[str, Any]) -> bool:
 def sync_operation(data: dict[str, Any], username: str) -> dict[str, Any]:
     """The ``operation`` Argo CD's server writes for an ``ApplicationSyncRequest``."""
     sync: dict[str, Any] = {}
-    for key in ("revision", "revisions", "prune", "dryRun", "resources", "manifests"):
+    if data.get("manifests"):
+        raise invalid(LOCAL_SYNC_REFUSED)
+    for key in ("revision", "revisions", "prune", "dryRun", "resources"):
         if data.get(key) not in (None, "", [], False):
             sync[key] = data[key]
     strategy = data.get("strategy")
@@ -68,7 +76,7 @@ def sync_operation(data: dict[str, Any], username: str) -> dict[str, Any]:
         if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
             raise invalid("syncOptions.items must be a list of strings")
         sync["syncOptions"] = options
-    for key in ("resources", "revisions", "manifests"):
+    for key in ("resources", "revisions"):
         if key in sync and not isinstance(sync[key], list):
             raise invalid(f"{key} must be a list")
     operation: dict[str, Any] = {"sync": sync, "initiatedBy": {"username": username}}

@@ -65,14 +65,16 @@ def _event_result(kind: str, app: Mapping[str, Any], fields: Tree | None) -> Any
     return project({"type": kind, "application": app}, fields)
 
 
-async def _app_frames(
+async def app_events(
     ctx: ApiContext,
     principal: Principal,
     keep: Callable[[Mapping[str, Any]], bool],
     initial: bool,
-    fields: Tree | None,
-    sse: bool,
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[tuple[str, Mapping[str, Any]]]:
+    """The application watch's events ``(ADDED|MODIFIED|DELETED, app)`` for ``principal``:
+    the initial list when ``initial``, then every change ``keep`` accepts, each checked by RBAC
+    when it is sent; ends after :data:`BACKLOG` unread events (see the module contract).
+    Shared by this stream and the multiplexed one."""
     queue: asyncio.Queue[tuple[str, Mapping[str, Any]] | None] = asyncio.Queue()
     overflow = False
 
@@ -91,7 +93,7 @@ async def _app_frames(
         if initial:
             for listed in ctx.mirror.apps():
                 if keep(listed) and visible(ctx, principal, listed):
-                    yield frame(_event_result("ADDED", listed, fields), sse)
+                    yield "ADDED", listed
         while True:
             item = await queue.get()
             if item is None:
@@ -99,9 +101,21 @@ async def _app_frames(
             kind, app = item
             # RBAC is checked per event: argocd-rbac-cm changes apply to open streams too.
             if keep(app) and visible(ctx, principal, app):
-                yield frame(_event_result(kind, app, fields), sse)
+                yield kind, app
     finally:
         unsubscribe()
+
+
+async def _app_frames(
+    ctx: ApiContext,
+    principal: Principal,
+    keep: Callable[[Mapping[str, Any]], bool],
+    initial: bool,
+    fields: Tree | None,
+    sse: bool,
+) -> AsyncIterator[bytes]:
+    async for kind, app in app_events(ctx, principal, keep, initial):
+        yield frame(_event_result(kind, app, fields), sse)
 
 
 @router.get("/api/v1/stream/applications")
@@ -121,11 +135,11 @@ def watch_applications(
     keep = app_filter(name, projects, selector, repo, names)
     initial = not resource_version or bool(name)
     sse = wants_sse(request)
-    frames = _app_frames(ctx, principal, keep, initial, _result_fields(fields), sse)
+    frames = _app_frames(ctx, principal, keep, initial, result_fields(fields), sse)
     return stream_response(frames, sse)
 
 
-def _result_fields(fields: str | None) -> Tree | None:
+def result_fields(fields: str | None) -> Tree | None:
     """``fields`` of a stream name paths under ``result.``; the frame's body is the result."""
     tree = parse_fields(fields)
     if tree is None:
@@ -134,7 +148,10 @@ def _result_fields(fields: str | None) -> Tree | None:
     return {k: v for k, v in inner.items() if k} if isinstance(inner, dict) and inner else None
 
 
-async def _tree_frames(ctx: ApiContext, name: str, sse: bool) -> AsyncIterator[bytes]:
+async def tree_events(ctx: ApiContext, name: str) -> AsyncIterator[Mapping[str, Any]]:
+    """The resource tree of app ``name`` now (when there is one) and each newer one the
+    controller publishes (the caller checked ``applications, get``). Shared by this stream and
+    the multiplexed one."""
     changed = asyncio.Event()
 
     def on_event(_kind: str, app: Mapping[str, Any]) -> None:
@@ -149,12 +166,17 @@ async def _tree_frames(ctx: ApiContext, name: str, sse: bool) -> AsyncIterator[b
             fresh = snapshot is not None and snapshot is not sent
             if snapshot is not None and fresh and (sent is None or snapshot.tree != sent.tree):
                 sent = snapshot
-                yield frame(dict(snapshot.tree), sse)
+                yield dict(snapshot.tree)
             changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), TREE_POLL)
     finally:
         unsubscribe()
+
+
+async def _tree_frames(ctx: ApiContext, name: str, sse: bool) -> AsyncIterator[bytes]:
+    async for tree in tree_events(ctx, name):
+        yield frame(tree, sse)
 
 
 @router.get("/api/v1/stream/applications/{name}/resource-tree")
@@ -170,4 +192,13 @@ def watch_resource_tree(
     return stream_response(_tree_frames(ctx, name, sse), sse)
 
 
-__all__ = ["BACKLOG", "frame", "router", "stream_response", "wants_sse"]
+__all__ = [
+    "BACKLOG",
+    "app_events",
+    "frame",
+    "result_fields",
+    "router",
+    "stream_response",
+    "tree_events",
+    "wants_sse",
+]

@@ -8,10 +8,12 @@ controller's last comparison; ``--refresh``/``--hard-refresh`` ask for a new one
 ``--revision REV`` the server renders the app's source at REV and compares it with the live
 objects now (``server-side-diff``, nothing is synced), and a summary line per changed resource
 (``GROUP/KIND NAMESPACE/NAME: modified|added|removed, N fields``) comes before the diffs;
-``--local DIR`` sends DIR's YAML/JSON files as the target instead (plain manifests, not
-rendered). The controller's drift forensics for a resource (which field manager changed a
-drifted field, and when) come as ``# drifted: ...`` lines under its header. Exit 1 when there
-is a difference (0 with ``--exit-code=false``), 0 when none, 2 on any error.
+``--local DIR`` sends DIR's YAML/JSON files as the target instead (plain manifests), or with
+``--server-side-generate`` uploads DIR for the server to render with the app's source settings
+(Helm, Kustomize: ``POST .../local-manifests``) and diffs that. The controller's drift
+forensics for a resource (which field manager changed a drifted field, and when) come as
+``# drifted: ...`` lines under its header. Exit 1 when there is a difference (0 with
+``--exit-code=false``), 0 when none, 2 on any error.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import typer
 import yaml
 
 from kapstan.cli.argocd import session
+from kapstan.cli.argocd.app import localdir
 from kapstan.cli.argocd.app.drift import RefKey, drift_notes, ref_of
 from kapstan.cli.argocd.errors import CommandExit, handled
 from kapstan.cli.argocd.session import NotLoggedIn
@@ -35,7 +38,6 @@ from kapstan.client.http import ApiCallError, ApiClient
 
 DIFF_FOUND = 1
 DIFF_ERROR = 2
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def _state(raw: Any) -> dict[str, Any] | None:
@@ -161,11 +163,28 @@ def print_plain_diff(
     return bool(shown)
 
 
-def local_manifests(directory: Path) -> list[str]:
-    if not directory.is_dir():
-        raise CommandExit(DIFF_ERROR, f"--local {directory}: not a directory")
-    files = sorted(p for p in directory.rglob("*") if p.suffix in MANIFEST_SUFFIXES)
-    return [p.read_text() for p in files]
+def local_target(
+    client: ApiClient, name: str, directory: Path, server_side: bool, position: int = 0
+) -> list[str]:
+    """The target manifests of ``--local DIR``: rendered by the server with the app's source
+    settings (``--server-side-generate``; of the source at ``position``, 1-based, for a
+    multi-source app), or DIR's plain files; a Helm or Kustomize DIR without
+    ``--server-side-generate`` is refused (the client does not run helm/kustomize)."""
+    localdir.checked(directory)
+    if server_side:
+        answer = client.upload(
+            f"/api/v1/applications/{name}/local-manifests", localdir.pack(directory),
+            "application/gzip", params={"sourcePosition": position or None},
+        )  # fmt: skip
+        return [str(m) for m in answer.get("manifests") or []]
+    kind = localdir.kind_of(directory)
+    if kind is not localdir.DirKind.DIRECTORY:
+        raise CommandExit(
+            DIFF_ERROR,
+            f"--local {directory} is a {kind} directory: add --server-side-generate to render "
+            "it with the app's settings on the server",
+        )
+    return localdir.manifests(directory)
 
 
 def diff(
@@ -185,7 +204,11 @@ def diff(
         str, typer.Option("--local", help="Compare with the manifests of this directory.")
     ] = "",
     server_side_generate: Annotated[
-        bool, typer.Option("--server-side-generate", help="Compare on the server (always here).")
+        bool,
+        typer.Option(
+            "--server-side-generate",
+            help="With --local: the server renders DIR (Helm, Kustomize) as the app.",
+        ),
     ] = False,
     exit_code: Annotated[
         bool,
@@ -200,7 +223,6 @@ def diff(
     ] = False,
 ) -> None:
     """Show the difference between the live state and the target state of an application."""
-    del server_side_generate  # the comparison always runs on the server
     with handled():
         try:
             client = session.current().client()
@@ -209,9 +231,10 @@ def diff(
                     f"/api/v1/applications/{name}", refresh="hard" if hard_refresh else "normal"
                 )
             if local:
+                first = (positions or [0])[0]
+                target = local_target(client, name, Path(local), server_side_generate, first)
                 answer = client.get(
-                    f"/api/v1/applications/{name}/server-side-diff",
-                    targetManifests=local_manifests(Path(local)),
+                    f"/api/v1/applications/{name}/server-side-diff", targetManifests=target
                 )
                 shown = changed(answer.get("items") or [])
                 notes = drift_notes(client.get(f"/api/v1/applications/{name}")) if shown else {}

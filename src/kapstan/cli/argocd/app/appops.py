@@ -204,10 +204,22 @@ def sync(
         bool, typer.Option("--assumeYes", help="Answer yes to questions.")
     ] = False,
     output: OutputOpt = "",
+    local: Annotated[
+        str, typer.Option("--local", help="Not supported: the controller syncs from Git only.")
+    ] = "",
 ) -> None:
     """Sync applications to their target state, then follow the operation to its end."""
     with handled():
         fmt = check_format(output, FORMATS)
+        if local:
+            # The API would accept argocd's `manifests`, but kapstan controller renders the
+            # app's source itself and never reads operation.sync.manifests: refuse here
+            # rather than sync Git's state while the user believes DIR was synced.
+            raise CommandExit(
+                GENERIC,
+                "--local is not supported: kapstan controller syncs from Git only; "
+                "use `kapstan app diff NAME --local DIR --server-side-generate` to preview DIR",
+            )
         if strategy not in ("", "apply", "hook"):
             raise CommandExit(GENERIC, f"--strategy {strategy!r}: use apply or hook")
         client = session.current().client()
