@@ -5,15 +5,27 @@
 import { act, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, useLocation } from "react-router-dom";
+import { ApiError } from "../api/client";
 import type { StreamState } from "../api/stream";
 import type { Application, ApplicationWatchEvent } from "../api/types";
 import { ApplicationsPage } from "./ApplicationsPage";
 
-const stream: { onEvent?: (e: ApplicationWatchEvent) => void; onState?: (s: StreamState) => void; query?: unknown } = {};
+const stream: {
+  onEvent?: (e: ApplicationWatchEvent) => void;
+  onState?: (s: StreamState) => void;
+  onError?: (e: ApiError) => void;
+  query?: unknown;
+} = {};
 vi.mock("../api/stream", () => ({
-  subscribe: (topic: { query?: unknown }, onEvent: (e: ApplicationWatchEvent) => void, onState: (s: StreamState) => void) => {
+  subscribe: (
+    topic: { query?: unknown },
+    onEvent: (e: ApplicationWatchEvent) => void,
+    onState: (s: StreamState) => void,
+    onError: (e: ApiError) => void,
+  ) => {
     stream.onEvent = onEvent;
     stream.onState = onState;
+    stream.onError = onError;
     stream.query = topic.query;
     onState("connecting");
     return () => {};
@@ -89,6 +101,12 @@ describe("ApplicationsPage", () => {
     act(() => stream.onState?.("live"));
     expect(screen.queryByText("reconnecting…")).toBeNull();
     await vi.waitFor(() => expect(lists()).toBe(2));
+  });
+
+  it("shows the API's refusal of the stream", async () => {
+    await open();
+    act(() => stream.onError?.(new ApiError(403, "permission denied: applications, get")));
+    expect(screen.getByRole("alert").textContent).toBe("permission denied: applications, get (HTTP 403)");
   });
 
   it("narrows by search and keeps it in the URL", async () => {

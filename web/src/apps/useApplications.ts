@@ -105,6 +105,8 @@ export function useApplications(query: Query): LiveApps {
           void load();
         }
       },
+      // The server refused the topic (e.g. a bad selector): say so where the list is.
+      (refused) => !cancelled && setError(refused),
     );
     const fallback = setTimeout(() => {
       if (!loaded) void load();
