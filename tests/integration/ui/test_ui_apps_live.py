@@ -11,7 +11,8 @@
 - at a 390-px phone width the list is usable: the app's link is visible, the page does not
   scroll sideways.
 
-Screenshots: the login page and the list, light and dark (see conftest.screenshot).
+Screenshots (see conftest.screenshot): the login page and the list, light and dark; the "New
+app" panel, the table view and the phone width.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def test_login_create_sync_search_filter_and_logout(
     panel.get_by_label("Namespace", exact=True).fill(name)
     panel.get_by_label("Auto-create namespace").check()
     assert not panel.get_by_label("Automated sync").is_checked()
+    screenshot(page, "new-app", tmp_path)
     panel.get_by_role("button", name="Create").click()
     expect(panel).to_be_hidden()
 
