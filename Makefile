@@ -69,10 +69,11 @@ test-argocd-ui: toolchain argocd-ui
 demo: toolchain ui
 	$(VENV)/bin/kapstan demo
 
-bench: toolchain
+bench: toolchain ui
 	$(PY) bench/run.py
 	$(PY) bench/controller_bench.py
 	$(PY) bench/api_bench.py
+	$(PY) bench/ui_list_bench.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache web/node_modules src/kapstan/api/webui
