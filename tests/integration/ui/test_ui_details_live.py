@@ -160,6 +160,7 @@ def test_sync_tree_panel_prune_and_rollback(
     pruned.wait_for(timeout=LIVE)
     wait_for("the prune result", lambda: "Pruned" in pruned.inner_text(), LIVE / 1000)
     header_sync(page, "Synced").wait_for(timeout=LIVE)
+    screenshot(page, "details-sync", tmp_path)
     panel.get_by_role("button", name="Close Sync").click()
 
     # History: roll back to the first deployment; the ConfigMap comes back.

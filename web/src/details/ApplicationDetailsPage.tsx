@@ -73,7 +73,7 @@ export function ApplicationDetailsPage() {
         </div>
         <ErrorNotice error={treeError} />
         <div role="tabpanel" aria-label={`${VIEW_LABELS[query.view]} view`}>
-          {query.view === "tree" ? <TreeView app={app} tree={tree} selected={query.resource} onSelect={select} /> : null}
+          {query.view === "tree" ? <TreeView app={app} tree={tree} treeFailed={treeError !== null} selected={query.resource} onSelect={select} /> : null}
           {query.view === "list" ? <ListView app={app} tree={tree} selected={query.resource} onSelect={select} /> : null}
           {query.view === "pods" ? <PodsView tree={tree} selected={query.resource} onSelect={select} /> : null}
           {query.view === "network" ? <NetworkView tree={tree} onSelect={select} /> : null}

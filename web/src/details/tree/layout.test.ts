@@ -1,5 +1,5 @@
 import { APP_ID, GROUP_AT, NO_FILTERS, buildGraph, groupId, kindsOf, type GraphNode } from "./graph";
-import { NODE_HEIGHT, NODE_WIDTH, layoutTree } from "./layout";
+import { NODE_HEIGHT, NODE_WIDTH, layoutNodes, layoutTree, shapeKey, withData } from "./layout";
 import { pod, sampleApp, sampleTree } from "./fixtures";
 
 const none = new Set<string>();
@@ -101,5 +101,18 @@ describe("tree layout", () => {
     expect(layout.nodes.length).toBeGreaterThan(500);
     const seen = new Set(layout.nodes.map((n) => `${n.x},${n.y}`));
     expect(seen.size).toBe(layout.nodes.length);
+  });
+
+  it("keeps positions when only a status changes, and relays out when the shape changes", () => {
+    const before = buildGraph(sampleApp(), sampleTree(2), NO_FILTERS, none).nodes;
+    const changed = sampleTree(2);
+    changed.nodes![2] = pod(0, "Degraded");
+    const after = buildGraph(sampleApp(), changed, NO_FILTERS, none).nodes;
+    expect(shapeKey(after)).toBe(shapeKey(before));
+    const layout = withData(layoutNodes(before), after);
+    const moved = layout.nodes.find((n) => n.name === "web-1-pod-0")!;
+    expect(moved.health).toBe("Degraded");
+    expect(moved.x).toBe(layoutNodes(before).nodes.find((n) => n.name === "web-1-pod-0")!.x);
+    expect(shapeKey(buildGraph(sampleApp(), sampleTree(3), NO_FILTERS, none).nodes)).not.toBe(shapeKey(before));
   });
 });
