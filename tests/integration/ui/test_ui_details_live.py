@@ -147,6 +147,19 @@ def test_sync_tree_panel_prune_and_rollback(
     page.go_back()
     panel.wait_for(state="detached")
 
+    # The views are in the URL too: the list names the pod; the pods view groups it.
+    page.get_by_role("button", name="List", exact=True).click()
+    assert "view=list" in page.url
+    page.get_by_role("button", name=re.compile(r"^Open Deployment web")).wait_for()
+    page.get_by_role("button", name="Pods", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Pod web-.*health Healthy")).wait_for()
+    page.set_viewport_size({"width": 390, "height": 800})
+    screenshot(page, "details-pods-phone", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.go_back()
+    page.go_back()
+    node(page, "Deployment").wait_for()
+
     # Git drops the ConfigMap: refresh, then sync with prune; the results say Pruned.
     (install.repo / path / "settings.yaml").unlink()
     gitservers.commit_all(install.repo, f"{path}: drop the settings ConfigMap")

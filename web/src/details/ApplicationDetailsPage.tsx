@@ -57,13 +57,12 @@ export function ApplicationDetailsPage() {
         </p>
       ) : null}
       <div className="details-body">
-        <div role="tablist" aria-label="View" className="view-switch">
+        <div role="group" aria-label="View" className="view-switch">
           {VIEWS.map((view) => (
             <button
               key={view}
               type="button"
-              role="tab"
-              aria-selected={query.view === view}
+              aria-pressed={query.view === view}
               className={`btn${query.view === view ? " active" : ""}`}
               onClick={() => query.setView(view)}
             >
@@ -72,12 +71,12 @@ export function ApplicationDetailsPage() {
           ))}
         </div>
         <ErrorNotice error={treeError} />
-        <div role="tabpanel" aria-label={`${VIEW_LABELS[query.view]} view`}>
+        <section aria-label={`${VIEW_LABELS[query.view]} view`}>
           {query.view === "tree" ? <TreeView app={app} tree={tree} treeFailed={treeError !== null} selected={query.resource} onSelect={select} /> : null}
           {query.view === "list" ? <ListView app={app} tree={tree} selected={query.resource} onSelect={select} /> : null}
           {query.view === "pods" ? <PodsView tree={tree} selected={query.resource} onSelect={select} /> : null}
           {query.view === "network" ? <NetworkView tree={tree} onSelect={select} /> : null}
-        </div>
+        </section>
       </div>
       {query.resource ? (
         <ResourcePanel

@@ -14,7 +14,7 @@ export function groupPods(tree: ApplicationTree | null, by: PodGrouping): [strin
     const parent = pod.parentRefs?.[0];
     const key =
       by === "node"
-        ? pod.info?.find((i) => i.name === "Node")?.value || "unscheduled"
+        ? pod.info?.find((i) => i.name === "Node")?.value || "node not reported"
         : parent
           ? `${parent.kind}/${parent.name}`
           : "no parent";
