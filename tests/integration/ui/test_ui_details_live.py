@@ -1,10 +1,11 @@
 """The Application details page in Chromium against ``kapstan server --with-controller`` and the
 real cluster: the header follows the app live; the tree shows Deployment → ReplicaSet → Pod
-with health; a node opens the resource panel through the URL (back button included); a
-resource removed in Git is pruned by a sync from the sync panel, whose per-resource results
-and the app's return to Synced show without a reload; a rollback from history; a rollback
-refused while auto-sync is on; a read-only user sees no Sync button and, opening the sync
-panel by URL (``?operation=sync``), a clear message instead of the form.
+with health; a node opens the resource panel through the URL (back button included); the
+list and pods views; a resource removed in Git is pruned by a sync from the sync panel,
+whose per-resource results and the app's return to Synced show without a reload; a rollback
+from history; a rollback refused while auto-sync is on, then run once App details turned
+auto-sync off; a read-only user sees no Sync button and, opening the sync panel by URL
+(``?operation=sync``), a clear message instead of the form.
 
 Signing in posts ``api/v1/session`` from the page's own context (the cookie a form login
 sets), so these tests depend on the details page only.
@@ -188,7 +189,7 @@ def test_sync_tree_panel_prune_and_rollback(
     node(page, "ConfigMap").wait_for(timeout=LIVE)
 
 
-def test_rollback_refused_while_auto_sync_is_on(
+def test_rollback_refused_while_auto_sync_is_on_then_allowed_once_off(
     page: Any, server: ApiServerProcess, install: Install, admin: httpx2.Client
 ) -> None:
     path = own_path(install)
@@ -215,6 +216,21 @@ def test_rollback_refused_while_auto_sync_is_on(
     refusal.wait_for()
     assert page.get_by_role("button", name="Confirm rollback").count() == 0
     assert sent == []
+
+    # As the reason says: auto-sync off in App details (saved through the API), then it rolls back.
+    page.get_by_role("button", name="Close History and rollback").click()
+    page.get_by_role("button", name="App details").click()
+    details = page.get_by_role("dialog", name="App details")
+    details.get_by_label("Automated sync").uncheck()
+    details.get_by_role("button", name="Save").click()
+    details.get_by_role("status").filter(has_text="Saved.").wait_for()
+    spec = admin.get(f"/api/v1/applications/{name}").json()["spec"]
+    assert "automated" not in spec.get("syncPolicy", {})
+    details.get_by_role("button", name="Close App details").click()
+    page.get_by_role("button", name="History and rollback").click()
+    page.get_by_role("button", name="Rollback to 0").click()
+    page.get_by_role("button", name="Confirm rollback").click()
+    wait_for("the rollback in history", lambda: history.locator("tbody tr").count() == 3, 90)
 
 
 def test_read_only_user_sees_no_sync_and_a_clear_message_by_url(
