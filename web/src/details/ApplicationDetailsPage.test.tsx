@@ -11,8 +11,9 @@ function answer(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-function serve(allowed: boolean, sync?: (body: unknown) => Response) {
+function serve(allowed: boolean | "broken", sync?: (body: unknown) => Response) {
   const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+    if (url.includes("account/can-i/") && allowed === "broken") return answer({ message: "enforcer unavailable" }, 503);
     if (url.includes("account/can-i/")) return answer({ value: allowed ? "yes" : "no" });
     if (url.includes("/resource-tree")) return answer(sampleTree(1));
     if (url.includes("/sync") && init?.method === "POST") return sync!(JSON.parse(String(init.body)));
@@ -54,6 +55,13 @@ describe("application details page", () => {
     expect(screen.queryByRole("button", { name: "Sync" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Synchronize" })).toBeNull();
+  });
+
+  it("says so when the permissions cannot be checked, rather than hiding actions silently", async () => {
+    serve("broken");
+    open("");
+    expect(await screen.findByText(/Could not check your permissions, so actions are hidden: enforcer unavailable \(HTTP 503\)/)).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Sync" })).toBeNull();
   });
 
   it("opens a resource from the tree into the URL, and closes it", async () => {

@@ -8,7 +8,8 @@ import { api } from "../api/client";
 
 export const ACTIONS = ["sync", "update", "delete"] as const;
 export type AppAction = (typeof ACTIONS)[number];
-export type Permissions = Record<AppAction, boolean> & { known: boolean };
+/** `error`: why a question went unanswered (that action then counts as not allowed). */
+export type Permissions = Record<AppAction, boolean> & { known: boolean; error?: unknown };
 
 const NONE: Permissions = { sync: false, update: false, delete: false, known: false };
 
@@ -21,15 +22,19 @@ export function usePermissions(project: string | undefined, name: string): Permi
   useEffect(() => {
     if (!project) return;
     let live = true;
+    let error: unknown;
     Promise.all(
       ACTIONS.map((action) =>
         api
           .get<{ value?: string }>(canIPath(action, project, name))
           .then((answer) => answer.value === "yes")
-          .catch(() => false),
+          .catch((err: unknown) => {
+            error = err;
+            return false;
+          }),
       ),
     ).then(([sync, update, remove]) => {
-      if (live) setFound({ sync, update, delete: remove, known: true });
+      if (live) setFound({ sync, update, delete: remove, known: true, error });
     });
     return () => {
       live = false;

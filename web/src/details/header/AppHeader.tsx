@@ -129,6 +129,11 @@ export function AppHeader({ app, can, stream, onPanel, onRefresh }: AppHeaderPro
         ) : null}
       </div>
       <ErrorNotice error={error} />
+      {can.error ? (
+        <p role="alert" className="error-notice">
+          Could not check your permissions, so actions are hidden: {errorText(can.error)}
+        </p>
+      ) : null}
       <dl className="app-facts">
         <div>
           <dt>Revision</dt>
