@@ -24,15 +24,33 @@ function nodeLabel(node: PlacedNode): string {
   return `${node.kind} ${node.name}${state ? `, ${state}` : ""}`;
 }
 
+interface TreeNodeProps {
+  node: PlacedNode;
+  selected: boolean;
+  onClick: (node: PlacedNode) => void;
+}
+
+/** What a node shows: a live update that changes none of it leaves the button alone. */
+function sameLook(a: TreeNodeProps, b: TreeNodeProps): boolean {
+  const [x, y] = [a.node, b.node];
+  return (
+    a.selected === b.selected &&
+    a.onClick === b.onClick &&
+    x.id === y.id &&
+    x.x === y.x &&
+    x.y === y.y &&
+    x.health === y.health &&
+    x.sync === y.sync &&
+    x.count === y.count &&
+    x.orphan === y.orphan
+  );
+}
+
 const TreeNode = memo(function TreeNode({
   node,
   selected,
   onClick,
-}: {
-  node: PlacedNode;
-  selected: boolean;
-  onClick: (node: PlacedNode) => void;
-}) {
+}: TreeNodeProps) {
   return (
     <button
       type="button"
@@ -54,7 +72,7 @@ const TreeNode = memo(function TreeNode({
       </span>
     </button>
   );
-});
+}, sameLook);
 
 export interface TreeViewProps {
   app: Application;
