@@ -1,54 +1,110 @@
 /**
- * The application details page — for now only what mounts the resource panel from the URL
- * (`?resource=<group>/<Kind>/<ns>/<name>&tab=<tab>`): the app is loaded and kept live from
- * the applications stream; the full page (header, tree, list, pods, network) replaces this.
+ * `/applications/:namespace/:name`: one app, live. The header, a view (tree, list, pods,
+ * network: `?view=`), the resource panel when the URL names a resource (`?resource=&tab=`)
+ * and the side panels (`?operation=sync|history|edit|delete`). State lives in the URL
+ * (query.ts), so deep links and the back button work.
  */
-import { useEffect, useState } from "react";
-import { useParams, useSearchParams } from "react-router-dom";
-import { api } from "../api/client";
-import { refFromQuery } from "../api/resourceRef";
-import { subscribe } from "../api/stream";
-import type { Application } from "../api/types";
+import { useParams } from "react-router-dom";
+import type { ResourceRef } from "../api/resourceRef";
+import type { ApplicationTree, ResourceNode } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { ResourcePanel, type ResourceTab } from "./resource/ResourcePanel";
+import { AppHeader } from "./header/AppHeader";
+import { DeletePanel } from "./edit/DeletePanel";
+import { EditPanel } from "./edit/EditPanel";
+import { HistoryPanel } from "./history/HistoryPanel";
+import { ListView } from "./list/ListView";
+import { NetworkView } from "./network/NetworkView";
+import { usePermissions } from "./permissions";
+import { PodsView } from "./pods/PodsView";
+import { VIEWS, useDetailsQuery, type DetailsView } from "./query";
+import { ResourcePanel } from "./resource/ResourcePanel";
+import { SyncPanel } from "./sync/SyncPanel";
+import { TreeView } from "./tree/TreeView";
+import { useApplication, useTree } from "./useApplication";
+import "./details.css";
+
+/** The tree's node of the resource the URL names, so the panel need not fetch the tree. */
+function nodeOf(tree: ApplicationTree | null, ref: ResourceRef): ResourceNode | undefined {
+  return tree?.nodes?.find(
+    (node) =>
+      (node.group ?? "") === ref.group &&
+      node.kind === ref.kind &&
+      (node.namespace ?? "") === ref.namespace &&
+      node.name === ref.name,
+  );
+}
+
+const VIEW_LABELS: Record<DetailsView, string> = { tree: "Tree", list: "List", pods: "Pods", network: "Network" };
 
 export function ApplicationDetailsPage() {
-  const { namespace = "", name = "" } = useParams();
-  const [query, setQuery] = useSearchParams();
-  const [app, setApp] = useState<Application | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const params = useParams();
+  const name = params.name ?? "";
+  const namespace = params.namespace ?? "";
+  const query = useDetailsQuery();
+  const { app, error, deleted, stream, refresh } = useApplication(name, namespace);
+  const { tree, error: treeError } = useTree(name, namespace);
+  const can = usePermissions(app?.spec.project, name);
 
-  useEffect(() => {
-    api.get<Application>(`applications/${encodeURIComponent(name)}`, { appNamespace: namespace }).then(setApp, setError);
-    return subscribe({ kind: "applications", query: { name, appNamespace: namespace } }, (event) => {
-      if (event.type !== "DELETED") setApp(event.application);
-    });
-  }, [name, namespace]);
-
-  const resource = refFromQuery(query);
-  const close = () =>
-    setQuery((q) => {
-      ["resource", "node", "tab"].forEach((key) => q.delete(key));
-      return q;
-    });
+  if (error && !app) {
+    return (
+      <main className="details-page">
+        <h1>{name}</h1>
+        <ErrorNotice error={error} />
+      </main>
+    );
+  }
+  if (!app) {
+    return (
+      <main className="details-page">
+        <p role="status">Loading {name}…</p>
+      </main>
+    );
+  }
+  const select = query.openResource;
   return (
-    <main>
-      <h1>{name}</h1>
-      <ErrorNotice error={error} />
-      {app && resource && (
+    <main className="details-page">
+      <AppHeader app={app} can={can} stream={stream} onPanel={query.openPanel} onRefresh={refresh} />
+      {deleted ? (
+        <p role="alert" className="error-notice">
+          This application was deleted.
+        </p>
+      ) : null}
+      <div className="details-body">
+        <div role="group" aria-label="View" className="view-switch">
+          {VIEWS.map((view) => (
+            <button
+              key={view}
+              type="button"
+              aria-pressed={query.view === view}
+              className={`btn${query.view === view ? " active" : ""}`}
+              onClick={() => query.setView(view)}
+            >
+              {VIEW_LABELS[view]}
+            </button>
+          ))}
+        </div>
+        <ErrorNotice error={treeError} />
+        <section aria-label={`${VIEW_LABELS[query.view]} view`}>
+          {query.view === "tree" ? <TreeView app={app} tree={tree} treeFailed={treeError !== null} selected={query.resource} onSelect={select} /> : null}
+          {query.view === "list" ? <ListView app={app} tree={tree} selected={query.resource} onSelect={select} /> : null}
+          {query.view === "pods" ? <PodsView tree={tree} selected={query.resource} onSelect={select} /> : null}
+          {query.view === "network" ? <NetworkView tree={tree} onSelect={select} /> : null}
+        </section>
+      </div>
+      {query.resource ? (
         <ResourcePanel
           app={app}
-          resource={resource}
-          tab={(query.get("tab") ?? "summary") as ResourceTab}
-          onTabChange={(tab) =>
-            setQuery((q) => {
-              q.set("tab", tab);
-              return q;
-            })
-          }
-          onClose={close}
+          resource={query.resource}
+          node={nodeOf(tree, query.resource)}
+          tab={query.tab}
+          onTabChange={query.setTab}
+          onClose={query.closeResource}
         />
-      )}
+      ) : null}
+      {query.panel === "sync" ? <SyncPanel app={app} can={can} onClose={query.closePanel} /> : null}
+      {query.panel === "history" ? <HistoryPanel app={app} can={can} onClose={query.closePanel} /> : null}
+      {query.panel === "edit" ? <EditPanel app={app} can={can} onClose={query.closePanel} /> : null}
+      {query.panel === "delete" ? <DeletePanel app={app} can={can} onClose={query.closePanel} /> : null}
     </main>
   );
 }
