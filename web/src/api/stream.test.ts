@@ -1,5 +1,5 @@
 import { ApiError } from "./client";
-import { Multiplexer, RETRY_MS, type StreamState, type Topic } from "./stream";
+import { IDLE_MS, Multiplexer, RETRY_MS, type StreamState, type Topic } from "./stream";
 
 /** A stand-in for the browser's EventSource: the test plays the server. */
 class FakeEventSource {
@@ -119,7 +119,7 @@ describe("Multiplexer", () => {
     expect(later.states).toEqual(["connecting", "live"]);
   });
 
-  it("removes a topic on unsubscribe, drops its late events, and closes after the last one", async () => {
+  it("removes a topic on unsubscribe, drops its late events, and closes a while after the last one", async () => {
     const mux = new Multiplexer();
     const apps = watch(mux, { kind: "applications" });
     const tree = watch(mux, { kind: "tree", name: "guestbook" });
@@ -134,14 +134,41 @@ describe("Multiplexer", () => {
     expect(apps.events).toEqual([]);
     expect(source.closed).toBe(false);
 
+    vi.useFakeTimers();
     tree.stop();
+    expect(source.closed).toBe(false); // kept for the next page's topics
+    vi.advanceTimersByTime(IDLE_MS);
     expect(source.closed).toBe(true);
     expect(mux.connected).toBe(false);
-    await settle();
-    expect(posted).toHaveLength(2); // no remove for the last: the connection's close ends it
+    vi.useRealTimers();
 
     watch(mux, { kind: "applications" });
     expect(FakeEventSource.opened).toHaveLength(2); // opened again on demand
+  });
+
+  it("keeps the connection from one page to the next: the new page's topic reuses it", async () => {
+    vi.useFakeTimers();
+    const mux = new Multiplexer();
+    const list = watch(mux, { kind: "applications" });
+    const source = FakeEventSource.opened[0];
+    source.send({ stream: "s1" });
+    vi.useRealTimers();
+    await settle();
+    vi.useFakeTimers();
+    list.stop(); // the list unmounts before the details page mounts
+    const tree = watch(mux, { kind: "tree", name: "guestbook" });
+    vi.advanceTimersByTime(IDLE_MS * 2);
+    vi.useRealTimers();
+    await settle();
+    expect(source.closed).toBe(false);
+    expect(FakeEventSource.opened).toHaveLength(1);
+    expect(posted.map((p) => p.body)).toEqual([
+      { add: [expect.objectContaining({ id: "t1", type: "applications" })] },
+      { remove: ["t1"] },
+      { add: [expect.objectContaining({ id: "t2", type: "tree", name: "guestbook" })] },
+    ]);
+    source.send({ topic: "t2", result: { nodes: [] } });
+    expect(tree.events).toEqual([{ nodes: [] }]);
   });
 
   it("adds every topic again after a reconnect: reconnecting, then live", async () => {

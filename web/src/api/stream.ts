@@ -9,7 +9,9 @@
  * All topics of a tab share one connection, Kapstan's multiplexed stream
  * (`GET api/v1/stream/multiplex`, docs/api.md): Argo CD's UI opens one EventSource per watch
  * and runs into the browser's six connections per host. The connection is opened on the first
- * subscribe and closed after the last unsubscribe; the server announces a stream id, topics are
+ * subscribe and closed a few seconds after the last unsubscribe (IDLE_MS: moving from one page
+ * to the next unsubscribes the old page's topics before the new page subscribes, and must not
+ * cost a new connection); the server announces a stream id, topics are
  * added and removed with `POST api/v1/stream/multiplex/{id}/topics` (one at a time, in order);
  * after a reconnect (a new id) every topic is added again, its state going "reconnecting" then
  * "live".
@@ -44,6 +46,8 @@ const MULTIPLEX = "stream/multiplex";
 const APP_KEYS = ["name", "names", "projects", "selector", "repo", "appNamespace", "resourceVersion", "fields"];
 /** How long to wait before opening again a connection the browser gave up (a 429, a 5xx). */
 export const RETRY_MS = 2000;
+/** A connection without topics is kept this long, for the next page's topics. */
+export const IDLE_MS = 5000;
 
 function wire(id: string, topic: Topic): Record<string, unknown> {
   if (topic.kind === "tree") {
@@ -65,11 +69,13 @@ export class Multiplexer {
   private next = 0;
   private chain: Promise<void> = Promise.resolve();
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private idle: ReturnType<typeof setTimeout> | undefined;
 
   subscribe(topic: Topic, listener: Omit<Listener, "state" | "topic">): () => void {
     const id = `t${++this.next}`;
     this.listeners.set(id, { ...listener, topic, state: "connecting" });
     listener.onState("connecting");
+    clearTimeout(this.idle);
     if (!this.source) this.open();
     else if (this.streamId) this.change(this.streamId, { add: [wire(id, topic)] }, [id]);
     return () => this.unsubscribe(id);
@@ -82,11 +88,13 @@ export class Multiplexer {
 
   private unsubscribe(id: string): void {
     if (!this.listeners.delete(id)) return;
-    if (this.listeners.size === 0) {
-      this.close();
-      return;
-    }
     if (this.streamId) this.change(this.streamId, { remove: [id] }, []);
+    if (this.listeners.size === 0) {
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => {
+        if (this.listeners.size === 0) this.close();
+      }, IDLE_MS);
+    }
   }
 
   private open(): void {
@@ -111,6 +119,7 @@ export class Multiplexer {
 
   private close(): void {
     clearTimeout(this.retry);
+    clearTimeout(this.idle);
     this.source?.close();
     this.source = null;
     this.streamId = "";

@@ -69,7 +69,7 @@ describe("application details page", () => {
     open("");
     await userEvent.click(await screen.findByRole("button", { name: /^Deployment web, health Healthy, sync Synced/ }));
     expect(screen.getByLabelText("location").textContent).toBe("?resource=apps%2FDeployment%2Fweb%2Fweb");
-    await userEvent.click(screen.getByRole("button", { name: "Close" }));
+    await userEvent.click(await screen.findByRole("button", { name: "Close Deployment web" }));
     expect(screen.getByLabelText("location").textContent).toBe("");
   });
 

@@ -37,7 +37,7 @@ describe("ResourcePanel", () => {
     const onTabChange = vi.fn();
     const onClose = vi.fn();
     const { unmount } = render(<ResourcePanel app={app} resource={ref} tab="summary" onTabChange={onTabChange} onClose={onClose} />);
-    const dialog = screen.getByRole("dialog", { name: "web" });
+    const dialog = screen.getByRole("dialog", { name: "Deployment web" });
     expect(dialog.getAttribute("aria-modal")).toBe("true");
     expect(document.activeElement).toBe(dialog);
     expect(screen.getAllByRole("tab").map((t) => t.textContent)).toEqual([

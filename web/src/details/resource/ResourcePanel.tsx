@@ -90,7 +90,7 @@ export function ResourcePanel({ app, resource, tab, onTabChange, onClose, node }
         ref={dialog}
         role="dialog"
         aria-modal="true"
-        aria-labelledby={`${id}-title`}
+        aria-label={title}
         className="rp-panel"
         tabIndex={-1}
         onKeyDown={onKeyDown}
