@@ -15,6 +15,7 @@ import orjson
 
 from kapstan.engine.diff import ResourceDiff
 from kapstan.engine.health import DEFAULT_CONFIG, HealthConfig, assess
+from kapstan.engine.nodeinfo import node_info
 from kapstan.engine.redact import mask_secrets
 from kapstan.engine.summary import images_of
 from kapstan.model.keys import ResourceKey, group_of
@@ -28,7 +29,8 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 def tree_node(
     obj: Mapping[str, Any], parents: Iterable[Mapping[str, Any]], config: HealthConfig
 ) -> dict[str, Any]:
-    """One ``ResourceNode``: identity, owners present in the tree, health, images."""
+    """One ``ResourceNode``: identity, owners present in the tree, health, images, and the
+    ``info``/``networkingInfo`` Argo CD's controller adds (:mod:`kapstan.engine.nodeinfo`)."""
     meta = _meta(obj)
     api_version = str(obj.get("apiVersion") or "")
     node: dict[str, Any] = {
@@ -62,6 +64,7 @@ def tree_node(
         node["images"] = images
     if meta.get("creationTimestamp"):
         node["createdAt"] = str(meta["creationTimestamp"])
+    node.update(node_info(obj))
     return node
 
 
