@@ -27,8 +27,8 @@ toolchain: deps
 	$(PY) -m kapstan.localcluster build
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench setup.py
+	$(VENV)/bin/ruff format --check src tests bench setup.py
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
