@@ -37,9 +37,10 @@ def _sources() -> list[Path]:
     found: list[Path] = []
     for name in SOURCES:
         path = WEB / name
-        found.extend(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else found.append(
-            path
-        )
+        if path.is_dir():
+            found.extend(p for p in path.rglob("*") if p.is_file())
+        else:
+            found.append(path)
     return found
 
 
