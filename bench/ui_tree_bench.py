@@ -4,7 +4,7 @@
 
 The bundled UI (``make ui``) is served by a stand-in API in this process (stdlib HTTP
 server): the app, its resource tree (N Deployments, each with a ReplicaSet and P Pods:
-N x (2 + P) resources, 500 by default) and the two watch streams the page opens, as
+N x (2 + P) resources, 500 by default) and the one multiplexed stream the page opens, as
 ``kapstan server`` answers them. The stand-in keeps the figures about the browser: no
 controller or cluster is needed to produce a 500-resource tree, and the stream sends
 exactly when asked. Debian's Chromium (``/usr/bin/chromium``) is driven by Playwright.
@@ -99,17 +99,46 @@ def application(tree: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class StandIn:
-    """The app, the tree, and one queue of pending tree events per open tree stream."""
+    """The app, the tree, and the open multiplexed streams (``kapstan server``'s protocol:
+    the stream announces its id, topics are added by POST, events carry their topic)."""
 
     def __init__(self, deployments: int, pods: int) -> None:
         self.tree = resources(deployments, pods)
         self.app = application(self.tree)
-        self.streams: list[queue.Queue[dict[str, Any]]] = []
+        self.streams: dict[str, queue.Queue[dict[str, Any]]] = {}
+        self.tree_topics: dict[str, set[str]] = {}
+        self.topics: dict[str, list[str]] = {}
         self.lock = threading.Lock()
         self.flips = 0
 
+    def open(self) -> tuple[str, queue.Queue[dict[str, Any]]]:
+        with self.lock:
+            stream = f"s{len(self.streams) + 1}"
+            self.streams[stream] = queue.Queue()
+            self.tree_topics[stream], self.topics[stream] = set(), []
+            return stream, self.streams[stream]
+
+    def close(self, stream: str) -> None:
+        with self.lock:
+            self.streams.pop(stream, None)
+
+    def change(self, stream: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            topics = self.topics.setdefault(stream, [])
+            for gone in body.get("remove") or []:
+                self.tree_topics.get(stream, set()).discard(gone)
+                if gone in topics:
+                    topics.remove(gone)
+            for topic in body.get("add") or []:
+                topics.append(topic["id"])
+                if topic.get("type") == "tree":
+                    self.tree_topics.setdefault(stream, set()).add(topic["id"])
+                    tree = {"nodes": json.loads(json.dumps(self.tree))}
+                    self.streams[stream].put({"topic": topic["id"], "result": tree})
+            return {"stream": stream, "topics": list(topics)}
+
     def flip(self) -> str:
-        """The next Pod's health flipped; the event queued for the tree stream; its name."""
+        """The next Pod's health flipped; the event queued for every tree topic; its name."""
         pods = [n for n in self.tree if n["kind"] == "Pod"]
         pod = pods[(self.flips * 7) % len(pods)]
         self.flips += 1
@@ -117,8 +146,9 @@ class StandIn:
         pod["health"] = {"status": "Degraded" if healthy else "Healthy"}
         event = {"nodes": json.loads(json.dumps(self.tree))}
         with self.lock:
-            for stream in self.streams:
-                stream.put(event)
+            for stream, events in self.streams.items():
+                for topic in self.tree_topics.get(stream, ()):
+                    events.put({"topic": topic, "result": event})
         return json.dumps({"name": pod["name"], "health": pod["health"]["status"]})
 
 
@@ -136,40 +166,45 @@ def handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def stream(self, tree: bool) -> None:
+        def stream(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
-            self.wfile.flush()
-            if not tree:
-                threading.Event().wait(3600)  # the app never changes here
-                return
-            events: queue.Queue[dict[str, Any]] = queue.Queue()
-            with state.lock:
-                state.streams.append(events)
+            stream, events = state.open()
             try:
+                self.wfile.write(f"data: {json.dumps({'stream': stream})}\n\n".encode())
+                self.wfile.flush()
                 while True:
                     event = events.get()
-                    self.wfile.write(f"data: {json.dumps({'result': event})}\n\n".encode())
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                     self.wfile.flush()
             except OSError:  # the page went away
-                with state.lock:
-                    state.streams.remove(events)
+                state.close(stream)
+
+        def do_POST(self) -> None:
+            path = urlparse(self.path).path
+            prefix, suffix = "/api/v1/stream/multiplex/", "/topics"
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if path.startswith(prefix) and path.endswith(suffix):
+                stream = path[len(prefix) : -len(suffix)]
+                return self.send(json.dumps(state.change(stream, body)).encode())
+            return self.send(b"{}")
 
         def do_GET(self) -> None:
             path = urlparse(self.path).path
             api = f"/api/v1/applications/{APP}"
-            if path == "/api/v1/stream/applications":
-                return self.stream(False)
-            if path == f"/api/v1/stream/applications/{APP}/resource-tree":
-                return self.stream(True)
+            if path == "/api/v1/stream/multiplex":
+                return self.stream()
             if path == "/bench/flip":
                 return self.send(state.flip().encode())
             if path == api:
                 return self.send(json.dumps(state.app).encode())
             if path == f"{api}/resource-tree":
                 return self.send(json.dumps({"nodes": state.tree}).encode())
+            if path == "/api/v1/session/userinfo":  # signed in, or the shell goes to login
+                return self.send(b'{"loggedIn": true, "username": "admin"}')
             if path.startswith("/api/v1/account/can-i/"):
                 return self.send(b'{"value": "yes"}')
             if path.startswith("/api/"):
