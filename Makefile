@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui
+.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea
 
 all: test
 
@@ -65,6 +65,14 @@ argocd-ui: venv
 
 test-argocd-ui: toolchain argocd-ui
 	KAPSTAN_ARGOCD_UI=1 $(PY) -m pytest tests/integration/api/test_argocd_ui.py tests/integration/api/test_ui_browser_live.py
+
+# Gitea v1.26.0 (toolchain/gitea.toml) into $KAPSTAN_CACHE/gitea: the real Git host of the
+# webhook end-to-end test, which is skipped without it (and fails under `make test-gitea`).
+gitea: venv
+	$(PY) -m kapstan.localcluster.gitea
+
+test-gitea: toolchain gitea
+	KAPSTAN_GITEA=1 $(PY) -m pytest tests/integration/api/test_webhook_gitea_live.py
 
 demo: toolchain ui
 	$(VENV)/bin/kapstan demo

@@ -28,6 +28,7 @@ from kapstan.services.mirror import Mirror
 from kapstan.services.repoinspect import ConnectionCache, RepoInspector
 from kapstan.services.snapshots import SnapshotStore
 from kapstan.services.watched import SettingsSnapshot
+from kapstan.services.webhooks.refresher import WebhookQueue
 
 
 class Sessions(Protocol):
@@ -98,6 +99,7 @@ class ApiContext:
     manifests: ManifestService | None = None
     rendered: RenderedItems = field(default_factory=RenderedItems)  # the app list's item JSON
     ui: UiAssets | None = None  # --staticassets: a web UI build served beside the API
+    webhooks: WebhookQueue | None = None  # POST /api/webhook's pushes (made on first use)
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

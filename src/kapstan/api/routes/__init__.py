@@ -26,6 +26,7 @@ from kapstan.api.routes import (
     serverdiff,
     session,
     streams,
+    webhook,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -50,6 +51,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     manifests.router,
     localmanifests.router,
     serverdiff.router,
+    webhook.router,
 )
 
 __all__ = ["ROUTERS"]

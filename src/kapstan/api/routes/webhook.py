@@ -1,0 +1,113 @@
+"""``POST /api/webhook``: Git hosts' push notifications (Argo CD's endpoint and answers).
+
+Contract: unauthenticated (the providers' secrets in ``argocd-secret`` are the proof of origin,
+:mod:`kapstan.services.webhooks.signatures`). The body is read up to
+``webhook.maxPayloadSizeMB`` (argocd-cm, default 50) and refused as soon as it is larger —
+by its declared length before any of it is read, else while reading — before anything parses
+it. Answers are Argo CD's plain-text ones: 200 and an empty body when the push is queued (or
+asks for nothing, e.g. a ping), 400 ``Unknown webhook event`` / ``Webhook processing failed:
+<reason>``, 503 ``Queue is full, discarding webhook payload``. The answer is the same whether
+or not any app uses the repository, so a webhook cannot tell which apps exist; the refreshes
+happen after the answer (:mod:`kapstan.services.webhooks.refresher`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import APIRouter
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+
+from kapstan.api.common import Ctx
+from kapstan.api.context import ApiContext
+from kapstan.services.webhooks import detect
+from kapstan.services.webhooks.events import PROCESSING_FAILED, Push, Rejected
+from kapstan.services.webhooks.refresher import WebhookQueue, refresh_matching
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+MAX_PAYLOAD_KEY = "webhook.maxPayloadSizeMB"
+DEFAULT_MAX_PAYLOAD_MB = 50
+QUEUE_FULL = "Queue is full, discarding webhook payload"
+
+
+def max_payload_mb(cm: Mapping[str, str]) -> int:
+    """``webhook.maxPayloadSizeMB`` of argocd-cm; missing or not a positive integer: 50."""
+    raw = cm.get(MAX_PAYLOAD_KEY, "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    if raw:
+        log.warning("argocd-cm %s is not a positive integer; using %d", MAX_PAYLOAD_KEY, 50)
+    return DEFAULT_MAX_PAYLOAD_MB
+
+
+class TooLarge(Rejected):
+    """A body over the limit: answered with ``Connection: close`` so that the server drops the
+    connection instead of receiving (and discarding) the rest of the upload."""
+
+
+def _too_large(limit_mb: int) -> Rejected:
+    return TooLarge(
+        f"{PROCESSING_FAILED}: The payload is either too large or corrupted. Please check the "
+        f"payload size (must be under {limit_mb} MB) and ensure it is valid JSON"
+    )
+
+
+async def read_payload(request: Request, limit_mb: int) -> bytes:
+    """The body, refused (400) once it passes ``limit_mb`` MiB, by its declared length first."""
+    limit = limit_mb * 1024 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit_mb)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit_mb)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Rejected(f"{PROCESSING_FAILED}: error parsing payload") from None
+    return b"".join(chunks)
+
+
+def queue_of(ctx: ApiContext) -> WebhookQueue:
+    """The server's push queue, made on first use (its workers need the running loop)."""
+    if ctx.webhooks is None:
+
+        async def handle(push: Push) -> object:
+            return await refresh_matching(ctx.kube, ctx.mirror.apps(), push, ctx.namespace)
+
+        ctx.webhooks = WebhookQueue(handle)
+    return ctx.webhooks
+
+
+def _answer(message: str, status: int, *, close: bool = False) -> Response:
+    # Go's http.Error: the message and a newline, as plain text that is never sniffed.
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if close:
+        headers["Connection"] = "close"
+    return PlainTextResponse(f"{message}\n", status_code=status, headers=headers)
+
+
+@router.post("/api/webhook", include_in_schema=True)
+async def webhook(request: Request, ctx: Ctx) -> Response:
+    snapshot = ctx.settings()
+    try:
+        provider = detect.provider_of(request.headers)
+        body = await read_payload(request, max_payload_mb(snapshot.cm))
+        push = detect.parse(provider, request.headers, body, snapshot.secret)
+    except Rejected as err:
+        if err.status == 400 and "verification failed" in err.message:
+            log.info("webhook from %s refused: %s", request.client, err.message)
+        return _answer(err.message, err.status, close=isinstance(err, TooLarge))
+    if push is not None and not queue_of(ctx).offer(push):
+        log.info("webhook queue is full, discarding a push")
+        return _answer(QUEUE_FULL, 503)
+    return Response(status_code=200)
+
+
+__all__ = ["DEFAULT_MAX_PAYLOAD_MB", "MAX_PAYLOAD_KEY", "max_payload_mb", "read_payload", "router"]
