@@ -51,8 +51,8 @@ ui: $(WEB_BUILD)
 test-web: $(WEB_STAMP)
 	cd web && npx tsc -b && npx vitest run
 
-test: toolchain lint ui test-web
-	$(PY) -m pytest
+test: toolchain gitea lint ui test-web
+	KAPSTAN_GITEA=1 $(PY) -m pytest
 
 test-unit: venv
 	$(PY) -m pytest tests/unit
@@ -67,7 +67,8 @@ test-argocd-ui: toolchain argocd-ui
 	KAPSTAN_ARGOCD_UI=1 $(PY) -m pytest tests/integration/api/test_argocd_ui.py tests/integration/api/test_ui_browser_live.py
 
 # Gitea v1.26.0 (toolchain/gitea.toml) into $KAPSTAN_CACHE/gitea: the real Git host of the
-# webhook end-to-end test, which is skipped without it (and fails under `make test-gitea`).
+# webhook end-to-end test (built by `make test`, which then fails without it; a bare pytest
+# run skips it).
 gitea: venv
 	$(PY) -m kapstan.localcluster.gitea
 
