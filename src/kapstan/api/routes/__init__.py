@@ -25,12 +25,14 @@ from kapstan.api.routes import (
     resources,
     serverdiff,
     session,
+    sso,
     streams,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router,
     session.router,
+    sso.router,
     applications.router,
     operations.router,
     inspect.router,

@@ -50,7 +50,9 @@ def userinfo(request: Request, ctx: Ctx) -> Response:
         principal = principal_of(request, ctx.authn)
     except ApiError:
         return JSON({})
-    body: dict[str, Any] = {"loggedIn": True, "username": principal.username, "iss": "argocd"}
+    claims = getattr(getattr(principal, "token", None), "claims", None) or {}
+    issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else "argocd"
+    body: dict[str, Any] = {"loggedIn": True, "username": principal.username, "iss": issuer}
     if principal.groups:
         body["groups"] = list(principal.groups)
     return JSON(body)
