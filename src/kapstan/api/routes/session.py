@@ -52,7 +52,11 @@ def userinfo(request: Request, ctx: Ctx) -> Response:
         return JSON({})
     claims = getattr(getattr(principal, "token", None), "claims", None) or {}
     issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else "argocd"
-    body: dict[str, Any] = {"loggedIn": True, "username": principal.username, "iss": issuer}
+    username = principal.username
+    email = claims.get("email")
+    if issuer != "argocd" and isinstance(email, str) and email:
+        username = email  # Argo CD's Username(): an SSO user is shown by email (RBAC uses sub)
+    body: dict[str, Any] = {"loggedIn": True, "username": username, "iss": issuer}
     if principal.groups:
         body["groups"] = list(principal.groups)
     return JSON(body)
