@@ -106,6 +106,23 @@ class Keycloak:
             for user in users:
                 _ok(http.post(f"{base}/users", json=_user(user)))
 
+    def rotate_signing_key(self, realm: str) -> str:
+        """A new RS256 key with a higher priority than any other, as an operator rotates keys:
+        new tokens are signed with it; its ``kid``."""
+        with self.admin() as http:
+            base = f"/{realm}"
+            realm_id = http.get(base).json()["id"]
+            component = {
+                "name": f"rotated-{secrets.token_hex(3)}",
+                "providerId": "rsa-generated",
+                "providerType": "org.keycloak.keys.KeyProvider",
+                "parentId": realm_id,
+                "config": {"priority": ["1000"], "keySize": ["2048"], "algorithm": ["RS256"]},
+            }
+            _ok(http.post(f"{base}/components", json=component))
+            keys = http.get(f"{base}/keys").json()
+            return str(keys["active"]["RS256"])
+
     def set_user_groups(self, realm: str, username: str, groups: Sequence[str]) -> None:
         """Replace a user's group memberships (an operator moving someone between teams)."""
         with self.admin() as http:

@@ -11,6 +11,7 @@ referenced as ``$oidc.keycloak.clientSecret``; argocd-rbac-cm ``policy.csv``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -160,3 +161,46 @@ def test_a_forged_session_cookie_is_refused(
     )
     answer = page.request.get(f"{ui.base_url}/api/v1/applications")
     assert answer.status == 401
+
+
+def test_login_refuses_foreign_return_urls_and_a_callback_without_a_login(
+    page: Any, ui: ApiServerProcess, sso: dict[str, str]
+) -> None:
+    del sso  # SSO configured
+    redirect = page.request.get(
+        f"{ui.base_url}/auth/login?return_url=https://evil.example/applications", max_redirects=0
+    )
+    assert redirect.status == 400
+    assert "Invalid return_url" in redirect.json()["message"]
+    page.goto(f"{ui.base_url}/auth/callback?code=stolen&state=guess")
+    expect(page.get_by_role("alert")).to_have_text(
+        "no login in progress (the oauthstate cookie is missing)"
+    )
+    page.get_by_role("link", name="Back to the login page").click()
+    expect(page.get_by_role("link", name="Log in via Keycloak")).to_be_visible()
+
+
+def _kid(token: str) -> str:
+    header = token.split(".", maxsplit=1)[0]
+    return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
+
+
+def test_a_signing_key_rotated_at_keycloak_is_followed_without_a_restart(
+    page: Any, ui: ApiServerProcess, keycloak: Keycloak, sso: dict[str, str], browser: Any
+) -> None:
+    sign_in_with_keycloak(page, ui, keycloak, DANA)
+    before = next(c["value"] for c in page.context.cookies() if c["name"] == "argocd.token")
+    new_kid = keycloak.rotate_signing_key(sso["realm"])
+    assert _kid(before) != new_kid
+    later = browser.new_context()
+    try:
+        fresh = later.new_page()
+        sign_in_with_keycloak(fresh, ui, keycloak, DANA)
+        after = next(c["value"] for c in later.cookies() if c["name"] == "argocd.token")
+        assert _kid(after) == new_kid  # signed with the new key, which the server fetched
+        info = fresh.request.get(f"{ui.base_url}/api/v1/session/userinfo").json()
+        assert info["groups"] == ["devs"]
+    finally:
+        later.close()
+    # The session signed with the previous key still works: Keycloak keeps publishing it.
+    assert page.request.get(f"{ui.base_url}/api/v1/session/userinfo").json()["loggedIn"] is True

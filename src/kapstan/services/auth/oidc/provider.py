@@ -8,7 +8,8 @@ Contract of :class:`Provider` (one per issuer, thread-safe, synchronous: async c
   ``authorization_endpoint``, ``token_endpoint`` and ``jwks_uri``;
 - :meth:`key` returns the JWK of a ``kid``; an unknown ``kid`` refetches the JWKS (the
   provider rotated its keys), at most once per :data:`REFETCH_INTERVAL` seconds, so forged
-  ``kid`` values cannot make the server hammer the provider;
+  ``kid`` values cannot make the server hammer the provider; keys older than
+  :data:`KEYS_TTL` are fetched again before use, so a withdrawn key stops verifying;
 - every request has :data:`TIMEOUT` seconds and answers over :data:`MAX_BYTES` are refused;
   ``rootCA`` (PEM) replaces the system trust store when given;
 - failures are :class:`ProviderError` with what went wrong and the URL (never a token).
@@ -34,6 +35,7 @@ TIMEOUT = 10.0
 MAX_BYTES = 1024 * 1024
 DISCOVERY_TTL = 3600.0
 REFETCH_INTERVAL = 10.0
+KEYS_TTL = 3600.0  # a key the provider withdrew stops verifying within this time
 WELL_KNOWN = "/.well-known/openid-configuration"
 
 
@@ -157,17 +159,22 @@ class Provider:
         except (JoseError, ValueError, TypeError):
             raise ProviderError(f"{uri} holds a key that cannot be read") from None
 
-    def key(self, kid: str) -> Any:
-        """The signing key ``kid`` (see the module contract); ``None`` when unknown."""
+    def key(self, kid: str, *, exchanged: bool = False) -> Any:
+        """The signing key ``kid`` (see the module contract); ``None`` when unknown.
+        ``exchanged``: the token came straight from the token endpoint (a login's code
+        exchange, which a forger cannot drive), so an unknown ``kid`` refetches whatever the
+        interval says: a login right after a rotation is not refused."""
         with self._lock:
-            if self._keys is not None:
-                found = _find(self._keys, kid)
-                if found is not None:
-                    return found
             now = self._clock()
-            if self._keys_at is not None and now - self._keys_at < REFETCH_INTERVAL:
-                return None
-            self._keys_at = now
+            if self._keys is not None and self._keys_at is not None:
+                age = now - self._keys_at
+                if age < KEYS_TTL:
+                    found = _find(self._keys, kid)
+                    if found is not None:
+                        return found
+                    if age < REFETCH_INTERVAL and not exchanged:
+                        return None
+            self._keys_at = now  # set before fetching: a failing provider is not hammered either
             self._keys = self._fetch_keys()
             return _find(self._keys, kid)
 

@@ -32,7 +32,7 @@ from kapstan.model.vocabulary import ARGOCD_SECRET
 from kapstan.services.auth.errors import AuthConfigError, AuthError, InvalidToken, Rejection
 from kapstan.services.auth.oidc import flow, idtoken
 from kapstan.services.auth.oidc.config import OidcConfig, parse_oidc, secret_reference
-from kapstan.services.auth.oidc.provider import Provider
+from kapstan.services.auth.oidc.provider import Provider, ProviderError
 from kapstan.services.auth.store import SecretState
 from kapstan.services.auth.tokens import Principal, PrincipalKind
 
@@ -118,15 +118,22 @@ class OidcService:
             claims = self.validate(config, token)
         except idtoken.OidcTokenError as err:
             raise InvalidToken(Rejection.ID_TOKEN, str(err)) from None
+        except ProviderError as err:
+            raise InvalidToken(Rejection.ID_TOKEN, f"cannot check it: {err}") from None
         return self.principal(claims, scopes)
 
     def validate(self, config: OidcConfig, token: str, nonce: str | None = None) -> dict[str, Any]:
         provider = self.provider(config)
+        exchanged = nonce is not None  # only the callback knows a nonce: see Provider.key
+
+        def key(kid: str) -> Any:
+            return provider.key(kid, exchanged=exchanged)
+
         return idtoken.validate(
             token,
             issuer=config.issuer,
             audiences=config.audiences,
-            keys=provider.key,
+            keys=key,
             now=self._clock(),
             nonce=nonce,
         )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kapstan.services.auth.oidc import idtoken
-from kapstan.services.auth.oidc.provider import REFETCH_INTERVAL, Provider
+from kapstan.services.auth.oidc.provider import KEYS_TTL, REFETCH_INTERVAL, Provider
 from tests.unit.services.auth.helpers import START, FakeClock, cases
 from tests.unit.services.auth.oidc.fakeidp import CLIENT_ID, ISSUER, FakeIdp
 
@@ -91,3 +91,26 @@ def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval() -> None:
     clock.advance(REFETCH_INTERVAL)
     assert provider.key("k2") is not None
     assert idp.fetches["/realms/kapstan/certs"] == 2
+
+
+def test_a_key_withdrawn_at_the_provider_stops_verifying_within_the_keys_ttl() -> None:
+    idp = FakeIdp()
+    clock = FakeClock()
+    provider = Provider(ISSUER, clock=clock, client=idp.client())
+    assert provider.key("k1") is not None
+    idp.published = ["k2"]
+    clock.advance(KEYS_TTL - 1)
+    assert provider.key("k1") is not None  # cached
+    clock.advance(1)
+    assert provider.key("k1") is None
+    assert provider.key("k2") is not None
+    assert idp.fetches["/realms/kapstan/certs"] == 2
+
+
+def test_a_login_right_after_a_rotation_refetches_inside_the_interval() -> None:
+    idp = FakeIdp()
+    provider = Provider(ISSUER, clock=FakeClock(), client=idp.client())
+    assert provider.key("k1") is not None
+    idp.published = ["k1", "k2"]
+    assert provider.key("k2") is None  # a request's token: rate-limited
+    assert provider.key("k2", exchanged=True) is not None  # the callback's: fetched

@@ -9,6 +9,7 @@ import base64
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx2
 import pytest
 
 from kapstan.services.auth.errors import AuthConfigError, InvalidToken
@@ -221,4 +222,18 @@ def test_an_sso_token_with_a_wrong_audience_is_an_invalid_session() -> None:
         {"iss": ISSUER, "aud": "other", "sub": "bob", "iat": int(START), "exp": int(START) + 60}
     )
     with pytest.raises(InvalidToken, match="wrong audience"):
+        world.service.verify(token, ["groups"])
+
+
+def test_a_provider_that_cannot_be_reached_makes_the_session_invalid_with_the_reason() -> None:
+    world = World()
+    token = world.idp.sign(
+        {"iss": ISSUER, "aud": CLIENT_ID, "sub": "bob", "iat": int(START), "exp": int(START) + 60}
+    )
+
+    def down(_request: Any) -> Any:
+        raise httpx2.ConnectError("refused")
+
+    world.idp.handler = down  # type: ignore[method-assign]
+    with pytest.raises(InvalidToken, match="cannot check it: issuer unreachable"):
         world.service.verify(token, ["groups"])
