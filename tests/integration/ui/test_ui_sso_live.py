@@ -150,6 +150,13 @@ def test_an_admins_member_signs_in_with_keycloak_and_may_sync(
     expect(bulk.get_by_role("status")).to_contain_text("Sync requested for 1 app")
     expect(bulk.get_by_role("alert")).to_have_count(0)
     expect(tile.locator('[data-sync="Synced"]')).to_be_visible(timeout=120_000)
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "argocd.token")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    replay = page.request.get(
+        f"{ui.base_url}/api/v1/applications", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert replay.status == 401  # the ID token was revoked at logout (its jti)
 
 
 def test_a_forged_session_cookie_is_refused(
