@@ -106,6 +106,18 @@ class Keycloak:
             for user in users:
                 _ok(http.post(f"{base}/users", json=_user(user)))
 
+    def add_public_client(self, realm: str, client_id: str, redirect_uris: Sequence[str]) -> None:
+        """A public client (PKCE, no secret: a CLI's) with the ``groups`` scope."""
+        with self.admin() as http:
+            base = f"/{realm}"
+            body = {**_client(client_id, "", redirect_uris), "publicClient": True}
+            body.pop("secret")
+            _ok(http.post(f"{base}/clients", json=body))
+            scope_id = _find(http.get(f"{base}/client-scopes").json(), "name", "groups")
+            found = http.get(f"{base}/clients", params={"clientId": client_id}).json()
+            client = _find(found, "clientId", client_id)
+            _ok(http.put(f"{base}/clients/{client}/default-client-scopes/{scope_id}"))
+
     def rotate_signing_key(self, realm: str) -> str:
         """A new RS256 key with a higher priority than any other, as an operator rotates keys:
         new tokens are signed with it; its ``kid``."""
