@@ -83,6 +83,7 @@ class Keycloak:
         redirect_uris: Sequence[str],
         users: Sequence[User],
         token_lifespan: int = 3600,
+        post_logout_redirect_uris: Sequence[str] = ("+",),
     ) -> None:
         with self.admin() as http:
             _ok(
@@ -94,13 +95,14 @@ class Keycloak:
             base = f"/{realm}"
             _ok(http.post(f"{base}/client-scopes", json=_groups_scope()))
             scope_id = _find(http.get(f"{base}/client-scopes").json(), "name", "groups")
-            _ok(http.post(f"{base}/clients", json=_client(client_id, client_secret, redirect_uris)))
-            client = _find(
+            client = _client(client_id, client_secret, redirect_uris, post_logout_redirect_uris)
+            _ok(http.post(f"{base}/clients", json=client))
+            client_uuid = _find(
                 http.get(f"{base}/clients", params={"clientId": client_id}).json(),
                 "clientId",
                 client_id,
             )
-            _ok(http.put(f"{base}/clients/{client}/default-client-scopes/{scope_id}"))
+            _ok(http.put(f"{base}/clients/{client_uuid}/default-client-scopes/{scope_id}"))
             for group in sorted({g for u in users for g in u.groups}):
                 _ok(http.post(f"{base}/groups", json={"name": group}))
             for user in users:
@@ -188,7 +190,12 @@ def _groups_scope() -> dict[str, Any]:
     }
 
 
-def _client(client_id: str, secret: str, redirect_uris: Sequence[str]) -> dict[str, Any]:
+def _client(
+    client_id: str,
+    secret: str,
+    redirect_uris: Sequence[str],
+    post_logout_redirect_uris: Sequence[str] = ("+",),
+) -> dict[str, Any]:
     return {
         "clientId": client_id,
         "enabled": True,
@@ -199,7 +206,10 @@ def _client(client_id: str, secret: str, redirect_uris: Sequence[str]) -> dict[s
         "standardFlowEnabled": True,
         "directAccessGrantsEnabled": False,
         "redirectUris": list(redirect_uris),
-        "attributes": {"post.logout.redirect.uris": "+", "pkce.code.challenge.method": "S256"},
+        "attributes": {
+            "post.logout.redirect.uris": "##".join(post_logout_redirect_uris),
+            "pkce.code.challenge.method": "S256",
+        },
     }
 
 

@@ -57,6 +57,7 @@ def sso(install: Install, ui: ApiServerProcess, keycloak: Keycloak) -> dict[str,
         client_secret=client_secret,
         redirect_uris=[f"{ui.base_url}/auth/callback"],
         users=[DANA, ADA],
+        post_logout_redirect_uris=[f"{ui.base_url}/login"],
     )
     patch = {"stringData": {"oidc.keycloak.clientSecret": client_secret}}
     install.kubectl(
@@ -152,11 +153,15 @@ def test_an_admins_member_signs_in_with_keycloak_and_may_sync(
     expect(tile.locator('[data-sync="Synced"]')).to_be_visible(timeout=120_000)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "argocd.token")
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(re.compile(r"/login"))
+    page.wait_for_url(f"{ui.base_url}/login")  # back from Keycloak's end-session endpoint
     replay = page.request.get(
         f"{ui.base_url}/api/v1/applications", headers={"Authorization": f"Bearer {token}"}
     )
     assert replay.status == 401  # the ID token was revoked at logout (its jti)
+    # The logout went through Keycloak's end-session endpoint: signing in again asks for the
+    # password instead of coming straight back.
+    page.get_by_role("link", name="Log in via Keycloak").click()
+    expect(page.get_by_label("Username or email")).to_be_visible()
 
 
 def test_a_forged_session_cookie_is_refused(
