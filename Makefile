@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea
+.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea keycloak
 
 all: test
 
@@ -51,11 +51,16 @@ ui: $(WEB_BUILD)
 test-web: $(WEB_STAMP)
 	cd web && npx tsc -b && npx vitest run
 
-test: toolchain gitea lint ui test-web
+test: toolchain gitea keycloak lint ui test-web
 	KAPSTAN_GITEA=1 $(PY) -m pytest
 
 test-unit: venv
 	$(PY) -m pytest tests/unit
+
+# Keycloak (the SSO tests' real OIDC provider) from its Maven distribution, unpacked into
+# $KAPSTAN_CACHE/keycloak (kapstan.localcluster.keycloak); does nothing when already there.
+keycloak: venv
+	$(PY) -m kapstan.localcluster keycloak
 
 # Opt-in, not part of `make test`: Argo CD's own web UI (built from its Go module's ui/ with
 # its lock file into $KAPSTAN_CACHE/argocd-ui, see docs/argocd-ui.md) driven in the system

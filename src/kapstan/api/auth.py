@@ -36,6 +36,7 @@ from kapstan.services.auth import (
     MissingCapability,
     NotFound,
     PasswordPolicyError,
+    Rejection,
 )
 from kapstan.services.auth import Authenticator as AuthService
 from kapstan.services.auth import Principal as TokenPrincipal
@@ -70,6 +71,8 @@ def api_error_of(err: AuthError) -> ApiError:
     """A service error as the API answers it."""
     if isinstance(err, InvalidCredentials | AccountDisabled | MissingCapability):
         return ApiError(Code.UNAUTHENTICATED, str(err))
+    if isinstance(err, InvalidToken) and err.reason is Rejection.ID_TOKEN:
+        return ApiError(Code.UNAUTHENTICATED, f"invalid session: {err.detail}")
     if isinstance(err, InvalidToken):
         return ApiError(Code.UNAUTHENTICATED, f"invalid session: {err.reason.value}")
     if isinstance(err, NotFound):
@@ -91,14 +94,16 @@ class ServiceAuth:
         service: AuthService,
         projects: Callable[[str], Mapping[str, Any] | None],
         revocations: Revocations | None = None,
+        scopes: Callable[[], Sequence[str]] = lambda: ("groups",),
     ) -> None:
         self.service = service
         self._projects = projects
         self.revocations = revocations or Revocations()
+        self._scopes = scopes
 
     def verify(self, token: str) -> Caller:
         try:
-            principal = self.service.verify(token, self._projects)
+            principal = self.service.verify(token, self._projects, self._scopes())
             renewed = self.service.renew(principal)
         except AuthError as err:
             raise api_error_of(err) from None
@@ -122,7 +127,7 @@ class ServiceAuth:
     async def logout(self, token: str) -> None:
         """Revoke the token's id until it would expire (Argo CD's ``RevokeToken``)."""
         try:
-            principal = self.service.verify(token, self._projects)
+            principal = self.service.verify(token, self._projects, self._scopes())
         except AuthError:
             return  # not a token of ours, or already refused: nothing to revoke
         await self.revocations.revoke(principal.token_id, principal.expires_at)

@@ -362,7 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="show which tools are built")
     ui = sub.add_parser("argocd-ui", help="build Argo CD's web UI (toolchain/argocd-ui.toml)")
     ui.add_argument("--path", action="store_true", help="only print where the build is")
+    sub.add_parser(
+        "keycloak", help="fetch Keycloak for the SSO tests (kapstan.localcluster.keycloak)"
+    )
     args = parser.parse_args(argv)
+    if args.cmd == "keycloak":
+        from kapstan.localcluster import keycloak
+
+        return keycloak.main()
     if args.cmd == "argocd-ui":
         from kapstan.localcluster import argocd_ui
 

@@ -36,7 +36,7 @@ class Security:
     rbac: LiveRbac
 
     async def close(self) -> None:
-        return None
+        self.service.oidc.close()
 
 
 class _Inputs:
@@ -83,7 +83,8 @@ async def build_security(
     rbac = LiveRbac(
         lambda: watched.current.rbac, mirror.projects, argocd_cm=lambda: watched.current.cm
     )
-    return Security(ServiceAuth(service, mirror.project, revocations), service, rbac)
+    auth = ServiceAuth(service, mirror.project, revocations, scopes=rbac.scopes)
+    return Security(auth, service, rbac)
 
 
 __all__ = ["Security", "build_security"]

@@ -86,6 +86,11 @@ class LiveRbac:
         self._enforcer = Enforcer(self._policy, roles)
         return self._enforcer
 
+    def scopes(self) -> tuple[str, ...]:
+        """argocd-rbac-cm ``scopes``: the token claims whose values are an SSO user's groups."""
+        self.enforcer()
+        return self._policy.scopes
+
     def fine_grained_inheritance(self) -> bool:
         return str(self._cm().get(INHERITANCE_KEY, "true")).strip().lower() == "false"
 

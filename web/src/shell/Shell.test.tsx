@@ -50,6 +50,18 @@ describe("Shell", () => {
     expect(fetch).toHaveBeenCalledWith("api/v1/session", expect.objectContaining({ method: "DELETE" }));
   });
 
+  it("logs an SSO user out through auth/logout, so the provider's session ends too", async () => {
+    const fetch = vi.fn(async () => answer(200, { loggedIn: true, username: "dana@kapstan.test", iss: "https://idp.test/realms/k" }));
+    vi.stubGlobal("fetch", fetch);
+    const assign = vi.fn();
+    vi.stubGlobal("location", { ...window.location, assign });
+    renderAt("/applications");
+    await screen.findByText("the list");
+    await userEvent.click(screen.getByRole("button", { name: "Log out" }));
+    expect(assign).toHaveBeenCalledWith(expect.stringMatching(/\/auth\/logout\?return_url=http.*%2Flogin$/));
+    expect(fetch).not.toHaveBeenCalledWith("api/v1/session", expect.objectContaining({ method: "DELETE" }));
+  });
+
   it("switches the theme on <html> and remembers it", async () => {
     vi.stubGlobal("fetch", vi.fn(async () => answer(200, { loggedIn: true, username: "alice" })));
     renderAt("/applications");

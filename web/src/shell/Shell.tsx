@@ -49,6 +49,13 @@ export function Shell() {
 
   const logout = async () => {
     setLogoutError(null);
+    if (session.state === "in" && session.user.iss && session.user.iss !== "argocd") {
+      // An SSO session: the server revokes it and sends the browser on to the provider's
+      // logout, so the provider's session ends too (Argo CD's /auth/logout).
+      const back = new URL("login", document.baseURI).href;
+      window.location.assign(new URL(`auth/logout?return_url=${encodeURIComponent(back)}`, document.baseURI).href);
+      return;
+    }
     try {
       await api.delete("session");
       navigate("/login", { replace: true });

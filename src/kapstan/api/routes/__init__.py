@@ -25,6 +25,7 @@ from kapstan.api.routes import (
     resources,
     serverdiff,
     session,
+    sso,
     streams,
     webhook,
 )
@@ -32,6 +33,7 @@ from kapstan.api.routes import (
 ROUTERS: tuple[APIRouter, ...] = (
     meta.router,
     session.router,
+    sso.router,
     applications.router,
     operations.router,
     inspect.router,

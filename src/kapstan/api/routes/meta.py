@@ -109,6 +109,9 @@ def settings(request: Request, ctx: Ctx) -> Response:
         ),
         "help": _help(cm),
     }
+    oidc = _oidc_config(ctx)
+    if oidc is not None:
+        body["oidcConfig"] = oidc
     if _logged_in(request, ctx):
         body |= {
             "controllerNamespace": ctx.namespace,
@@ -120,6 +123,25 @@ def settings(request: Request, ctx: Ctx) -> Response:
         }
     # Argo CD's JSON leaves out empty values ("", false, []), not empty objects.
     return JSON({k: v for k, v in body.items() if isinstance(v, dict) or v not in ("", False, [])})
+
+
+def _oidc_config(ctx: ApiContext) -> dict[str, Any] | None:
+    """Argo CD's ``oidcConfig``: what the UI and the CLI need to start a login (never the
+    secret)."""
+    config = ctx.auth.oidc.config() if ctx.auth is not None else None
+    if config is None:
+        return None
+    out: dict[str, Any] = {
+        "name": config.name,
+        "issuer": config.issuer,
+        "clientID": config.client_id,
+        "cliClientID": config.cli_client_id,
+        "scopes": list(config.scopes),
+        "enablePKCEAuthentication": config.enable_pkce,
+    }
+    if config.requested_id_token_claims:
+        out["idTokenClaims"] = dict(config.requested_id_token_claims)
+    return _present(out)
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,13 @@ def userinfo(request: Request, ctx: Ctx) -> Response:
         principal = principal_of(request, ctx.authn)
     except ApiError:
         return JSON({})
-    body: dict[str, Any] = {"loggedIn": True, "username": principal.username, "iss": "argocd"}
+    claims = getattr(getattr(principal, "token", None), "claims", None) or {}
+    issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else "argocd"
+    username = principal.username
+    email = claims.get("email")
+    if issuer != "argocd" and isinstance(email, str) and email:
+        username = email  # Argo CD's Username(): an SSO user is shown by email (RBAC uses sub)
+    body: dict[str, Any] = {"loggedIn": True, "username": username, "iss": issuer}
     if principal.groups:
         body["groups"] = list(principal.groups)
     return JSON(body)

@@ -1,7 +1,10 @@
 """``kapstan login|logout|relogin|context|version``, as ``argocd`` has them.
 
-Contract: ``login SERVER`` posts the credentials (``--username``/``--password``, prompted when
-absent; the password is never echoed) to ``/api/v1/session`` and records the token in the local
+Contract: ``login SERVER --sso`` signs in through the server's OIDC provider in a browser
+(:mod:`kapstan.client.sso`; the URL is printed, and opened unless ``--no-sso-launch-browser``)
+and records the ID token and refresh token. ``login SERVER`` posts the credentials
+(``--username``/``--password``, prompted when absent; the password is never echoed) to
+``/api/v1/session`` and records the token in the local
 config under ``--name`` (default: the server address), making it the current context; the
 server entry keeps ``--insecure``/``--plaintext``. ``logout [CONTEXT]`` revokes the session on
 the server (best effort) and forgets the token. ``relogin`` logs in again to the current
@@ -13,14 +16,17 @@ current one) or switches to NAME. ``version`` prints the client's version and, u
 from __future__ import annotations
 
 import sys
+import webbrowser
 from typing import Annotated
 
+import httpx2
 import typer
 
 from kapstan import __version__
 from kapstan.cli.argocd import session
 from kapstan.cli.argocd.errors import CommandExit, handled
 from kapstan.cli.argocd.output import OutputFormat, check_format, emit, table
+from kapstan.client import sso
 from kapstan.client.config import ServerEntry
 from kapstan.client.http import ApiCallError, ApiClient
 
@@ -42,17 +48,28 @@ def login(
     password: Annotated[str, typer.Option("--password", help="Its password (else prompted).")] = "",
     name: Annotated[str, typer.Option("--name", help="Context name (default: SERVER).")] = "",
     sso: Annotated[
-        bool, typer.Option("--sso", help="Log in through SSO (not available yet).")
+        bool, typer.Option("--sso", help="Log in through the server's OIDC provider.")
     ] = False,
+    sso_port: Annotated[
+        int, typer.Option("--sso-port", help="Local port of the SSO callback (127.0.0.1).")
+    ] = 8085,
+    sso_launch_browser: Annotated[
+        bool,
+        typer.Option(
+            "--sso-launch-browser/--no-sso-launch-browser",
+            help="Open the sign-in page in the default browser (else only print its URL).",
+        ),
+    ] = True,
     skip_test_tls: Annotated[bool, typer.Option("--skip-test-tls", hidden=True)] = False,
 ) -> None:
     """Log in to a Kapstan (or Argo CD) API server and save the session in the local config."""
     del skip_test_tls
     with handled():
-        if sso:
-            raise CommandExit(2, "--sso is not available yet: SSO is not implemented")
         current = session.current()
         flags = current.flags
+        if sso:
+            _sso_login(server, name, sso_port, launch=sso_launch_browser)
+            return
         username = username or _prompt("Username", secret=False)
         password = password or _prompt("Password", secret=True)
         with ApiClient(
@@ -74,6 +91,41 @@ def login(
         config.save()
         print(f"'{username}' logged in successfully")
         print(f"Context '{context}' updated")
+
+
+def _sso_login(server: str, name: str, port: int, *, launch: bool) -> None:
+    current = session.current()
+    flags = current.flags
+    with ApiClient(
+        server,
+        insecure=flags.insecure,
+        plaintext=flags.plaintext,
+        headers=flags.header_map(),
+        transport=current.transport,
+    ) as client:
+        oidc = client.get("/api/v1/settings").get("oidcConfig")
+    if not isinstance(oidc, dict):
+        raise CommandExit(20, f"{server} has no SSO configured (argocd-cm oidc.config)")
+
+    def show(url: str) -> None:
+        print(f"To sign in, open this URL in a browser:\n{url}", flush=True)
+        if launch:
+            webbrowser.open(url)
+
+    try:
+        with httpx2.Client(timeout=sso.TIMEOUT) as http:
+            provider = sso.provider_of(oidc, http)
+            tokens = sso.browser_login(http, provider, port=port, show=show)
+    except sso.SsoError as err:
+        raise CommandExit(20, str(err)) from None
+    context = name or server
+    config = current.config()
+    entry = ServerEntry(server, flags.insecure, flags.plaintext)
+    config.upsert_login(context, entry, tokens.id_token, tokens.refresh_token)
+    config.save()
+    claims = sso.claims_of(tokens.id_token)
+    print(f"'{claims.get('email') or claims.get('sub')}' logged in successfully")
+    print(f"Context '{context}' updated")
 
 
 def logout(

@@ -3,21 +3,27 @@ context of the local config (Argo CD's order).
 
 Contract of :class:`Session`: :meth:`client` is an :class:`~kapstan.client.http.ApiClient` for
 the resolved server with the resolved token (``--auth-token``/environment, else the context
-user's ``auth-token``); ``--insecure``/``--plaintext`` come from the flags, else from the
-config's server entry. With no server anywhere it raises :class:`NotLoggedIn` ("not logged
-in: run kapstan login SERVER"). :func:`current` is the process's session (set by
-:func:`start` from the extracted flags); tests install their own ``transport``.
+user's ``auth-token``, refreshed first with the user's ``refresh-token`` when it is an SSO
+login's ID token with less than :data:`REFRESH_BEFORE` seconds left); ``--insecure`` and
+``--plaintext`` come from the flags, else from the config's server entry. With no server
+anywhere it raises :class:`NotLoggedIn` ("not logged in: run kapstan login SERVER").
+:func:`current` is the process's session (set by :func:`start` from the extracted flags);
+tests install their own ``transport``.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import httpx2
 
 from kapstan.cli.argocd.globalflags import GlobalFlags
-from kapstan.client.config import LocalConfig, default_path
-from kapstan.client.http import ApiClient
+from kapstan.client import sso
+from kapstan.client.config import LocalConfig, UserEntry, default_path
+from kapstan.client.http import ApiCallError, ApiClient
+
+REFRESH_BEFORE = 300  # seconds: an SSO token with less left is refreshed before it is used
 
 
 class NotLoggedIn(RuntimeError):
@@ -56,7 +62,38 @@ class Session:
         else:
             ctx = self.config().context(self.flags.context)
         user = self.config().user(ctx.user) if ctx else None
-        return user.auth_token if user else ""
+        if user is None:
+            return ""
+        if (
+            user.refresh_token
+            and ctx is not None
+            and sso.expires_within(user.auth_token, REFRESH_BEFORE)
+        ):
+            self._refresh(ctx.server, user)
+        return user.auth_token
+
+    def _refresh(self, server: str, user: UserEntry) -> None:
+        """An SSO login's ID token close to expiry is traded for a new one with the refresh
+        token (as ``argocd`` refreshes), and the config saved; a refusal keeps the old token
+        (the server then says whether it is still valid)."""
+        entry = self.config().server(server)
+        try:
+            with ApiClient(
+                server,
+                insecure=self.flags.insecure or bool(entry and entry.insecure),
+                plaintext=self.flags.plaintext or bool(entry and entry.plain_text),
+                transport=self.transport,
+            ) as client:
+                oidc = client.get("/api/v1/settings").get("oidcConfig")
+            if not isinstance(oidc, dict):
+                return
+            with httpx2.Client(timeout=sso.TIMEOUT) as http:
+                tokens = sso.refresh(http, sso.provider_of(oidc, http), user.refresh_token)
+        except (sso.SsoError, ApiCallError) as err:
+            print(f"warning: could not refresh the SSO session: {err}", file=sys.stderr)
+            return
+        user.auth_token, user.refresh_token = tokens.id_token, tokens.refresh_token
+        self.config().save()
 
     def client(self) -> ApiClient:
         if self._client is None:

@@ -15,6 +15,9 @@ Contract of :class:`Authenticator`:
   It returns a session token (``<user>:login``, ``exp`` from ``users.session.duration``);
 - :meth:`verify` is pure and synchronous (:func:`~kapstan.services.auth.tokens.verify`);
   ``projects`` looks AppProjects up by name (a dict's ``get`` will do);
+- a token whose issuer is argocd-cm ``oidc.config``'s is an identity provider's ID token and
+  is verified by :attr:`oidc` (:mod:`.oidc`) against the provider's keys, its groups from the
+  claims ``scopes`` names (argocd-rbac-cm); a revoked ``jti`` is refused for both kinds;
 - nothing logs or raises a password, hash, token or key (:mod:`.errors`).
 """
 
@@ -26,7 +29,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from kapstan.model.vocabulary import ARGOCD_SECRET
@@ -41,9 +44,13 @@ from kapstan.services.auth.errors import (
     CurrentPasswordMismatch,
     InvalidCredentials,
     InvalidRequest,
+    InvalidToken,
     MissingCapability,
+    Rejection,
     TooManyAttempts,
 )
+from kapstan.services.auth.oidc import OidcService
+from kapstan.services.auth.oidc.idtoken import unverified_claims
 from kapstan.services.auth.passwords import (
     DEFAULT_COST,
     check_policy,
@@ -98,6 +105,12 @@ class Authenticator:
         self._config = AuthConfig()
         self._logged: frozenset[str] = frozenset()
         self._rng = random.SystemRandom()
+        self.oidc = OidcService(
+            lambda: self._settings().configmap,
+            lambda: self.config().secret_key,
+            self.store.read_secret,
+            clock=clock,
+        )
 
     # -- settings ----------------------------------------------------------------------------
     def config(self) -> AuthConfig:
@@ -175,8 +188,20 @@ class Authenticator:
         token_id = str(uuid.uuid4())
         return sign(secret, subject, now=self._clock(), expires_in=seconds, token_id=token_id).token
 
-    def verify(self, token: str, projects: ProjectLookup = _no_projects) -> Principal:
-        """The principal of ``token``; raises :class:`~.errors.InvalidToken`."""
+    def verify(
+        self,
+        token: str,
+        projects: ProjectLookup = _no_projects,
+        scopes: Sequence[str] = ("groups",),
+    ) -> Principal:
+        """The principal of ``token``; raises :class:`~.errors.InvalidToken`. ``scopes``:
+        argocd-rbac-cm's, the claims whose values are an SSO user's groups."""
+        claims = unverified_claims(token)
+        if claims.get("iss") != k.ISSUER and self.oidc.handles(claims):
+            principal = self.oidc.verify(token, scopes)
+            if principal.token_id and self._is_revoked(principal.token_id):
+                raise InvalidToken(Rejection.REVOKED, principal.username)
+            return principal
         config = self.config()
         return verify(
             token,

@@ -107,6 +107,8 @@ class Rejection(StrEnum):
     PASSWORD_CHANGED = "password changed since the token was issued"  # noqa: S105
     UNKNOWN_PROJECT = "unknown project"
     UNKNOWN_ROLE = "unknown role"
+    # SSO: the detail says which check failed (never the token)
+    ID_TOKEN = "ID token refused"  # noqa: S105
 
 
 class InvalidToken(AuthError):

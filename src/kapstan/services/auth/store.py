@@ -63,6 +63,7 @@ class SecretState:
     exists: bool = False
     resource_version: str = ""
     data: Mapping[str, str] = field(default_factory=dict, repr=False)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def decode_secret(obj: Mapping[str, Any]) -> dict[str, str]:
@@ -113,8 +114,10 @@ class AuthStore:
         obj = await self._call(f"secret {name}", "GET", v.secrets_path(self.namespace, name))
         if obj is None:
             return SecretState(name)
-        rv = str((obj.get("metadata") or {}).get("resourceVersion") or "")
-        return SecretState(name, True, rv, decode_secret(obj))
+        meta = obj.get("metadata") or {}
+        rv = str(meta.get("resourceVersion") or "")
+        labels = {str(k): str(x) for k, x in (meta.get("labels") or {}).items()}
+        return SecretState(name, True, rv, decode_secret(obj), labels)
 
     async def read_configmap(self, name: str) -> dict[str, str]:
         obj = await self._call(f"configmap {name}", "GET", v.configmaps_path(self.namespace, name))

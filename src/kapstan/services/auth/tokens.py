@@ -48,6 +48,7 @@ class PrincipalKind(StrEnum):
     SESSION = "session"
     API_KEY = "apiKey"
     PROJECT_ROLE = "projectRole"
+    SSO = "sso"  # an identity provider's ID token (kapstan.services.auth.oidc)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,243 @@
+"""Direct OIDC (argocd-cm ``oidc.config``), as Argo CD's server does it.
+
+Contract of :class:`OidcService`:
+
+- the configuration is re-read from argocd-cm on every call (parsed again only when the data
+  changed), so an edit applies without a restart; a configuration error is logged once and
+  makes SSO unavailable (:meth:`config` answers ``None``, :meth:`require` raises it);
+- :meth:`login` and :meth:`callback` are the browser's flow (:mod:`.flow`); the callback
+  returns the provider's ID token, which the API sets as the ``argocd.token`` cookie, as Argo
+  CD does: every later request presents it and :meth:`verify` validates it against the
+  issuer's keys (:mod:`.idtoken`; key rotation followed by :class:`~.provider.Provider`);
+- :meth:`verify` turns claims into a :class:`~kapstan.services.auth.tokens.Principal` whose
+  user is the claims' user identifier and whose groups are the values of the claims that
+  argocd-rbac-cm ``scopes`` names (``[groups]`` by default); a named claim the provider's
+  tokens lack is logged once ("unknown group claim"), never with the token;
+- ``clientSecret`` references are resolved at the exchange (:func:`.config.secret_reference`);
+  a missing Secret or key, or a Secret without the ``app.kubernetes.io/part-of: argocd``
+  label, stops the login with a message naming them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from kapstan.engine.rbac import subjects_for, user_identifier
+from kapstan.model.vocabulary import ARGOCD_SECRET
+from kapstan.services.auth.errors import AuthConfigError, AuthError, InvalidToken, Rejection
+from kapstan.services.auth.oidc import flow, idtoken
+from kapstan.services.auth.oidc.config import OidcConfig, parse_oidc, secret_reference
+from kapstan.services.auth.oidc.provider import Provider, ProviderError
+from kapstan.services.auth.store import SecretState
+from kapstan.services.auth.tokens import Principal, PrincipalKind
+
+log = logging.getLogger(__name__)
+
+PART_OF = "app.kubernetes.io/part-of"
+ReadSecret = Callable[[str], Awaitable[SecretState]]
+
+
+class OidcService:
+    """The direct-OIDC provider of the server (see the module contract)."""
+
+    def __init__(
+        self,
+        configmap: Callable[[], Mapping[str, str]],
+        secret_key: Callable[[], bytes],
+        read_secret: ReadSecret,
+        *,
+        clock: Callable[[], float] = time.time,
+        provider_factory: Callable[[str, str], Provider] = Provider,
+    ) -> None:
+        self._cm = configmap
+        self._secret_key = secret_key
+        self._read_secret = read_secret
+        self._clock = clock
+        self._factory = provider_factory
+        self._seen: Mapping[str, str] | None = None
+        self._config: OidcConfig | None = None
+        self._error: AuthConfigError | None = None
+        self._providers: dict[tuple[str, str], Provider] = {}
+        self._warned: set[str] = set()
+
+    # -- configuration -----------------------------------------------------------------------
+    def _parse(self) -> None:
+        cm = self._cm()
+        if cm is self._seen:
+            return
+        self._seen = cm
+        try:
+            self._config, self._error = parse_oidc(cm), None
+        except AuthConfigError as err:
+            self._config, self._error = None, err
+            log.warning("SSO is off: %s", err)
+
+    def config(self) -> OidcConfig | None:
+        self._parse()
+        return self._config
+
+    def require(self) -> OidcConfig:
+        self._parse()
+        if self._error is not None:
+            raise self._error
+        if self._config is None:
+            raise AuthConfigError("SSO is not configured (argocd-cm oidc.config)")
+        return self._config
+
+    def provider(self, config: OidcConfig) -> Provider:
+        key = (config.issuer, config.root_ca)
+        found = self._providers.get(key)
+        if found is None:
+            found = self._providers[key] = self._factory(config.issuer, config.root_ca)
+        return found
+
+    def close(self) -> None:
+        for provider in self._providers.values():
+            provider.close()
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            log.warning("%s", message)
+
+    # -- tokens --------------------------------------------------------------------------------
+    def handles(self, claims: Mapping[str, Any]) -> bool:
+        """Whether a token with these (unverified) claims is this provider's to verify."""
+        config = self.config()
+        return config is not None and claims.get("iss") == config.issuer
+
+    def verify(self, token: str, scopes: Sequence[str]) -> Principal:
+        """The principal of a valid ID token; raises :class:`InvalidToken`."""
+        config = self.require()
+        try:
+            claims = self.validate(config, token)
+        except idtoken.OidcTokenError as err:
+            raise InvalidToken(Rejection.ID_TOKEN, str(err)) from None
+        except ProviderError as err:
+            raise InvalidToken(Rejection.ID_TOKEN, f"cannot check it: {err}") from None
+        return self.principal(claims, scopes)
+
+    def validate(self, config: OidcConfig, token: str, nonce: str | None = None) -> dict[str, Any]:
+        provider = self.provider(config)
+        exchanged = nonce is not None  # only the callback knows a nonce: see Provider.key
+
+        def key(kid: str) -> Any:
+            return provider.key(kid, exchanged=exchanged)
+
+        return idtoken.validate(
+            token,
+            issuer=config.issuer,
+            audiences=config.audiences,
+            keys=key,
+            now=self._clock(),
+            nonce=nonce,
+        )
+
+    def principal(self, claims: Mapping[str, Any], scopes: Sequence[str]) -> Principal:
+        for scope in scopes:
+            if scope not in claims:
+                self._warn_once(
+                    f"unknown group claim: ID tokens of {claims.get('iss')} have no claim "
+                    f"{scope!r} (argocd-rbac-cm scopes); their users get no groups from it"
+                )
+        subjects = subjects_for(claims, scopes)
+        jti, iat, exp = claims.get("jti"), claims.get("iat"), claims.get("exp")
+        return Principal(
+            username=user_identifier(claims),
+            kind=PrincipalKind.SSO,
+            token_id=jti if isinstance(jti, str) else "",
+            issued_at=int(iat) if isinstance(iat, int | float) else 0,
+            expires_at=int(exp) if isinstance(exp, int | float) else None,
+            groups=tuple(subjects[1:]),
+            claims=dict(claims),
+        )
+
+    # -- the browser's flow --------------------------------------------------------------------
+    async def login(self, return_url: str) -> tuple[str, str]:
+        """``(authorization URL, oauthstate cookie value)`` for a new login."""
+        config = self.require()
+        secret = self._server_secret()
+        discovery = await asyncio.to_thread(self.provider(config).discovery)
+        pending, url = flow.begin(config, discovery, return_url, self._clock())
+        return url, flow.seal(pending, secret)
+
+    async def callback(self, code: str, state: str, cookie: str) -> tuple[str, str, int]:
+        """``(ID token, return URL, seconds until it expires)``; raises
+        :class:`~.flow.LoginFlowError`, :class:`~.provider.ProviderError`,
+        :class:`AuthConfigError` or :class:`~.idtoken.OidcTokenError`."""
+        config = self.require()
+        pending = flow.unseal(cookie, self._server_secret(), self._clock())
+        if not state or state != pending.state:
+            raise flow.LoginFlowError("state mismatch: this callback is not for your login")
+        if not code:
+            raise flow.LoginFlowError("the provider sent no code")
+        client_secret = await self._client_secret(config)
+        provider = self.provider(config)
+        discovery = await asyncio.to_thread(provider.discovery)
+        token = await asyncio.to_thread(
+            flow.exchange,
+            provider.client,
+            config,
+            discovery,
+            code=code,
+            verifier=pending.verifier,
+            client_secret=client_secret,
+        )
+        claims = await asyncio.to_thread(self.validate, config, token, pending.nonce)
+        seconds = max(int(float(claims["exp"]) - self._clock()), 0)
+        return token, pending.return_url, seconds
+
+    async def logout_url(self, id_token: str, redirect: str) -> str:
+        """Where the browser goes after a local logout: ``logoutURL`` with ``{{token}}`` and
+        ``{{logoutRedirectURL}}`` filled in (Argo CD's placeholders), else the provider's
+        ``end_session_endpoint``, else ``redirect``."""
+        config = self.config()
+        if config is None:
+            return redirect
+        if config.logout_url:
+            return config.logout_url.replace("{{token}}", quote(id_token, safe="")).replace(
+                "{{logoutRedirectURL}}", quote(redirect, safe="")
+            )
+        try:
+            discovery = await asyncio.to_thread(self.provider(config).discovery)
+        except AuthError:  # logging out must work when the provider is down
+            log.warning("SSO logout: the provider's discovery is unavailable")
+            return redirect
+        if not discovery.end_session_endpoint:
+            return redirect
+        query = {"post_logout_redirect_uri": redirect, "client_id": config.client_id}
+        if id_token:
+            query["id_token_hint"] = id_token
+        return discovery.end_session_endpoint + "?" + urlencode(query)
+
+    def _server_secret(self) -> bytes:
+        secret = self._secret_key()
+        if not secret:
+            raise AuthConfigError("server.secretkey is not set")
+        return secret
+
+    async def _client_secret(self, config: OidcConfig) -> str:
+        ref = secret_reference(config.client_secret)
+        if ref is None:
+            return config.client_secret
+        name, key = ref
+        found = await self._read_secret(name or ARGOCD_SECRET)
+        where = f"Secret {name or ARGOCD_SECRET}"
+        if not found.exists:
+            raise AuthConfigError(f"oidc.config clientSecret: {where} does not exist")
+        if name and found.labels.get(PART_OF) != "argocd":
+            raise AuthConfigError(
+                f"oidc.config clientSecret: {where} lacks the label {PART_OF}=argocd"
+            )
+        value = found.data.get(key)
+        if not value:
+            raise AuthConfigError(f"oidc.config clientSecret: {where} has no key {key}")
+        return value
+
+
+__all__ = ["OidcService"]
