@@ -147,6 +147,14 @@ def test_sync_tree_panel_prune_and_rollback(
     page.get_by_role("button", name=re.compile(r"^Open Deployment web")).wait_for()
     page.get_by_role("button", name="Pods", exact=True).click()
     page.get_by_role("button", name=re.compile(r"^Pod web-.*health Healthy")).wait_for()
+    # Grouped by the node the scheduler chose (the tree node's Argo CD `info`), never
+    # "node not reported".
+    page.get_by_role("region", name=re.compile(r"^Node (?!node not reported)\S+")).wait_for()
+    # The network view follows the Service's selector to its pod (the tree's networkingInfo).
+    page.get_by_role("button", name="Network", exact=True).click()
+    behind = page.get_by_role("list", name="Pods behind web")
+    behind.get_by_role("button", name=re.compile(r"^Pod web-")).wait_for()
+    page.go_back()
     page.set_viewport_size({"width": 390, "height": 800})
     screenshot(page, "details-pods-phone", tmp_path)
     page.set_viewport_size({"width": 1280, "height": 800})
