@@ -23,3 +23,12 @@ if ! command -v go >/dev/null 2>&1; then
   echo "       Install Go from the Go distribution for your platform and re-run." >&2
   exit 1
 fi
+# The web UI's build (Vite 8) needs Node.js ^20.19 or >= 22.12; Debian bookworm's nodejs is 18.
+if ! command -v npm >/dev/null 2>&1 || ! node -e '
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  process.exit(major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19) ? 0 : 1);
+' 2>/dev/null; then
+  echo "error: Node.js ^20.19 or >= 22.12 with npm is required to build the web UI (web/);" >&2
+  echo "       Debian bookworm's nodejs is too old: install Node.js from nodejs.org or NodeSource and re-run." >&2
+  exit 1
+fi
