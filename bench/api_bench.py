@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import readme
 
 from kapstan.demo.children import install
 from kapstan.engine.rbac.enforcer import Enforcer
@@ -55,7 +56,6 @@ from kapstan.testing.apiserver import ApiServerProcess
 
 NS = "argocd"
 APPS = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/applications"
-README = Path(__file__).with_name("README.md")
 SECTION = "## API server (`bench/api_bench.py`)"
 SAMPLES, WARMUP, ROUNDS = 30, 3, 20
 VIEWER_PASSWORD = "bench-viewer-pass-1"  # a throwaway cluster's account
@@ -436,17 +436,7 @@ HEADER = (
 
 
 def record(rows: list[str]) -> None:
-    text = README.read_text()
-    if SECTION not in text:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{HEADER}\n"
-    head, _, rest = text.partition(SECTION)
-    lines = rest.split("\n")
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
-    end = start
-    while end < len(lines) and lines[end].startswith("|"):
-        end += 1
-    lines[end:end] = rows
-    README.write_text(head + SECTION + "\n".join(lines))
+    readme.record(SECTION, HEADER, rows)
 
 
 def main() -> int:

@@ -31,6 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import readme
 from api_bench import NS, _create, initial_password, machine, wait_listed
 
 from kapstan.api.static import BUNDLED
@@ -41,7 +42,6 @@ from kapstan.testing.apiserver import ApiServerProcess
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VIEWPORT = {"width": 1280, "height": 800}
-README = Path(__file__).with_name("README.md")
 SECTION = "## Web UI list (`bench/ui_list_bench.py`)"
 HEADER = (
     "| machine | browser | view | apps | first render p50 / max | filter p50 / max |\n"
@@ -197,17 +197,7 @@ def run(args: argparse.Namespace) -> list[str]:
 
 
 def record(rows: list[str]) -> None:
-    text = README.read_text()
-    if SECTION not in text:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{HEADER}\n"
-    head, _, rest = text.partition(SECTION)
-    lines = rest.split("\n")
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
-    end = start
-    while end < len(lines) and lines[end].startswith("|"):
-        end += 1
-    lines[end:end] = rows
-    README.write_text(head + SECTION + "\n".join(lines))
+    readme.record(SECTION, HEADER, rows)
 
 
 def main() -> int:

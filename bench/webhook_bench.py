@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import readme
 
 from kapstan.demo.children import install
 from kapstan.localcluster.cluster import LocalCluster
@@ -47,7 +48,6 @@ from kapstan.testing import gitservers
 from kapstan.testing.apiserver import ApiServerProcess
 
 NS = "argocd"
-README = Path(__file__).with_name("README.md")
 SECTION = "## Git webhooks (`bench/webhook_bench.py`)"
 HEADER = (
     "| machine | case | samples | p50 | p95 | max | other apps refreshed |\n"
@@ -251,20 +251,7 @@ def run(args: argparse.Namespace) -> list[str]:
 
 
 def record(rows: list[str]) -> None:
-    text = README.read_text()
-    if SECTION not in text:
-        text = (
-            text.rstrip("\n")
-            + f"\n\n{SECTION}\n\n{__doc__.split(chr(10), 3)[3].strip()}\n\n{HEADER}\n"
-        )
-    head, _, rest = text.partition(SECTION)
-    lines = rest.split("\n")
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
-    end = start
-    while end < len(lines) and lines[end].startswith("|"):
-        end += 1
-    lines[end:end] = rows
-    README.write_text(head + SECTION + "\n".join(lines))
+    readme.record(SECTION, HEADER, rows, intro=__doc__.split(chr(10), 3)[3].strip())
 
 
 def main() -> int:
