@@ -134,12 +134,29 @@ def commit_files(commits: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def commits_push(data: Mapping[str, Any], repo_key: str, url_key: str) -> Push:
+    """The push of a payload in the shape GitHub, GitLab, Gogs and Gitea share: ``ref``,
+    ``before``, ``after``, ``commits`` and the repository under ``repo_key`` with its URL under
+    ``url_key`` and its ``default_branch``."""
+    repo = obj(data, repo_key)
+    revision = short_ref(text(data, "ref"))
+    return Push(
+        urls=tuple(u for u in (text(repo, url_key),) if u),
+        revision=revision,
+        before=text(data, "before"),
+        after=text(data, "after"),
+        touched_head=bool(revision) and text(repo, "default_branch") == revision,
+        changed_files=commit_files(objects(data, "commits")),
+    )
+
+
 __all__ = [
     "EVENT_NOT_FOUND",
     "PROCESSING_FAILED",
     "Push",
     "Rejected",
     "commit_files",
+    "commits_push",
     "decode_json",
     "failed",
     "flag",

@@ -13,13 +13,9 @@ from urllib.parse import parse_qs
 from kapstan.services.webhooks.events import (
     EVENT_NOT_FOUND,
     Push,
-    commit_files,
+    commits_push,
     decode_json,
     failed,
-    obj,
-    objects,
-    short_ref,
-    text,
 )
 from kapstan.services.webhooks.signatures import SecretKey, check_hmac
 
@@ -54,16 +50,7 @@ def parse(headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str]) -
     data = decode_json(form_payload(body) if content_type == FORM else body)
     if event == "ping":
         return None
-    repo = obj(data, "repository")
-    revision = short_ref(text(data, "ref"))
-    return Push(
-        urls=tuple(u for u in (text(repo, "html_url"),) if u),
-        revision=revision,
-        before=text(data, "before"),
-        after=text(data, "after"),
-        touched_head=bool(revision) and text(repo, "default_branch") == revision,
-        changed_files=commit_files(objects(data, "commits")),
-    )
+    return commits_push(data, "repository", "html_url")
 
 
 __all__ = ["EVENT_HEADER", "parse"]

@@ -8,12 +8,9 @@ from collections.abc import Mapping
 from kapstan.services.webhooks.events import (
     EVENT_NOT_FOUND,
     Push,
-    commit_files,
+    commits_push,
     decode_json,
     failed,
-    obj,
-    objects,
-    short_ref,
     text,
 )
 from kapstan.services.webhooks.signatures import SecretKey, check_token
@@ -32,16 +29,7 @@ def parse(headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str]) -
     kind = text(data, "object_kind") or text(data, "event_name")
     if kind not in PUSH_KINDS:
         raise failed(EVENT_NOT_FOUND)
-    project = obj(data, "project")
-    revision = short_ref(text(data, "ref"))
-    return Push(
-        urls=tuple(u for u in (text(project, "web_url"),) if u),
-        revision=revision,
-        before=text(data, "before"),
-        after=text(data, "after"),
-        touched_head=bool(revision) and text(project, "default_branch") == revision,
-        changed_files=commit_files(objects(data, "commits")),
-    )
+    return commits_push(data, "project", "web_url")
 
 
 __all__ = ["EVENT_HEADER", "parse"]

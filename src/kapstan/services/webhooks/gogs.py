@@ -12,13 +12,9 @@ from collections.abc import Mapping
 from kapstan.services.webhooks.events import (
     EVENT_NOT_FOUND,
     Push,
-    commit_files,
+    commits_push,
     decode_json,
     failed,
-    obj,
-    objects,
-    short_ref,
-    text,
 )
 from kapstan.services.webhooks.signatures import SecretKey, check_hmac
 
@@ -41,16 +37,7 @@ def parse(headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str]) -
         raise failed("error parsing payload")
     check_hmac(headers, body, secrets.get(SecretKey.GOGS, ""), SIGNATURES)
     data = decode_json(body)
-    repo = obj(data, "repository")
-    revision = short_ref(text(data, "ref"))
-    return Push(
-        urls=tuple(u for u in (text(repo, "html_url"),) if u),
-        revision=revision,
-        before=text(data, "before"),
-        after=text(data, "after"),
-        touched_head=bool(revision) and text(repo, "default_branch") == revision,
-        changed_files=commit_files(objects(data, "commits")),
-    )
+    return commits_push(data, "repository", "html_url")
 
 
 __all__ = ["EVENT_HEADERS", "parse", "recognises"]
