@@ -30,6 +30,7 @@ from kapstan.api.common import Ctx
 from kapstan.api.context import ApiContext
 from kapstan.services.webhooks import detect
 from kapstan.services.webhooks.events import PROCESSING_FAILED, Event, RegistryPush, Rejected
+from kapstan.services.webhooks.jitter import jitter_of
 from kapstan.services.webhooks.namespaces import app_namespaces, webhook_apps
 from kapstan.services.webhooks.refresher import WebhookQueue, refresh_matching
 from kapstan.services.webhooks.signatures import UNAUTHORIZED
@@ -87,9 +88,11 @@ def queue_of(ctx: ApiContext) -> WebhookQueue:
     if ctx.webhooks is None:
 
         async def handle(event: Event) -> object:
-            patterns = app_namespaces(ctx.settings().params)
+            snapshot = ctx.settings()
+            patterns = app_namespaces(snapshot.params)
             apps = await webhook_apps(ctx.kube, ctx.mirror.apps(), ctx.namespace, patterns)
-            done = await refresh_matching(ctx.kube, apps, event, ctx.namespace)
+            jitter = jitter_of(snapshot.cm)
+            done = await refresh_matching(ctx.kube, apps, event, ctx.namespace, jitter)
             if isinstance(event, RegistryPush):
                 await ctx.registry_pushes.publish(event)
             return done

@@ -15,8 +15,10 @@ Contracts:
   ``hard`` for a registry push — a chart's cache entry is keyed by its version, and a tag can
   be pushed again with other content, so the controller must render the chart again instead of
   answering from its render cache (it runs in another process in split mode: the annotation
-  is how the API reaches it). An app deleted meanwhile, or a failed write, is logged and the
-  others still go on;
+  is how the API reaches it). With ``webhook.refresh.jitter`` set, the apps past the threshold
+  are refreshed after their random delays (:mod:`kapstan.services.webhooks.jitter`), in order
+  of delay, by the same worker (which is busy at most that long). An app deleted meanwhile, or
+  a failed write, is logged and the others still go on;
 - :meth:`WebhookQueue.join` returns once every queued event was handled (tests, shutdown).
 """
 
@@ -33,6 +35,7 @@ from kapstan.kube.errors import KubeError
 from kapstan.model.application import RefreshType
 from kapstan.services.applications import Applications
 from kapstan.services.webhooks.events import Event, Push
+from kapstan.services.webhooks.jitter import Jitter, delays
 from kapstan.services.webhooks.matching import matching_apps, registry_matching_apps
 
 log = logging.getLogger(__name__)
@@ -47,15 +50,28 @@ def _describe(event: Event) -> str:
 
 
 async def refresh_matching(
-    kube: KubeClient, apps: Iterable[Mapping[str, Any]], event: Event, default_namespace: str
+    kube: KubeClient,
+    apps: Iterable[Mapping[str, Any]],
+    event: Event,
+    default_namespace: str,
+    jitter: Jitter | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> list[str]:
-    """Refresh the apps ``event`` concerns; their ``<namespace>/<name>`` in order."""
+    """Refresh the apps ``event`` concerns; their ``<namespace>/<name>`` in refresh order."""
     if isinstance(event, Push):
         matched, level = matching_apps(apps, event), RefreshType.NORMAL
     else:
         matched, level = registry_matching_apps(apps, event), RefreshType.HARD
+    planned = sorted(
+        zip(delays(len(matched), jitter or Jitter()), range(len(matched)), strict=True)
+    )
     done: list[str] = []
-    for app in matched:
+    waited = 0.0
+    for delay, index in planned:
+        if delay > waited:
+            await sleep(delay - waited)
+            waited = delay
+        app = matched[index]
         meta = app.get("metadata") or {}
         namespace = str(meta.get("namespace") or default_namespace)
         name = str(meta.get("name") or "")
