@@ -121,11 +121,9 @@ async def webhook(request: Request, ctx: Ctx) -> Response:
         if "verification failed" in err.message or err.message == UNAUTHORIZED:
             log.info("webhook from %s refused: %s", request.client, err.message)
         return _answer(err.message, err.status, close=isinstance(err, TooLarge))
-    queue = queue_of(ctx) if events else None
-    for event in events:
-        if queue is not None and not queue.offer(event):
-            log.info("webhook queue is full, discarding an event")
-            return _answer(QUEUE_FULL, 503)
+    if events and not all(map(queue_of(ctx).offer, events)):  # stops at the first refusal
+        log.info("webhook queue is full, discarding an event")
+        return _answer(QUEUE_FULL, 503)
     return Response(status_code=200)
 
 
