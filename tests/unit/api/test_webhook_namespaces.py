@@ -123,3 +123,20 @@ def test_a_namespace_allowed_after_the_start_counts_at_once() -> None:
 )
 def test_namespace_patterns(namespace: str, patterns: list[str], allowed: bool) -> None:
     assert namespace_allowed(namespace, patterns) is allowed
+
+
+def test_a_refused_cluster_wide_list_still_refreshes_the_own_namespace() -> None:
+    fake = cluster({"application.namespaces": "team-*"})
+
+    async def run() -> None:
+        async with api_on(fake) as api:
+            await until("the apps", lambda: len(api.ctx.mirror.apps()) == 1)
+            # the server's service account may list its own namespace only
+            fake.fail("/apis/argoproj.io/v1alpha1/applications", 403, method="GET")
+            answer = await api.http.post("/api/webhook", content=PUSH, headers=HEADERS)
+            assert answer.status_code == 200
+            assert api.ctx.webhooks is not None
+            await api.ctx.webhooks.join()
+            assert refreshed(fake) == [f"{NS}/home"]
+
+    asyncio.run(run())
