@@ -78,6 +78,17 @@ def serve_api(
             "path prefix that it strips (default /).",
         ),
     ] = "/",
+    application_namespaces: Annotated[
+        str | None,
+        typer.Option(
+            "--application-namespaces",
+            envvar="ARGOCD_APPLICATION_NAMESPACES",
+            help="Other namespaces whose Applications Git and registry webhooks refresh, "
+            "comma-separated globs or /regular expressions/ (overrides argocd-cmd-params-cm "
+            "application.namespaces). The API and the controller still serve the "
+            "control-plane namespace's Applications only.",
+        ),
+    ] = None,
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
     from kapstan.api.static import UiAssetsError
@@ -111,6 +122,7 @@ def serve_api(
         ),
         static_assets=static_assets,
         base_href=base_href,
+        application_namespaces=application_namespaces,
     )
     try:
         config = load_kubeconfig(kubeconfig)

@@ -25,6 +25,8 @@ Contract of :func:`run_server`:
   are not the API's (:mod:`kapstan.api.static`); a directory without ``index.html`` raises
   :class:`~kapstan.api.static.UiAssetsError` before anything starts; without it, Kapstan's
   own UI (built from ``web/`` into the package) is served when it is built;
+- ``application_namespaces`` (``--application-namespaces``) overrides argocd-cmd-params-cm's
+  ``application.namespaces``: the other namespaces whose Applications webhooks refresh;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -62,6 +64,7 @@ from kapstan.services.revocations import RedisRevocations, Revocations
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore, UnavailableSnapshots
 from kapstan.services.tools import find_tools
 from kapstan.services.watched import WatchedSettings
+from kapstan.services.webhooks.namespaces import APP_NAMESPACES_KEY
 
 log = logging.getLogger(__name__)
 REDIS_PARAM = "redis.server"  # argocd-cmd-params-cm
@@ -84,6 +87,8 @@ class ServerOptions:
     controller: ControllerOptions | None = None  # with_controller: the controller's flags
     static_assets: Path | None = None  # --staticassets: a web UI build (Argo CD's ui/dist/app)
     base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
+    # --application-namespaces: argocd-cmd-params-cm application.namespaces (None: the CM's)
+    application_namespaces: str | None = None
 
 
 async def run_server(
@@ -105,6 +110,8 @@ async def run_server(
         )
         controller = options.controller or ControllerOptions(namespace=options.namespace)
         overrides = settings_overrides(controller) if options.with_controller else {}
+        if options.application_namespaces is not None:
+            overrides[APP_NAMESPACES_KEY] = options.application_namespaces
         watched = WatchedSettings(kube, options.namespace, overrides=overrides)
         await watched.start()
         stack.push_async_callback(watched.stop)
