@@ -207,6 +207,60 @@ async def _repo_chart_args(
     return argv
 
 
+def _helm_env(tmp: Path) -> dict[str, str]:
+    """Keep helm away from the user's config, caches and plugins: all of it under ``tmp``."""
+    return {
+        "HELM_CACHE_HOME": str(tmp / "cache"),
+        "HELM_CONFIG_HOME": str(tmp / "config"),
+        "HELM_DATA_HOME": str(tmp / "data"),
+        "HOME": str(tmp),
+    }
+
+
+async def chart_version(
+    source: Mapping[str, Any],
+    *,
+    tools: Tools,
+    limits: Limits,
+    runner: Runner | None = None,
+    repo: HelmRepoCredentials | None = None,
+) -> str:
+    """The version of the repository chart ``source`` names that ``helm template`` would
+    render: its ``targetRevision`` (a version or a constraint such as ``0.1.*``) as helm
+    itself resolves it (``helm show chart``, with the same repository settings and
+    credentials as the render), for HTTP repositories and OCI registries alike. Argo CD
+    reports the resolved version as the app's revision, and so must we: otherwise a newly
+    published chart looks like the revision already synced. Raises :class:`RenderError` when
+    helm cannot fetch the chart or no version satisfies the constraint (helm's message).
+    """
+    repo = repo or HelmRepoCredentials()
+    run: Runner = runner or proc.run
+    secrets = [repo.password] if repo.password else []
+    spec: Mapping[str, Any] = source.get("helm") or {}
+    with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = _helm_env(tmp)
+        args = await _repo_chart_args(
+            source, spec, repo, tmp, env, limits=limits, runner=run, tools=tools
+        )
+        stdout = await run_tool(
+            run,
+            [tools.helm, "show", "chart", *args],
+            tool="helm show chart",
+            limits=limits,
+            env=env,
+            cwd=tmp,
+            redact=secrets,
+        )
+    chart = yamlio.load_values(
+        stdout.decode(errors="replace"), name="Chart.yaml", limits=yamlio.tool_limits(limits)
+    )
+    version = chart.get("version") if isinstance(chart, Mapping) else None
+    if not isinstance(version, str) or not version.strip():
+        raise RenderError("helm show chart: the chart's Chart.yaml has no version", file="helm")
+    return version.strip()
+
+
 async def render_helm(
     source: Mapping[str, Any],
     app_dir: Path | None,
@@ -227,13 +281,7 @@ async def render_helm(
     secrets = [repo.password] if repo.password else []
     with tempfile.TemporaryDirectory(prefix="kapstan-helm-") as tmp_name:
         tmp = Path(tmp_name)
-        env = {
-            # Keep helm away from the user's config, caches and plugins.
-            "HELM_CACHE_HOME": str(tmp / "cache"),
-            "HELM_CONFIG_HOME": str(tmp / "config"),
-            "HELM_DATA_HOME": str(tmp / "data"),
-            "HOME": str(tmp),
-        }
+        env = _helm_env(tmp)
         argv = [tools.helm, "template"]
         if app_dir is not None:
             paths.check_tree(app_dir, root)

@@ -6,8 +6,9 @@ Contract of :meth:`ManifestGenerator.generate`:
   with ``ref`` supplies ``$ref/...`` value files; a source with only ``repoURL`` +
   ``targetRevision`` + ``ref`` is not rendered itself);
 - every git source's ``targetRevision`` is resolved to a commit SHA first (``ls-remote``; a
-  full SHA needs no round trip); a Helm repository chart (``chart`` set) is keyed by its
-  ``targetRevision``;
+  full SHA needs no round trip); a Helm repository chart (``chart`` set) to the chart version
+  its ``targetRevision`` picks (:mod:`kapstan.services.chartversions`), which is the revision
+  reported, rendered and cached;
 - the render cache is consulted, per rendered source, with the key (normalized repo URL, SHA,
   path, canonical render params incl. the commits of the refs it uses, tool versions) BEFORE
   anything is fetched or checked out; only on a miss are the needed repositories checked out
@@ -41,6 +42,7 @@ from kapstan.render import (
     render,
 )
 from kapstan.render.cache import CacheKey, RenderCache, cache_key
+from kapstan.services.chartversions import ChartVersions
 from kapstan.services.repositories import Repositories
 from kapstan.services.tools import MISSING_HINT
 from kapstan.services.trees import TreeCache
@@ -188,6 +190,13 @@ class ManifestGenerator:
         self._clients: dict[str, tuple[RepoCredentials, GitClient]] = {}
         self._tool_hint = tool_hint
         self.trees = TreeCache(self.cache_root / "trees")
+        self.chart_versions = ChartVersions(
+            tools=self.tools,
+            limits=self.limits,
+            repositories=self._repositories,
+            runner=runner,
+            is_exact=is_exact_chart_version,
+        )
 
     def client(self, url: str) -> GitClient:
         """The (shared) git client of ``url``, with the repository's current credentials: a
@@ -320,6 +329,12 @@ class ManifestGenerator:
             )
         return render_plans
 
+    def _not_installed(self, index: int, missing: ToolMissing) -> ManifestGenerationError:
+        hint = self._tool_hint.format(tool=missing.tool)
+        return ManifestGenerationError(
+            f"source {index}: {missing.tool} is not installed: {hint}", source_index=index
+        )
+
     async def _resolve(self, index: int, source: Mapping[str, Any], max_age: float) -> _Plan:
         raw_url = str(source.get("repoURL") or "")
         if not raw_url:
@@ -332,7 +347,17 @@ class ManifestGenerator:
                     f"source {index}: chart {source['chart']!r} needs a targetRevision",
                     source_index=index,
                 )
-            return _Plan(index, source, url, target, is_chart=True)
+            try:
+                version = await self.chart_versions.resolve(source, max_age)
+            except ToolMissing as e:
+                raise self._not_installed(index, e) from None
+            except RenderError as e:
+                raise ManifestGenerationError(
+                    f"source {index}: chart {source['chart']!r} {target!r} from {url}: {e}",
+                    source_index=index,
+                ) from None
+            # The render pulls exactly the version reported, never a newer one published since.
+            return _Plan(index, {**source, "targetRevision": version}, url, version, is_chart=True)
         try:
             sha = await self.client(raw_url).resolve(target or "HEAD", max_age)
         except SourceError as e:
@@ -383,11 +408,7 @@ class ManifestGenerator:
                         helm_repo=self._repositories().helm(plan.url) if plan.is_chart else None,
                     )
                 except ToolMissing as e:
-                    hint = self._tool_hint.format(tool=e.tool)
-                    raise ManifestGenerationError(
-                        f"source {plan.index}: {e.tool} is not installed: {hint}",
-                        source_index=plan.index,
-                    ) from None
+                    raise self._not_installed(plan.index, e) from None
                 except RenderError as e:
                     raise ManifestGenerationError(
                         f"source {plan.index} ({plan.url} at {plan.revision}): {e}",

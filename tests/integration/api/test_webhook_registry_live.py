@@ -8,9 +8,11 @@ and then deploys that content (the registry push asks for a hard refresh, so the
 renders the chart again instead of answering from its render cache, which would still say
 Synced); a forged signature is refused (401) and deploys nothing.
 
-The apps use ``automated`` with ``selfHeal``: Kapstan reports a chart's ``targetRevision`` as
-its sync revision unresolved (``0.*``, not ``0.1.1``), so automated sync without self-heal
-takes the new render for a revision it already synced and waits; self-heal deploys it.
+The app tracking ``0.*`` uses plain ``automated`` sync: its revision is the chart version the
+constraint picks (``0.1.0``, then ``0.1.1``, as Argo CD reports it), so a newly pushed version
+is a new revision to sync. The pinned app also has ``selfHeal``: a re-pushed ``0.1.0`` is the
+revision it already synced, and automated sync (Argo CD's too) deploys that again only with
+self-heal.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _deliver(http: httpx2.Client, host: str, tag: str, secret: str) -> httpx2.Re
     return http.post("/api/webhook", content=body, headers=headers)
 
 
-def _app(name: str, repo_url: str, revision: str) -> dict[str, Any]:
+def _app(name: str, repo_url: str, revision: str, *, self_heal: bool) -> dict[str, Any]:
     return {
         "metadata": {"name": name},
         "spec": {
@@ -68,11 +70,17 @@ def _app(name: str, repo_url: str, revision: str) -> dict[str, Any]:
             "source": {"repoURL": repo_url, "chart": "web", "targetRevision": revision},
             "destination": {"server": IN_CLUSTER, "namespace": name},
             "syncPolicy": {
-                "automated": {"selfHeal": True},
+                "automated": {"selfHeal": self_heal},
                 "syncOptions": ["CreateNamespace=true"],
             },
         },
     }
+
+
+def sync_revision(http: httpx2.Client, name: str) -> str:
+    """The app's ``status.sync.revision``."""
+    status = http.get(f"/api/v1/applications/{name}").json().get("status") or {}
+    return str((status.get("sync") or {}).get("revision") or "")
 
 
 def test_a_registry_push_deploys_the_chart_with_polling_off(
@@ -123,12 +131,15 @@ def test_a_registry_push_deploys_the_chart_with_polling_off(
         suffix = install.ns[-6:]
         latest, pinned = f"chart-latest-{suffix}", f"chart-pinned-{suffix}"
         with contextlib.closing(install.client(server, token)) as http:
-            for name, revision in ((latest, "0.*"), (pinned, "0.1.0")):
-                answer = http.post("/api/v1/applications", json=_app(name, repo_url, revision))
+            for name, revision, heal in ((latest, "0.*", False), (pinned, "0.1.0", True)):
+                answer = http.post(
+                    "/api/v1/applications", json=_app(name, repo_url, revision, self_heal=heal)
+                )
                 assert answer.status_code == 200, answer.text
             for name in (latest, pinned):
                 wait_for(f"{name} deployed 0.1.0", lambda n=name: settings(n).get("build") == "a",
                          120)  # fmt: skip
+            assert sync_revision(http, latest) == "0.1.0"  # what 0.* picks, not "0.*"
 
             # 0.1.1 is pushed; polling is off, so only the webhook makes it known.
             push(host, "0.1.1", "b")
@@ -140,6 +151,7 @@ def test_a_registry_push_deploys_the_chart_with_polling_off(
             answer = _deliver(http, host, "0.1.1", HOOK_SECRET)
             assert (answer.status_code, answer.text) == (200, "")
             wait_for("0.* deployed 0.1.1", lambda: settings(latest).get("version") == "0.1.1", 60)
+            wait_for("0.* at revision 0.1.1", lambda: sync_revision(http, latest) == "0.1.1", 30)
             print(f"registry push -> webhook -> deployed: {time.monotonic() - started:.2f} s")
             assert settings(pinned) == {"version": "0.1.0", "build": "a"}
 
