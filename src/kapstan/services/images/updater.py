@@ -22,7 +22,6 @@ Contract of :class:`ImageUpdater`:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import uuid
@@ -43,7 +42,7 @@ from kapstan.services.images.annotations import (
     WriteBackMethod,
     read_annotations,
 )
-from kapstan.services.images.policy import Candidate, Strategy, candidates_of, choose, needs_details
+from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import (
     CONF_KEY,
     CONFIG_MAP,
@@ -53,12 +52,11 @@ from kapstan.services.images.registries import (
     registry_for,
     resolve_credentials,
 )
+from kapstan.services.images.select import select_tag
 from kapstan.services.images.writeback import WriteBackError, argocd_source_patch, running_tag
 from kapstan.source.registry import RegistryClient, RegistryEndpoint, RegistryError
 
 log = logging.getLogger(__name__)
-MAX_DETAIL_TAGS = 2000  # newest-build reads two documents per tag: refuse absurd fan-outs
-_DETAIL_CONCURRENCY = 8
 
 
 class Outcome(StrEnum):
@@ -134,38 +132,8 @@ class ImageUpdater:
         self, spec: ImageSpec, confs: tuple[RegistryConf, ...]
     ) -> tuple[str | None, str | None, str]:
         """(tag, digest, reason when no tag)."""
-        conf = registry_for(spec.image, confs)
-        client = await self._client(conf, spec.pull_secret)
-        repo = spec.image.repository
-        listed = await client.tags(repo)
-        policy = spec.policy
-        if policy.strategy is Strategy.DIGEST:
-            if policy.constraint not in listed.tags:
-                return None, None, f"tag {policy.constraint!r} not found in {spec.name}"
-            digest = await client.digest(repo, policy.constraint)
-            return policy.constraint, digest, ""
-        if needs_details(policy):
-            names = candidates_of(policy, listed.tags)
-            if len(names) > MAX_DETAIL_TAGS:
-                return (
-                    None,
-                    None,
-                    (
-                        f"{len(names)} tags pass the filters; {policy.strategy} reads each tag's "
-                        f"image, so narrow them with allow-tags (at most {MAX_DETAIL_TAGS})"
-                    ),
-                )
-            gate = asyncio.Semaphore(_DETAIL_CONCURRENCY)
-
-            async def one(tag: str) -> Candidate:
-                async with gate:
-                    d = await client.details(repo, tag, policy.platforms)
-                return Candidate(tag, created=d.created, platforms=d.platforms, digest=d.digest)
-
-            candidates = list(await asyncio.gather(*(one(t) for t in names)))
-        else:
-            candidates = [Candidate(t) for t in listed.tags]
-        choice = choose(policy, candidates)
+        client = await self._client(registry_for(spec.image, confs), spec.pull_secret)
+        choice = await select_tag(client, spec)
         return choice.tag, choice.digest, choice.reason
 
     async def check(self, app: Mapping[str, Any]) -> list[ImageResult]:
