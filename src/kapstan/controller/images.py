@@ -97,6 +97,8 @@ class ImageLoop:
                 await self.check_all()
             except KubeError as err:
                 log.warning("image automation: could not list Applications: %s", err)
+            except Exception:  # a bug in one check must not end polling for every app
+                log.exception("image automation: a check failed")
             delay = self.interval + random.uniform(0, self.jitter)  # noqa: S311  # not crypto
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)

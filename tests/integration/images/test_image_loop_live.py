@@ -322,3 +322,94 @@ def test_requested_check_with_pull_secret_credentials(
         kubectl("delete", "secret", secret, "-n", ARGOCD, "--ignore-not-found")
         for ns in (other_ns, f"{namespace}-d"):
             kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=false")
+
+
+CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\n"
+VALUES = 'image:\n  name: {name}\n  tag: "{tag}"\n'
+TEMPLATE = DEPLOYMENT.format(image="{{ .Values.image.name }}:{{ .Values.image.tag }}")
+
+
+def test_helm_app_gets_its_parameters_and_a_bad_annotation_is_reported(
+    registry: Registry,
+    pusher: Pusher,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    argocd: str,
+    tmp_path: Path,
+    controllers: list[ControllerProcess],
+) -> None:
+    repo_name = f"team/helm-{uuid.uuid4().hex[:6]}"
+    image = f"{registry.host}/{repo_name}"
+    pusher.image(repo_name, "1.2.3")
+    work = gitservers.init_worktree(tmp_path / "charts")
+    (work / "web" / "templates").mkdir(parents=True)
+    (work / "web" / "Chart.yaml").write_text(CHART)
+    (work / "web" / "values.yaml").write_text(VALUES.format(name=image, tag="1.2.3"))
+    (work / "web" / "templates" / "deployment.yaml").write_text(TEMPLATE)
+    gitservers.commit_all(work, "chart")
+    _registries_conf(
+        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
+    )
+    name, bad = f"helm-{uuid.uuid4().hex[:6]}", f"bad-{uuid.uuid4().hex[:6]}"
+    ctl = _start(kubeconfig, tmp_path, controllers, "1")
+    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
+    _apply(
+        kubectl,
+        _app(
+            name,
+            work,
+            namespace,
+            {
+                P + "image-list": f"web={image}:~1.2",
+                P + "web.helm.image-name": "image.name",
+                P + "web.helm.image-tag": "image.tag",
+            },
+        ),
+    )
+    kubectl("create", "namespace", f"{namespace}-b")
+    _apply(
+        kubectl,
+        _app(
+            bad,
+            work,
+            f"{namespace}-b",
+            {P + "image-list": f"web={image}", P + "web.update-strategy": "best"},
+        ),
+    )
+    try:
+        wait_for(
+            "the Deployment at 1.2.3",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
+            90,
+            alive=lambda: _alive(ctl),
+        )
+        pusher.image(repo_name, "1.2.4")
+        wait_for(
+            "the Deployment at 1.2.4",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
+            90,
+            alive=lambda: _alive(ctl),
+            detail=lambda: ctl.output()[-3000:],
+        )
+        got = kubectl.get_json("application", name, "-n", ARGOCD)
+        params = {p["name"]: p["value"] for p in got["spec"]["source"]["helm"]["parameters"]}
+        assert params == {"image.name": image, "image.tag": "1.2.4"}
+        failed = wait_for(
+            "a Warning event naming the bad annotation",
+            lambda: [e for e in _events(kubectl, bad) if e.get("reason") == "ImageUpdateFailed"],
+            30,
+            alive=lambda: _alive(ctl),
+        )
+        assert "unknown update strategy 'best'" in failed[0]["message"]
+        assert P + "web.update-strategy" in failed[0]["message"]
+        assert len(failed) == 1  # recorded once, not on every interval
+    finally:
+        for app in (name, bad):
+            kubectl(
+                "delete", "application", app, "-n", ARGOCD, "--ignore-not-found", "--wait=false"
+            )
+        kubectl(
+            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
+        )
+        kubectl("delete", "namespace", f"{namespace}-b", "--ignore-not-found", "--wait=false")

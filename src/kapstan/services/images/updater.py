@@ -145,7 +145,7 @@ class ImageUpdater:
             if settings is None:
                 return []
             confs = await self.registries()
-        except ConfigError as err:
+        except (ConfigError, KubeError) as err:
             result = ImageResult("*", Outcome.FAILED, str(err))
             await self._record(app, [result])
             return [result]
