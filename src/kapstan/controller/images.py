@@ -1,15 +1,16 @@
 """The controller's image automation loop (``kapstan controller``, ``kapstan server
 --with-controller``).
 
-Contract of :class:`ImageLoop`: every ``interval`` seconds (default 120) plus up to ``jitter``
-seconds (default a quarter of the interval) it checks every Application of the namespace that
-carries ``argocd-image-updater.argoproj.io/image-list``, one at a time per app and at most
-``concurrency`` apps at once; ``interval <= 0`` disables polling. It also watches the
-Applications: an app whose :data:`~kapstan.services.images.trigger.CHECK_REQUESTED` annotation
-appears or changes (set by :func:`~kapstan.services.images.trigger.request_check`, e.g. from a
-registry webhook received by ``kapstan server``) is checked at once, and the annotation is
-removed afterwards. Watch failures are retried with a back-off; nothing here stops the
-controller. Everything it opened is closed when ``stop`` is set.
+Contract of :class:`ImageLoop`: every ``interval`` seconds (default 120) plus up to
+``jitter`` seconds (default a quarter of the interval) it checks every Application of the
+namespace that carries ``argocd-image-updater.argoproj.io/image-list`` or is selected by an
+``ImageUpdater``, one at a time per app and at most ``concurrency`` apps at once;
+``interval <= 0`` disables polling. It also watches the Applications: an app whose
+:data:`~kapstan.services.images.trigger.CHECK_REQUESTED` annotation appears or changes (set
+by :func:`~kapstan.services.images.trigger.request_check`, e.g. from a registry webhook
+received by ``kapstan server``) is checked at once, and the annotation is removed
+afterwards. Watch failures are retried with a back-off; nothing here stops the controller.
+Everything it opened is closed when ``stop`` is set.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import Any
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import Gone, KubeError
 from kapstan.services.applications import Applications
-from kapstan.services.images.annotations import IMAGE_LIST
+from kapstan.services.images.annotations import IMAGE_LIST, ConfigError
+from kapstan.services.images.imageupdater import app_settings, list_updaters
 from kapstan.services.images.trigger import CHECK_REQUESTED
 from kapstan.services.images.updater import ImageResult, ImageUpdater
 
@@ -44,6 +46,8 @@ class ImageLoop:
         concurrency: int = 4,
         updater: ImageUpdater | None = None,
     ) -> None:
+        self.kube = kube
+        self.namespace = namespace
         self.apps = Applications(kube, namespace)
         self.interval = DEFAULT_INTERVAL if interval is None else interval
         self.jitter = self.interval / 4 if jitter is None else jitter
@@ -53,23 +57,25 @@ class ImageLoop:
         self._handled: dict[str, str] = {}  # app -> check-requested value already handled
         self.checks = 0
 
-    async def check(self, app: dict[str, Any]) -> list[ImageResult]:
-        """Check one app now (serialised per app)."""
+    async def check(
+        self, app: dict[str, Any], updaters: list[dict[str, Any]] | None = None
+    ) -> list[ImageResult]:
+        """Check one app now (serialised per app); ``updaters``: the ImageUpdater resources
+        (listed here when not given)."""
         name = str((app.get("metadata") or {}).get("name") or "")
+        if updaters is None:
+            updaters = await list_updaters(self.kube, self.namespace)
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock, self._gate:
             self.checks += 1
-            return await self.updater.check(app)
+            return await self.updater.check(app, updaters)
 
     async def check_all(self) -> None:
-        """One pass over every annotated app."""
+        """One pass over every app with image settings (annotations or an ImageUpdater)."""
         listed = await self.apps.list()
-        annotated = [
-            a
-            for a in listed.items
-            if IMAGE_LIST in ((a.get("metadata") or {}).get("annotations") or {})
-        ]
-        await asyncio.gather(*(self.check(a) for a in annotated))
+        updaters = await list_updaters(self.kube, self.namespace)
+        chosen = [a for a in listed.items if _configured(a, updaters)]
+        await asyncio.gather(*(self.check(a, updaters) for a in chosen))
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info(
@@ -155,6 +161,15 @@ class ImageLoop:
         task = asyncio.create_task(self._requested(app))
         pending.add(task)
         task.add_done_callback(pending.discard)
+
+
+def _configured(app: dict[str, Any], updaters: list[dict[str, Any]]) -> bool:
+    if IMAGE_LIST in ((app.get("metadata") or {}).get("annotations") or {}):
+        return True
+    try:
+        return app_settings(app, updaters)[0] is not None
+    except ConfigError:
+        return True  # checked, so the error is reported on the app
 
 
 __all__ = ["DEFAULT_INTERVAL", "ImageLoop"]

@@ -413,3 +413,74 @@ def test_helm_app_gets_its_parameters_and_a_bad_annotation_is_reported(
             "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
         )
         kubectl("delete", "namespace", f"{namespace}-b", "--ignore-not-found", "--wait=false")
+
+
+def test_image_updater_resource_configures_an_app_without_annotations(
+    registry: Registry,
+    pusher: Pusher,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    argocd: str,
+    tmp_path: Path,
+    controllers: list[ControllerProcess],
+) -> None:
+    repo_name = f"team/iu-{uuid.uuid4().hex[:6]}"
+    image = f"{registry.host}/{repo_name}"
+    pusher.image(repo_name, "1.2.3")
+    repo = _repo(tmp_path, f"{image}:1.2.3")
+    _registries_conf(
+        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
+    )
+    suffix = uuid.uuid4().hex[:6]
+    name, updater = f"iu-app-{suffix}", f"iu-{suffix}"
+    ctl = _start(kubeconfig, tmp_path, controllers, "1")
+    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
+    _apply(kubectl, _app(name, repo, namespace, {}))
+    _apply(
+        kubectl,
+        {
+            "apiVersion": "argocd-image-updater.argoproj.io/v1alpha1",
+            "kind": "ImageUpdater",
+            "metadata": {"name": updater, "namespace": ARGOCD},
+            "spec": {
+                "namespace": ARGOCD,
+                "applicationRefs": [
+                    {
+                        "namePattern": f"iu-app-{suffix}*",
+                        "images": [
+                            {
+                                "alias": "web",
+                                "imageName": f"{image}:1.2.x",
+                                "commonUpdateSettings": {"updateStrategy": "semver"},
+                                "manifestTargets": {"kustomize": {"name": image}},
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+    )
+    try:
+        wait_for(
+            "the Deployment at 1.2.3",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
+            90,
+            alive=lambda: _alive(ctl),
+        )
+        pusher.image(repo_name, "1.2.4")
+        pusher.image(repo_name, "2.0.0")
+        wait_for(
+            "the Deployment at 1.2.4",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
+            90,
+            alive=lambda: _alive(ctl),
+            detail=lambda: ctl.output()[-3000:],
+        )
+        assert _kustomize_images(kubectl, name) == [f"{image}={image}:1.2.4"]
+    finally:
+        kubectl("delete", "imageupdater", updater, "-n", ARGOCD, "--ignore-not-found")
+        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
+        kubectl(
+            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
+        )

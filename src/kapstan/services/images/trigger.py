@@ -4,7 +4,8 @@
 The API never imports the controller, so the request travels through Kubernetes:
 :func:`request_check` sets the annotation :data:`CHECK_REQUESTED`
 (``image-automation.kapstan.io/check-requested: <UTC timestamp>``) on every Application of the
-namespace whose ``image-list`` names an image of the pushed ``repository``. The controller's
+namespace whose image settings (``image-list`` annotation or an ``ImageUpdater``) name an image
+of the pushed ``repository``. The controller's
 image loop watches Applications; when the annotation appears (or changes) it checks that app
 at once and removes the annotation. Apps whose images do not match are not touched.
 
@@ -21,7 +22,8 @@ from datetime import UTC, datetime
 
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
-from kapstan.services.images.annotations import IMAGE_LIST, ConfigError, read_annotations
+from kapstan.services.images.annotations import ConfigError
+from kapstan.services.images.imageupdater import app_settings, list_updaters
 from kapstan.source.registry.reference import DOCKER_HUB, ImageRef, parse_image
 
 log = logging.getLogger(__name__)
@@ -48,15 +50,13 @@ async def request_check(
     """Mark the apps using ``repository`` for an immediate check; returns their names."""
     apps = Applications(kube, namespace)
     listed = await apps.list()
+    updaters = await list_updaters(kube, namespace)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     marked: list[str] = []
     for app in listed.items:
         meta = app.get("metadata") or {}
-        annotations = meta.get("annotations") or {}
-        if IMAGE_LIST not in annotations:
-            continue
         try:
-            settings = read_annotations(annotations)
+            settings, _ = app_settings(app, updaters)
         except ConfigError:
             continue  # the loop reports it on the app at its next check
         if settings is None or not any(

@@ -13,6 +13,8 @@ Contract of :class:`ImageUpdater`:
 - only images the app runs (``status.summary.images``) are updated, unless ``force-update``;
   an image already running the chosen tag (digest, for ``digest``) is up to date, and
   nothing is written for it;
+- the settings are the app's annotations, else the first ImageUpdater resource selecting it
+  (:mod:`~kapstan.services.images.imageupdater`);
 - registries come from ``registries.conf`` of the ConfigMap ``argocd-image-updater-config``
   (read on every check; a bad one fails the check with its error); one
   :class:`~kapstan.source.registry.RegistryClient` per registry endpoint and credentials is kept
@@ -25,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -40,8 +42,8 @@ from kapstan.services.images.annotations import (
     ConfigError,
     ImageSpec,
     WriteBackMethod,
-    read_annotations,
 )
+from kapstan.services.images.imageupdater import app_settings
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import (
     CONF_KEY,
@@ -136,12 +138,15 @@ class ImageUpdater:
         choice = await select_tag(client, spec)
         return choice.tag, choice.digest, choice.reason
 
-    async def check(self, app: Mapping[str, Any]) -> list[ImageResult]:
-        """Check every image of ``app`` (see the module contract)."""
+    async def check(
+        self, app: Mapping[str, Any], updaters: Sequence[Mapping[str, Any]] = ()
+    ) -> list[ImageResult]:
+        """Check every image of ``app``, configured by its annotations or else by one of
+        ``updaters`` (ImageUpdater resources; see the module contract)."""
         meta = app.get("metadata") or {}
         name = str(meta.get("name") or "")
         try:
-            settings = read_annotations(meta.get("annotations") or {})
+            settings, _ = app_settings(app, updaters)
             if settings is None:
                 return []
             confs = await self.registries()
