@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 from kapstan.kube.client import KubeClient
@@ -28,6 +29,7 @@ from kapstan.services.images.annotations import IMAGE_LIST, ConfigError
 from kapstan.services.images.imageupdater import app_settings, list_updaters
 from kapstan.services.images.trigger import CHECK_REQUESTED
 from kapstan.services.images.updater import ImageResult, ImageUpdater
+from kapstan.services.repositories import Repositories
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 120.0
@@ -45,13 +47,14 @@ class ImageLoop:
         jitter: float | None = None,
         concurrency: int = 4,
         updater: ImageUpdater | None = None,
+        repositories: Callable[[], Repositories] | None = None,
     ) -> None:
         self.kube = kube
         self.namespace = namespace
         self.apps = Applications(kube, namespace)
         self.interval = DEFAULT_INTERVAL if interval is None else interval
         self.jitter = self.interval / 4 if jitter is None else jitter
-        self.updater = updater or ImageUpdater(kube, namespace)
+        self.updater = updater or ImageUpdater(kube, namespace, repositories=repositories)
         self._gate = asyncio.Semaphore(concurrency)
         self._locks: dict[str, asyncio.Lock] = {}
         self._handled: dict[str, str] = {}  # app -> check-requested value already handled

@@ -128,7 +128,12 @@ async def run_controller(
             on_ready(controller)
         every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"
         log.info("reconciling Applications in %s (Git polls %s)", options.namespace, every)
-        images = ImageLoop(kube, options.namespace, interval=options.image_interval)
+        images = ImageLoop(
+            kube,
+            options.namespace,
+            interval=options.image_interval,
+            repositories=lambda: watched.current.repositories,
+        )
         image_task = asyncio.create_task(images.run(stop), name="image-automation")
         try:
             await controller.run(stop)

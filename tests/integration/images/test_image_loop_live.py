@@ -31,6 +31,7 @@ from kapstan.localcluster.kubectl import Kubectl
 from kapstan.services.images.trigger import CHECK_REQUESTED, request_check
 from kapstan.testing import gitservers
 from kapstan.testing.controllers import ControllerProcess
+from kapstan.testing.gitservers import _git
 from kapstan.testing.registries import Pusher, Registry
 from kapstan.testing.waiting import wait_for
 
@@ -480,6 +481,69 @@ def test_image_updater_resource_configures_an_app_without_annotations(
         assert _kustomize_images(kubectl, name) == [f"{image}={image}:1.2.4"]
     finally:
         kubectl("delete", "imageupdater", updater, "-n", ARGOCD, "--ignore-not-found")
+        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
+        kubectl(
+            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
+        )
+
+
+def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
+    registry: Registry,
+    pusher: Pusher,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    argocd: str,
+    tmp_path: Path,
+    controllers: list[ControllerProcess],
+) -> None:
+    repo_name = f"team/git-{uuid.uuid4().hex[:6]}"
+    image = f"{registry.host}/{repo_name}"
+    pusher.image(repo_name, "1.2.3")
+    seed = _repo(tmp_path, f"{image}:1.2.3")
+    bare = tmp_path / "remote.git"
+    _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
+    _registries_conf(
+        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
+    )
+    name = f"git-{uuid.uuid4().hex[:6]}"
+    ctl = _start(kubeconfig, tmp_path, controllers, "1")
+    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
+    annotations = {
+        P + "image-list": f"app={image}:1.2.x",
+        P + "write-back-method": "git",
+        P + "write-back-target": "kustomization",
+    }
+    _apply(kubectl, _app(name, bare, namespace, annotations))
+    try:
+        wait_for(
+            "the Deployment at 1.2.3",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
+            90,
+            alive=lambda: _alive(ctl),
+        )
+        pusher.image(repo_name, "1.2.4")
+        wait_for(
+            "the Deployment at 1.2.4",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
+            90,
+            alive=lambda: _alive(ctl),
+            detail=lambda: ctl.output()[-3000:],
+        )
+        log = _git(bare, "log", "--format=%an|%s", "main").splitlines()
+        assert log[0] == f"kapstan-image-updater|build: automatic update of {name}"
+        assert len(log) == 2  # one commit, not one per interval
+        kustomization = _git(bare, "show", "main:web/kustomization.yaml")
+        assert f"name: {image}" in kustomization
+        assert "newTag: 1.2.4" in kustomization
+        assert "- deployment.yaml" in kustomization
+        assert _kustomize_images(kubectl, name) == []  # Git, not the Application, holds it
+        got = kubectl.get_json("application", name, "-n", ARGOCD)
+        assert got["status"]["sync"]["revision"] == _git(bare, "rev-parse", "main")
+        updated = [e for e in _events(kubectl, name) if e.get("reason") == "ImagesUpdated"]
+        assert len(updated) == 1
+        assert "(commit " in updated[0]["message"]
+    finally:
         kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
         kubectl(
             "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"

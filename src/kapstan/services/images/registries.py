@@ -126,7 +126,8 @@ def _pair(value: str, ref: str) -> tuple[str, str]:
     return user, password
 
 
-async def _secret(kube: KubeClient, ns_name: str, ref: str) -> dict[str, str]:
+async def read_secret(kube: KubeClient, ns_name: str, ref: str) -> dict[str, str]:
+    """The decoded data of Secret ``<ns>/<name>``; errors name ``ref``, never a value."""
     ns, _, name = ns_name.partition("/")
     if not ns or not name:
         raise CredentialsError(f"{ref}: expected <namespace>/<name>")
@@ -182,12 +183,12 @@ async def resolve_credentials(
         ns_name, _, key = rest.partition("#")
         if not key:
             raise CredentialsError(f"{ref}: expected secret:<namespace>/<name>#<key>")
-        data = await _secret(kube, ns_name, ref)
+        data = await read_secret(kube, ns_name, ref)
         if key not in data:
             raise CredentialsError(f"{ref}: the Secret has no key {key}")
         return _pair(data[key], ref)
     if kind == "pullsecret":
-        data = await _secret(kube, rest, ref)
+        data = await read_secret(kube, rest, ref)
         config = data.get(".dockerconfigjson")
         if config is None:
             raise CredentialsError(f"{ref}: the Secret has no .dockerconfigjson")
@@ -208,6 +209,7 @@ __all__ = [
     "CredentialsError",
     "RegistryConf",
     "parse_registries",
+    "read_secret",
     "registry_for",
     "resolve_credentials",
 ]

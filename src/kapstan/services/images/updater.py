@@ -15,6 +15,8 @@ Contract of :class:`ImageUpdater`:
   nothing is written for it;
 - the settings are the app's annotations, else the first ImageUpdater resource selecting it
   (:mod:`~kapstan.services.images.imageupdater`);
+- write-back ``git`` commits every changed image at once
+  (:mod:`~kapstan.services.images.gitwriteback`) and asks the app for a refresh;
 - registries come from ``registries.conf`` of the ConfigMap ``argocd-image-updater-config``
   (read on every check; a bad one fails the check with its error); one
   :class:`~kapstan.source.registry.RegistryClient` per registry endpoint and credentials is kept
@@ -27,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,6 +37,7 @@ from typing import Any
 
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import KubeError, NotFound
+from kapstan.model.application import RefreshType
 from kapstan.model.vocabulary import API_VERSION
 from kapstan.services.applications import Applications
 from kapstan.services.images.annotations import (
@@ -43,6 +46,7 @@ from kapstan.services.images.annotations import (
     ImageSpec,
     WriteBackMethod,
 )
+from kapstan.services.images.gitwriteback import GitChange, write_git
 from kapstan.services.images.imageupdater import app_settings
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import (
@@ -56,6 +60,8 @@ from kapstan.services.images.registries import (
 )
 from kapstan.services.images.select import select_tag
 from kapstan.services.images.writeback import WriteBackError, argocd_source_patch, running_tag
+from kapstan.services.repositories import Repositories
+from kapstan.source.errors import SourceError
 from kapstan.source.registry import RegistryClient, RegistryEndpoint, RegistryError
 
 log = logging.getLogger(__name__)
@@ -83,9 +89,15 @@ class ImageUpdater:
     """See the module contract."""
 
     def __init__(
-        self, kube: KubeClient, namespace: str, *, env: Mapping[str, str] | None = None
+        self,
+        kube: KubeClient,
+        namespace: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        repositories: Callable[[], Repositories] | None = None,
     ) -> None:
         self.kube = kube
+        self.repositories = repositories
         self.namespace = namespace
         self.apps = Applications(kube, namespace)
         self.env = env
@@ -154,7 +166,9 @@ class ImageUpdater:
             result = ImageResult("*", Outcome.FAILED, str(err))
             await self._record(app, [result])
             return [result]
-        results, patch = await self._check_images(app, settings, confs)
+        results, patch, changes = await self._check_images(app, settings, confs)
+        if changes:
+            results = await self._push(app, settings, changes, results)
         if patch:
             try:
                 await self.apps.patch_spec(name, {"source": patch})
@@ -170,21 +184,14 @@ class ImageUpdater:
 
     async def _check_images(
         self, app: Mapping[str, Any], settings: AppImages, confs: tuple[RegistryConf, ...]
-    ) -> tuple[list[ImageResult], dict[str, Any]]:
+    ) -> tuple[list[ImageResult], dict[str, Any], list[GitChange]]:
         results: list[ImageResult] = []
         patch: dict[str, Any] = {}
+        changes: list[GitChange] = []
+        git = settings.write_back.method is WriteBackMethod.GIT
         working = {**app, "spec": {**(app.get("spec") or {})}}
         for spec in settings.images:
             label = spec.alias or spec.name
-            if settings.write_back.method is WriteBackMethod.GIT:
-                results.append(
-                    ImageResult(
-                        label,
-                        Outcome.FAILED,
-                        "write-back-method git is not built in Kapstan yet; use argocd",
-                    )
-                )
-                continue
             old = running_tag(app, spec)
             if old is None and not spec.force:
                 results.append(
@@ -203,7 +210,12 @@ class ImageUpdater:
                     continue
                 # What the app runs already wins: no pin is written for an unchanged image.
                 current = digest if spec.policy.strategy is Strategy.DIGEST else tag
-                change = None if old == current else argocd_source_patch(working, spec, tag, digest)
+                change: dict[str, Any] | None = None
+                if old != current and git:
+                    changes.append(GitChange(spec, tag, digest, old))
+                    change = {}
+                elif old != current:
+                    change = argocd_source_patch(working, spec, tag, digest)
             except (RegistryError, CredentialsError, WriteBackError) as err:
                 results.append(ImageResult(label, Outcome.FAILED, str(err), old=old))
                 continue
@@ -227,7 +239,46 @@ class ImageUpdater:
                     label, Outcome.UPDATED, f"updated {spec.name} to {new} (from {old})", old, new
                 )
             )
-        return results, patch
+        return results, patch, changes
+
+    async def _push(
+        self,
+        app: Mapping[str, Any],
+        settings: AppImages,
+        changes: list[GitChange],
+        results: list[ImageResult],
+    ) -> list[ImageResult]:
+        """Write-back git: one commit for every changed image; then a refresh, so the
+        controller deploys the commit without waiting for its next poll."""
+        name = str((app.get("metadata") or {}).get("name") or "")
+        try:
+            sha = await write_git(
+                self.kube, app, settings.write_back, changes, repositories=self.repositories
+            )
+        except (SourceError, WriteBackError, CredentialsError) as err:
+            return [
+                ImageResult(r.image, Outcome.FAILED, f"git write-back: {err}", r.old, r.new)
+                if r.outcome is Outcome.UPDATED
+                else r
+                for r in results
+            ]
+        if sha is None:  # committed earlier, not deployed yet: nothing new to say
+            return [
+                ImageResult(r.image, Outcome.UP_TO_DATE, f"{r.new} is in Git", r.old, r.new)
+                if r.outcome is Outcome.UPDATED
+                else r
+                for r in results
+            ]
+        try:
+            await self.apps.request_refresh(name, RefreshType.NORMAL)
+        except KubeError as err:
+            log.warning("could not ask app %s for a refresh: %s", name, err)
+        return [
+            ImageResult(r.image, r.outcome, f"{r.message} (commit {sha[:12]})", r.old, r.new)
+            if r.outcome is Outcome.UPDATED
+            else r
+            for r in results
+        ]
 
     async def _record(self, app: Mapping[str, Any], results: list[ImageResult]) -> None:
         meta = app.get("metadata") or {}

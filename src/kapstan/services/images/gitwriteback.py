@@ -1,0 +1,178 @@
+"""Write-back ``git``: the chosen tags committed to the app's repository and pushed.
+
+Contract of :func:`write_git`: for ``write-back-target: kustomization`` (the app's path) or
+``kustomization:<dir>`` (relative to the app's path, or from the repository root with a
+leading ``/``) it edits that directory's ``kustomization.yaml`` (``.yml``, ``Kustomization``)
+as ``kustomize edit set image`` does (``images[]`` entry ``name`` = the ``kustomize.image-name``
+or the image; ``newName`` when they differ; ``newTag``, or ``digest`` for the ``digest``
+strategy), commits ``build: automatic update of <app>`` with one line per image and pushes to
+``git-branch`` (else the app's ``targetRevision``) of ``git-repository`` (else the app's
+``repoURL``), with the repository credentials Kapstan has for that URL (``git:repocreds``, the
+default) or a Secret's ``username``/``password``/``sshPrivateKey`` (``git:secret:<ns>/<name>``).
+A push race is retried on the new head, never forced
+(:func:`~kapstan.source.gitpush.commit_and_push`).
+Returns the pushed commit (``None``: the file already said so).
+
+Not built (each a :class:`~kapstan.services.images.writeback.WriteBackError` saying so): the
+default target ``.argocd-source-<app>.yaml`` (Kapstan's renderer does not read those files
+yet, so a commit would deploy nothing), ``helmvalues:<path>``, branch templates
+(``base:target``, ``{{.SHA256}}``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kapstan.kube.client import KubeClient
+from kapstan.services.images.annotations import ImageSpec, WriteBack
+from kapstan.services.images.policy import Strategy
+from kapstan.services.images.registries import CredentialsError, read_secret
+from kapstan.services.images.writeback import WriteBackError
+from kapstan.services.repositories import Repositories
+from kapstan.source.credentials import RepoCredentials
+from kapstan.source.gitpush import commit_and_push
+
+_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class GitChange:
+    """One image to write: the spec, the chosen tag (and digest), what ran before."""
+
+    spec: ImageSpec
+    tag: str
+    digest: str | None
+    old: str | None
+
+
+def kustomization_dir(app_path: str, target: str) -> str:
+    """The repository-relative directory whose kustomization is edited."""
+    kind, _, where = target.partition(":")
+    if kind != "kustomization":
+        if not target:
+            raise WriteBackError(
+                "write-back-target .argocd-source-<app>.yaml (the default) is not built: "
+                "Kapstan's renderer does not read those files yet; set write-back-target: "
+                "kustomization"
+            )
+        raise WriteBackError(f"write-back-target {target!r} is not built; use kustomization[:path]")
+    base = app_path.strip("/") or "."
+    joined = where.lstrip("/") if where.startswith("/") else posixpath.join(base, where or ".")
+    normal = posixpath.normpath(joined or ".")
+    if normal == ".." or normal.startswith("../"):
+        raise WriteBackError(f"write-back-target {target!r} leaves the repository")
+    return normal
+
+
+def set_images(doc: dict[str, Any], changes: Sequence[GitChange]) -> bool:
+    """Apply ``changes`` to a kustomization document; True when it changed."""
+    images = doc.get("images")
+    if images is None:
+        images = doc["images"] = []
+    if not isinstance(images, list):
+        raise WriteBackError("the kustomization's images is not a list")
+    before = yaml.safe_dump(images)
+    for change in changes:
+        spec = change.spec
+        key = spec.kustomize_name or spec.name
+        entry = next((i for i in images if isinstance(i, dict) and i.get("name") == key), None)
+        if entry is None:
+            entry = {"name": key}
+            images.append(entry)
+        if spec.name != key:
+            entry["newName"] = spec.name
+        if spec.policy.strategy is Strategy.DIGEST and change.digest:
+            entry["digest"] = change.digest
+            entry.pop("newTag", None)
+        else:
+            entry["newTag"] = change.tag
+            entry.pop("digest", None)
+    return yaml.safe_dump(images) != before
+
+
+def _edit(directory: str, changes: Sequence[GitChange]) -> Callable[[Path], bool]:
+    def edit(work: Path) -> bool:
+        folder = (work / directory).resolve()
+        if not folder.is_relative_to(work.resolve()):
+            raise WriteBackError(f"kustomization directory {directory!r} leaves the repository")
+        found = next((folder / f for f in _FILES if (folder / f).is_file()), None)
+        if found is None:
+            raise WriteBackError(f"no kustomization.yaml in {directory} of the repository")
+        try:
+            doc = yaml.safe_load(found.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise WriteBackError(f"{directory}/{found.name} is not valid YAML: {err}") from None
+        if not isinstance(doc, dict):
+            raise WriteBackError(f"{directory}/{found.name} is not a mapping")
+        if not set_images(doc, changes):
+            return False
+        found.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return True
+
+    return edit
+
+
+def commit_message(app: str, changes: Sequence[GitChange]) -> str:
+    lines = [f"build: automatic update of {app}", ""]
+    for c in changes:
+        new = c.digest if c.spec.policy.strategy is Strategy.DIGEST and c.digest else c.tag
+        lines.append(f"updates image {c.spec.name} tag '{c.old}' to '{new}'")
+    return "\n".join(lines) + "\n"
+
+
+async def _credentials(
+    kube: KubeClient,
+    write_back: WriteBack,
+    url: str,
+    repositories: Callable[[], Repositories] | None,
+) -> RepoCredentials:
+    ref = write_back.credentials
+    if ref in ("", "repocreds"):
+        return repositories().credentials(url) if repositories is not None else RepoCredentials()
+    if not ref.startswith("secret:"):
+        raise CredentialsError(f"git credentials {ref!r}: expected repocreds or secret:<ns>/<name>")
+    data = await read_secret(kube, ref.removeprefix("secret:"), f"git:{ref}")
+    return RepoCredentials(
+        username=data.get("username"),
+        password=data.get("password"),
+        ssh_private_key=data.get("sshPrivateKey"),
+    )
+
+
+async def write_git(
+    kube: KubeClient,
+    app: Mapping[str, Any],
+    write_back: WriteBack,
+    changes: Sequence[GitChange],
+    *,
+    repositories: Callable[[], Repositories] | None = None,
+) -> str | None:
+    """Commit and push ``changes`` (see the module contract)."""
+    source = (app.get("spec") or {}).get("source") or {}
+    name = str((app.get("metadata") or {}).get("name") or "")
+    url = write_back.repository or str(source.get("repoURL") or "")
+    branch = write_back.branch or str(source.get("targetRevision") or "")
+    if ":" in branch or "{{" in branch:
+        raise WriteBackError(f"git-branch {branch!r}: branch templates are not built yet")
+    if branch in ("", "HEAD"):
+        raise WriteBackError(
+            "write-back git needs a branch: set git-branch (targetRevision is HEAD)"
+        )
+    directory = kustomization_dir(str(source.get("path") or ""), write_back.target)
+    creds = await _credentials(kube, write_back, url, repositories)
+    return await commit_and_push(
+        url,
+        branch,
+        _edit(directory, changes),
+        message=commit_message(name, changes),
+        credentials=creds,
+    )
+
+
+__all__ = ["GitChange", "commit_message", "kustomization_dir", "set_images", "write_git"]
