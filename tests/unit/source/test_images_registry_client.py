@@ -216,3 +216,29 @@ def test_challenge_and_time_parsing() -> None:
     assert c.scheme == "bearer"
     assert c.params == {"realm": "https://a/token", "service": "reg", "scope": "repository:x:pull"}
     assert parse_time("2024-01-02T03:04:05.123456789Z").microsecond == 123456
+
+
+def test_a_hundred_thousand_tags_are_read_and_a_larger_list_refused() -> None:
+    from kapstan.services.images.annotations import read_annotations
+    from kapstan.services.images.select import select_tag
+
+    tags = [f"1.{i // 1000}.{i % 1000}" for i in range(100_000)]
+    page = 10_000
+
+    def handler(req: httpx2.Request) -> httpx2.Response:
+        last = req.url.params.get("last")
+        start = tags.index(last) + 1 if last else 0
+        chunk = tags[start : start + page]
+        headers = {}
+        if start + page < len(tags):
+            headers["Link"] = f'</v2/a/b/tags/list?n={page}&last={chunk[-1]}>; rel="next"'
+        return httpx2.Response(200, json={"tags": chunk}, headers=headers)
+
+    settings = read_annotations(
+        {"argocd-image-updater.argoproj.io/image-list": "x=reg.example/a/b:1.42.x"}
+    )
+    assert settings is not None
+    choice = _run(_client(handler), lambda c: select_tag(c, settings.images[0]))
+    assert choice.tag == "1.42.999"
+    with pytest.raises(RegistryResponseInvalid, match="more than 50000 tags"):
+        _run(_client(handler, max_tags=50_000), lambda c: c.tags("a/b"))

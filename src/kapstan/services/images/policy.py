@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import nodesemver  # type: ignore[import-untyped]  # ships no type information
 
@@ -237,9 +238,11 @@ def choose(policy: Policy, candidates: Sequence[Candidate]) -> Choice:
 
 
 def _semver(policy: Policy, keyed: list[tuple[str, Candidate]], n: int) -> Choice:
-    rng = _semver_range(policy.constraint) if policy.constraint else None
+    # The range is compiled once and versions parsed once: 100k tags must stay cheap.
+    text = _semver_range(policy.constraint) if policy.constraint else None
+    rng = nodesemver.make_range(text, True) if text else None
     allow_pre = bool(rng and _PRERELEASE.search(policy.constraint))
-    best: tuple[str, str] | None = None  # (version, tag)
+    best: tuple[Any, str] | None = None  # (SemVer, tag)
     versions = 0
     for key, c in keyed:
         version = parse_version(key)
@@ -248,10 +251,11 @@ def _semver(policy: Policy, keyed: list[tuple[str, Candidate]], n: int) -> Choic
         versions += 1
         if "-" in version.split("+")[0] and not allow_pre:
             continue
-        if rng and not nodesemver.satisfies(version, rng, True, include_prerelease=allow_pre):
+        parsed = nodesemver.make_semver(version, True)
+        if rng is not None and not rng.test(parsed, include_prerelease=allow_pre):
             continue
-        if best is None or nodesemver.gt(version, best[0], True):
-            best = (version, c.tag)
+        if best is None or parsed.compare(best[0]) > 0:
+            best = (parsed, c.tag)
     if best is not None:
         return Choice(best[1], considered=n)
     if versions == 0:
