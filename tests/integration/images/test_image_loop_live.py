@@ -548,3 +548,65 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
         kubectl(
             "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
         )
+
+
+def test_git_write_back_to_helm_values_keeps_the_file_as_written(
+    registry: Registry,
+    pusher: Pusher,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    argocd: str,
+    tmp_path: Path,
+    controllers: list[ControllerProcess],
+) -> None:
+    repo_name = f"team/hv-{uuid.uuid4().hex[:6]}"
+    image = f"{registry.host}/{repo_name}"
+    pusher.image(repo_name, "1.2.3")
+    seed = gitservers.init_worktree(tmp_path / "charts")
+    (seed / "web" / "templates").mkdir(parents=True)
+    (seed / "web" / "Chart.yaml").write_text(CHART)
+    values = (
+        f'# web chart\nimage:\n  name: {image}  # where from\n  tag: "1.2.3"  # bumped by Kapstan\n'
+    )
+    (seed / "web" / "values.yaml").write_text(values)
+    (seed / "web" / "templates" / "deployment.yaml").write_text(TEMPLATE)
+    gitservers.commit_all(seed, "chart")
+    bare = tmp_path / "charts.git"
+    _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
+    _registries_conf(
+        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
+    )
+    name = f"hv-{uuid.uuid4().hex[:6]}"
+    ctl = _start(kubeconfig, tmp_path, controllers, "1")
+    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
+    annotations = {
+        P + "image-list": f"web={image}:1.2.x",
+        P + "write-back-method": "git",
+        P + "write-back-target": "helmvalues:values.yaml",
+    }
+    _apply(kubectl, _app(name, bare, namespace, annotations))
+    try:
+        wait_for(
+            "the Deployment at 1.2.3",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
+            90,
+            alive=lambda: _alive(ctl),
+        )
+        pusher.image(repo_name, "1.2.4")
+        wait_for(
+            "the Deployment at 1.2.4",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
+            90,
+            alive=lambda: _alive(ctl),
+            detail=lambda: ctl.output()[-3000:],
+        )
+        pushed = _git(bare, "show", "main:web/values.yaml") + "\n"
+        assert pushed == values.replace('"1.2.3"', '"1.2.4"')  # one value changed, nothing else
+        got = kubectl.get_json("application", name, "-n", ARGOCD)
+        assert not (got["spec"]["source"].get("helm") or {}).get("parameters")
+    finally:
+        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
+        kubectl(
+            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
+        )

@@ -13,6 +13,7 @@ from kapstan.services.images.gitwriteback import (
     commit_message,
     kustomization_dir,
     set_images,
+    target_of,
 )
 from kapstan.services.images.writeback import WriteBackError
 
@@ -42,7 +43,8 @@ def test_kustomization_dir(path: str, target: str, want: str) -> None:
     ("target", "message"),
     [
         ("", "renderer does not read those files yet"),
-        ("helmvalues:values.yaml", "is not built"),
+        ("flux-markers", "is not built"),
+        ("helmvalues:values.yaml", "is not a kustomization"),
         ("kustomization:../../..", "leaves the repository"),
     ],
 )
@@ -69,3 +71,16 @@ def test_commit_message_lists_each_image() -> None:
     assert text == (
         "build: automatic update of shop\n\nupdates image reg.io/team/web tag '1.2.3' to '1.2.4'\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "want"),
+    [
+        ("helmvalues", ("helmvalues", "apps/web/values.yaml")),
+        ("helmvalues:prod.yaml", ("helmvalues", "apps/web/prod.yaml")),
+        ("helmvalues:/env/values.yaml", ("helmvalues", "env/values.yaml")),
+        ("kustomization:../base", ("kustomization", "apps/base")),
+    ],
+)
+def test_target_of(target: str, want: tuple[str, str]) -> None:
+    assert target_of("apps/web", target) == want

@@ -13,10 +13,14 @@ A push race is retried on the new head, never forced
 (:func:`~kapstan.source.gitpush.commit_and_push`).
 Returns the pushed commit (``None``: the file already said so).
 
+``helmvalues[:<file>]`` (default ``values.yaml`` in the app's path, same path rules) sets only
+the configured keys (``helm.image-name``/``helm.image-tag``, default ``image.name``/
+``image.tag``, or ``helm.image-spec``) in place, formatting and comments kept
+(:func:`~kapstan.services.images.yamledit.set_scalar`); a key the file lacks is an error.
+
 Not built (each a :class:`~kapstan.services.images.writeback.WriteBackError` saying so): the
 default target ``.argocd-source-<app>.yaml`` (Kapstan's renderer does not read those files
-yet, so a commit would deploy nothing), ``helmvalues:<path>``, branch templates
-(``base:target``, ``{{.SHA256}}``).
+yet, so a commit would deploy nothing), branch templates (``base:target``, ``{{.SHA256}}``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from kapstan.kube.client import KubeClient
 from kapstan.services.images.annotations import ImageSpec, WriteBack
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import CredentialsError, read_secret
-from kapstan.services.images.writeback import WriteBackError
+from kapstan.services.images.writeback import WriteBackError, helm_values
+from kapstan.services.images.yamledit import YamlEditError, set_scalar
 from kapstan.services.repositories import Repositories
 from kapstan.source.credentials import RepoCredentials
 from kapstan.source.gitpush import commit_and_push
@@ -51,23 +56,39 @@ class GitChange:
     old: str | None
 
 
-def kustomization_dir(app_path: str, target: str) -> str:
-    """The repository-relative directory whose kustomization is edited."""
-    kind, _, where = target.partition(":")
-    if kind != "kustomization":
-        if not target:
-            raise WriteBackError(
-                "write-back-target .argocd-source-<app>.yaml (the default) is not built: "
-                "Kapstan's renderer does not read those files yet; set write-back-target: "
-                "kustomization"
-            )
-        raise WriteBackError(f"write-back-target {target!r} is not built; use kustomization[:path]")
+def _repo_path(app_path: str, where: str, default: str, target: str) -> str:
     base = app_path.strip("/") or "."
-    joined = where.lstrip("/") if where.startswith("/") else posixpath.join(base, where or ".")
+    joined = where.lstrip("/") if where.startswith("/") else posixpath.join(base, where or default)
     normal = posixpath.normpath(joined or ".")
     if normal == ".." or normal.startswith("../"):
         raise WriteBackError(f"write-back-target {target!r} leaves the repository")
     return normal
+
+
+def target_of(app_path: str, target: str) -> tuple[str, str]:
+    """(``kustomization`` or ``helmvalues``, the repository-relative directory or file)."""
+    kind, _, where = target.partition(":")
+    if kind == "kustomization":
+        return kind, _repo_path(app_path, where, ".", target)
+    if kind == "helmvalues":
+        return kind, _repo_path(app_path, where, "values.yaml", target)
+    if not target:
+        raise WriteBackError(
+            "write-back-target .argocd-source-<app>.yaml (the default) is not built: "
+            "Kapstan's renderer does not read those files yet; set write-back-target: "
+            "kustomization or helmvalues"
+        )
+    raise WriteBackError(
+        f"write-back-target {target!r} is not built; use kustomization[:dir] or helmvalues[:file]"
+    )
+
+
+def kustomization_dir(app_path: str, target: str) -> str:
+    """The repository-relative directory whose kustomization is edited."""
+    kind, path = target_of(app_path, target)
+    if kind != "kustomization":
+        raise WriteBackError(f"write-back-target {target!r} is not a kustomization")
+    return path
 
 
 def set_images(doc: dict[str, Any], changes: Sequence[GitChange]) -> bool:
@@ -113,6 +134,29 @@ def _edit(directory: str, changes: Sequence[GitChange]) -> Callable[[Path], bool
         if not set_images(doc, changes):
             return False
         found.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return True
+
+    return edit
+
+
+def _edit_values(file: str, changes: Sequence[GitChange]) -> Callable[[Path], bool]:
+    def edit(work: Path) -> bool:
+        path = (work / file).resolve()
+        if not path.is_relative_to(work.resolve()):
+            raise WriteBackError(f"values file {file!r} leaves the repository")
+        if not path.is_file():
+            raise WriteBackError(f"no {file} in the repository")
+        before = path.read_text()
+        text = before
+        for change in changes:
+            for key, value in helm_values(change.spec, change.tag, change.digest).items():
+                try:
+                    text = set_scalar(text, key, value)
+                except YamlEditError as err:
+                    raise WriteBackError(f"{file}: {err}") from None
+        if text == before:
+            return False
+        path.write_text(text)
         return True
 
     return edit
@@ -164,15 +208,23 @@ async def write_git(
         raise WriteBackError(
             "write-back git needs a branch: set git-branch (targetRevision is HEAD)"
         )
-    directory = kustomization_dir(str(source.get("path") or ""), write_back.target)
+    kind, path = target_of(str(source.get("path") or ""), write_back.target)
+    edit = _edit(path, changes) if kind == "kustomization" else _edit_values(path, changes)
     creds = await _credentials(kube, write_back, url, repositories)
     return await commit_and_push(
         url,
         branch,
-        _edit(directory, changes),
+        edit,
         message=commit_message(name, changes),
         credentials=creds,
     )
 
 
-__all__ = ["GitChange", "commit_message", "kustomization_dir", "set_images", "write_git"]
+__all__ = [
+    "GitChange",
+    "commit_message",
+    "kustomization_dir",
+    "set_images",
+    "target_of",
+    "write_git",
+]
