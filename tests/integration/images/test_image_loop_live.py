@@ -610,3 +610,59 @@ def test_git_write_back_to_helm_values_keeps_the_file_as_written(
         kubectl(
             "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
         )
+
+
+def test_git_write_back_to_flux_setter_markers_in_a_plain_directory_app(
+    registry: Registry,
+    pusher: Pusher,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    argocd: str,
+    tmp_path: Path,
+    controllers: list[ControllerProcess],
+) -> None:
+    repo_name = f"team/fx-{uuid.uuid4().hex[:6]}"
+    image = f"{registry.host}/{repo_name}"
+    pusher.image(repo_name, "1.2.3")
+    seed = gitservers.init_worktree(tmp_path / "plain")
+    (seed / "web").mkdir()
+    marked = DEPLOYMENT.format(image=f'{image}:1.2.3 # {{"$imagepolicy": "{ARGOCD}:web"}}')
+    (seed / "web" / "deployment.yaml").write_text(marked)
+    gitservers.commit_all(seed, "plain")
+    bare = tmp_path / "plain.git"
+    _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
+    _registries_conf(
+        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
+    )
+    name = f"fx-{uuid.uuid4().hex[:6]}"
+    ctl = _start(kubeconfig, tmp_path, controllers, "1")
+    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
+    annotations = {
+        P + "image-list": f"web={image}:1.2.x",
+        P + "write-back-method": "git",
+        P + "write-back-target": "setters",
+    }
+    _apply(kubectl, _app(name, bare, namespace, annotations))
+    try:
+        wait_for(
+            "the Deployment at 1.2.3",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
+            90,
+            alive=lambda: _alive(ctl),
+        )
+        pusher.image(repo_name, "1.2.4")
+        wait_for(
+            "the Deployment at 1.2.4",
+            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
+            90,
+            alive=lambda: _alive(ctl),
+            detail=lambda: ctl.output()[-3000:],
+        )
+        pushed = _git(bare, "show", "main:web/deployment.yaml") + "\n"
+        assert pushed == marked.replace(f"{image}:1.2.3", f"{image}:1.2.4")
+    finally:
+        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
+        kubectl(
+            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
+        )

@@ -18,6 +18,11 @@ the configured keys (``helm.image-name``/``helm.image-tag``, default ``image.nam
 ``image.tag``, or ``helm.image-spec``) in place, formatting and comments kept
 (:func:`~kapstan.services.images.yamledit.set_scalar`); a key the file lacks is an error.
 
+``setters[:<dir>]`` (Kapstan's name for Flux's ``Setters`` strategy) sets the values marked
+``# {"$imagepolicy": "<app namespace>:<alias>[:tag|:name|:digest]"}`` in every YAML file under
+the directory (:mod:`~kapstan.services.images.setters`); no marker for a changed image is an
+error.
+
 Not built (each a :class:`~kapstan.services.images.writeback.WriteBackError` saying so): the
 default target ``.argocd-source-<app>.yaml`` (Kapstan's renderer does not read those files
 yet, so a commit would deploy nothing), branch templates (``base:target``, ``{{.SHA256}}``).
@@ -37,6 +42,7 @@ from kapstan.kube.client import KubeClient
 from kapstan.services.images.annotations import ImageSpec, WriteBack
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import CredentialsError, read_secret
+from kapstan.services.images.setters import SetterValue, set_markers
 from kapstan.services.images.writeback import WriteBackError, helm_values
 from kapstan.services.images.yamledit import YamlEditError, set_scalar
 from kapstan.services.repositories import Repositories
@@ -72,6 +78,8 @@ def target_of(app_path: str, target: str) -> tuple[str, str]:
         return kind, _repo_path(app_path, where, ".", target)
     if kind == "helmvalues":
         return kind, _repo_path(app_path, where, "values.yaml", target)
+    if kind == "setters":
+        return kind, _repo_path(app_path, where, ".", target)
     if not target:
         raise WriteBackError(
             "write-back-target .argocd-source-<app>.yaml (the default) is not built: "
@@ -79,7 +87,8 @@ def target_of(app_path: str, target: str) -> tuple[str, str]:
             "kustomization or helmvalues"
         )
     raise WriteBackError(
-        f"write-back-target {target!r} is not built; use kustomization[:dir] or helmvalues[:file]"
+        f"write-back-target {target!r} is not built; use kustomization[:dir], "
+        "helmvalues[:file] or setters[:dir]"
     )
 
 
@@ -162,6 +171,40 @@ def _edit_values(file: str, changes: Sequence[GitChange]) -> Callable[[Path], bo
     return edit
 
 
+def _edit_setters(
+    directory: str, namespace: str, changes: Sequence[GitChange]
+) -> Callable[[Path], bool]:
+    values = {
+        f"{namespace}:{c.spec.alias}": SetterValue(
+            c.spec.name, c.tag, c.digest if c.spec.policy.strategy is Strategy.DIGEST else None
+        )
+        for c in changes
+    }
+
+    def edit(work: Path) -> bool:
+        folder = (work / directory).resolve()
+        if not folder.is_relative_to(work.resolve()) or not folder.is_dir():
+            raise WriteBackError(f"setters directory {directory!r} is not in the repository")
+        changed, seen = False, set[str]()
+        for path in sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
+            if ".git" in path.relative_to(work).parts or not path.is_file():
+                continue
+            text = path.read_text()
+            seen.update(p for p in values if f'"{p}' in text)
+            new = set_markers(text, values)
+            if new != text:
+                path.write_text(new)
+                changed = True
+        missing = sorted(set(values) - seen)
+        if missing:
+            raise WriteBackError(
+                f'no {{"$imagepolicy": "{missing[0]}"}} marker in {directory} of the repository'
+            )
+        return changed
+
+    return edit
+
+
 def commit_message(app: str, changes: Sequence[GitChange]) -> str:
     lines = [f"build: automatic update of {app}", ""]
     for c in changes:
@@ -209,7 +252,13 @@ async def write_git(
             "write-back git needs a branch: set git-branch (targetRevision is HEAD)"
         )
     kind, path = target_of(str(source.get("path") or ""), write_back.target)
-    edit = _edit(path, changes) if kind == "kustomization" else _edit_values(path, changes)
+    if kind == "kustomization":
+        edit = _edit(path, changes)
+    elif kind == "helmvalues":
+        edit = _edit_values(path, changes)
+    else:
+        namespace = str((app.get("metadata") or {}).get("namespace") or "")
+        edit = _edit_setters(path, namespace, changes)
     creds = await _credentials(kube, write_back, url, repositories)
     return await commit_and_push(
         url,
