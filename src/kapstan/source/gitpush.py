@@ -4,10 +4,12 @@ Contract of :func:`commit_and_push`: clones ``branch`` of ``url`` (shallow) into
 directory with ``credentials`` (the same environment-only credential handling as
 :mod:`kapstan.source.git`: nothing secret in argv, logs or messages), calls ``edit(worktree)``,
 and when it reports a change commits it as ``author`` with ``message`` and pushes to
-``branch``. A rejected push (someone pushed meanwhile) is never forced: the new head is fetched,
-the edit is applied again on it and the push retried, up to ``attempts`` times. Returns the
-pushed commit SHA, or ``None`` when the edit changed nothing. Failures are
-:class:`~kapstan.source.errors.SourceError` (authentication, missing branch, rejected pushes).
+``branch``, or to ``push_branch`` (created from ``branch``) when given: if that branch exists
+already, the change set was pushed before and nothing is done. A rejected push (someone
+pushed meanwhile) is never forced: the new head is fetched, the edit is applied again on it
+and the push retried, up to ``attempts`` times. Returns the pushed commit SHA, or ``None``
+when nothing was pushed. Failures are :class:`~kapstan.source.errors.SourceError`
+(authentication, missing branch, rejected pushes).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ async def commit_and_push(
     attempts: int = 3,
     timeout: float = 120.0,
     work_root: Path | None = None,
+    push_branch: str | None = None,
 ) -> str | None:
     """Apply ``edit`` on ``branch`` and push it (see the module contract)."""
     clean, _, _ = strip_credentials(url)
@@ -81,17 +84,20 @@ async def commit_and_push(
         await git(
             "clone", "--quiet", "--depth", "1", "--branch", branch, "--", clean, str(work), cwd=root
         )
+        target = push_branch or branch
+        if target != branch and await git("ls-remote", "--heads", "origin", target):
+            return None  # that change set was pushed to its own branch already
         for attempt in range(1, attempts + 1):
             if not edit(work):
                 return None
             await git("add", "-A")
             await git("commit", "--quiet", "-m", message)
             try:
-                await git("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+                await git("push", "--quiet", "origin", f"HEAD:refs/heads/{target}")
             except _Rejected as rejected:
                 if attempt == attempts:
                     raise SourceError(
-                        f"push to {branch} of {clean} rejected {attempts} times (the branch "
+                        f"push to {target} of {clean} rejected {attempts} times (the branch "
                         f"keeps moving): {rejected}",
                         url=clean,
                     ) from None

@@ -69,3 +69,18 @@ def test_no_change_pushes_nothing_and_a_missing_branch_is_an_error(tmp_path: Pat
     assert _log(bare) == ["seed"]
     with pytest.raises(SourceError, match="git clone"):
         asyncio.run(commit_and_push(bare.as_uri(), "nope", lambda w: True, message="x"))
+
+
+def test_push_branch_is_created_from_the_base_once(tmp_path: Path) -> None:
+    _, bare = _remote(tmp_path)
+
+    def edit(work: Path) -> bool:
+        (work / "a.txt").write_text("proposed\n")
+        return True
+
+    url = bare.as_uri()
+    sha = asyncio.run(commit_and_push(url, "main", edit, message="propose", push_branch="iu-1"))
+    assert sha == _git(bare, "rev-parse", "iu-1")
+    assert _log(bare) == ["seed"]  # the base branch is untouched
+    again = asyncio.run(commit_and_push(url, "main", edit, message="propose", push_branch="iu-1"))
+    assert again is None  # the change set's branch exists: nothing pushed twice

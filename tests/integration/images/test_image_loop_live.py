@@ -81,7 +81,9 @@ def _apply(kubectl: Kubectl, doc: dict[str, Any]) -> None:
     kubectl("apply", "-f", "-", stdin=json.dumps(doc))
 
 
-def _registries_conf(kubectl: Kubectl, entries: list[dict[str, Any]]) -> None:
+def _registries_conf(
+    kubectl: Kubectl, entries: list[dict[str, Any]], extra: dict[str, str] | None = None
+) -> None:
     text = json.dumps({"registries": entries})  # JSON is YAML
     _apply(
         kubectl,
@@ -89,7 +91,7 @@ def _registries_conf(kubectl: Kubectl, entries: list[dict[str, Any]]) -> None:
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {"name": "argocd-image-updater-config", "namespace": ARGOCD},
-            "data": {"registries.conf": text},
+            "data": {"registries.conf": text, **(extra or {})},
         },
     )
 
@@ -504,7 +506,14 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
     bare = tmp_path / "remote.git"
     _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
     _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
+        kubectl,
+        [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}],
+        {
+            "git.user": "image-robot",
+            "git.email": "robot@example.com",
+            "git.commit-message-template": "chore: {{ .AppName }}{{ range .AppChanges }}"
+            " {{ .OldTag }}->{{ .NewTag }}{{ end }}",
+        },
     )
     name = f"git-{uuid.uuid4().hex[:6]}"
     ctl = _start(kubeconfig, tmp_path, controllers, "1")
@@ -530,8 +539,8 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
             alive=lambda: _alive(ctl),
             detail=lambda: ctl.output()[-3000:],
         )
-        log = _git(bare, "log", "--format=%an|%s", "main").splitlines()
-        assert log[0] == f"kapstan-image-updater|build: automatic update of {name}"
+        log = _git(bare, "log", "--format=%an <%ae>|%s", "main").splitlines()
+        assert log[0] == f"image-robot <robot@example.com>|chore: {name} 1.2.3->1.2.4"
         assert len(log) == 2  # one commit, not one per interval
         kustomization = _git(bare, "show", "main:web/kustomization.yaml")
         assert f"name: {image}" in kustomization

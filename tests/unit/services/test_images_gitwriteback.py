@@ -10,6 +10,7 @@ import pytest
 from kapstan.services.images.annotations import read_annotations
 from kapstan.services.images.gitwriteback import (
     GitChange,
+    branches,
     commit_message,
     kustomization_dir,
     set_images,
@@ -84,3 +85,42 @@ def test_commit_message_lists_each_image() -> None:
 )
 def test_target_of(target: str, want: tuple[str, str]) -> None:
     assert target_of("apps/web", target) == want
+
+
+def test_message_template_and_branch_templates() -> None:
+    changes = [GitChange(_spec(), "1.2.4", None, "1.2.3")]
+    template = (
+        "chore({{ .AppName }}):{{ range .AppChanges }} {{ .Image }} {{ .OldTag }}->"
+        "{{ .NewTag }}{{ end }}\n"
+    )
+    assert commit_message("shop", changes, template) == (
+        "chore(shop): reg.io/team/web 1.2.3->1.2.4\n"
+    )
+    assert branches("main", "shop", changes) == ("main", None)
+    base, pushed = branches(
+        "main:image-updater{{range .Images}}-{{.Alias}}-{{.NewTag}}{{end}}", "shop", changes
+    )
+    assert (base, pushed) == ("main", "image-updater-web-1.2.4")
+    _, by_sha = branches("main:image-updater-{{.SHA256}}", "shop", changes)
+    assert by_sha is not None
+    assert by_sha.startswith("image-updater-")
+    assert len(by_sha) == len("image-updater-") + 64
+    assert branches("main:image-updater-{{.SHA256}}", "shop", changes)[1] == by_sha  # stable
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("main:x-{{.Nope}}", "field .Nope does not exist"),
+        ("main:x-{{ if .SHA1 }}", "is not supported"),
+        ("{{.SHA1}}", "a template needs base:target"),
+    ],
+)
+def test_bad_branch_templates_are_refused(spec: str, message: str) -> None:
+    with pytest.raises(WriteBackError, match=message):
+        branches(spec, "shop", [GitChange(_spec(), "1.2.4", None, "1.2.3")])
+
+
+def test_bad_message_template_is_refused() -> None:
+    with pytest.raises(WriteBackError, match="range without end"):
+        commit_message("shop", [], "{{ range .AppChanges }}")

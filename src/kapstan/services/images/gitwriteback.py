@@ -23,13 +23,17 @@ the configured keys (``helm.image-name``/``helm.image-tag``, default ``image.nam
 the directory (:mod:`~kapstan.services.images.setters`); no marker for a changed image is an
 error.
 
-Not built (each a :class:`~kapstan.services.images.writeback.WriteBackError` saying so): the
+``git-branch: base:target`` checks out ``base`` and pushes to ``target`` (a template:
+:func:`branches`), once per change set. Author and message come from :class:`GitSettings`.
+
+Not built (a :class:`~kapstan.services.images.writeback.WriteBackError` saying so): the
 default target ``.argocd-source-<app>.yaml`` (Kapstan's renderer does not read those files
-yet, so a commit would deploy nothing), branch templates (``base:target``, ``{{.SHA256}}``).
+yet, so a commit would deploy nothing); commit signing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +44,7 @@ import yaml
 
 from kapstan.kube.client import KubeClient
 from kapstan.services.images.annotations import ImageSpec, WriteBack
+from kapstan.services.images.gotemplate import TemplateError, render
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import CredentialsError, read_secret
 from kapstan.services.images.setters import SetterValue, set_markers
@@ -205,12 +210,73 @@ def _edit_setters(
     return edit
 
 
-def commit_message(app: str, changes: Sequence[GitChange]) -> str:
+@dataclass(frozen=True)
+class GitSettings:
+    """``git.user``, ``git.email`` and ``git.commit-message-template`` of the ConfigMap
+    ``argocd-image-updater-config`` (argocd-image-updater's defaults otherwise)."""
+
+    user: str = "kapstan-image-updater"
+    email: str = "noreply@kapstan.invalid"
+    message_template: str = ""
+
+    @classmethod
+    def from_config(cls, data: Mapping[str, str]) -> GitSettings:
+        return cls(
+            user=data.get("git.user") or cls.user,
+            email=data.get("git.email") or cls.email,
+            message_template=data.get("git.commit-message-template") or "",
+        )
+
+
+def _new(c: GitChange) -> str:
+    return c.digest if c.spec.policy.strategy is Strategy.DIGEST and c.digest else c.tag
+
+
+def commit_message(app: str, changes: Sequence[GitChange], template: str = "") -> str:
+    """The commit message: ``template`` (``.AppName``, ``.AppChanges`` with ``.Image``,
+    ``.OldTag``, ``.NewTag``) or argocd-image-updater's default text."""
+    if template:
+        data = {
+            "AppName": app,
+            "AppChanges": [
+                {"Image": c.spec.name, "OldTag": c.old or "", "NewTag": _new(c)} for c in changes
+            ],
+        }
+        try:
+            return render(template, data)
+        except TemplateError as err:
+            raise WriteBackError(f"git.commit-message-template: {err}") from None
     lines = [f"build: automatic update of {app}", ""]
-    for c in changes:
-        new = c.digest if c.spec.policy.strategy is Strategy.DIGEST and c.digest else c.tag
-        lines.append(f"updates image {c.spec.name} tag '{c.old}' to '{new}'")
+    lines += [f"updates image {c.spec.name} tag '{c.old}' to '{_new(c)}'" for c in changes]
     return "\n".join(lines) + "\n"
+
+
+def branches(spec: str, app: str, changes: Sequence[GitChange]) -> tuple[str, str | None]:
+    """``git-branch`` as (checkout branch, push branch or None): ``base:target`` pushes to
+    ``target``, a template over ``.Images`` (``.Name``, ``.Alias``, ``.OldTag``, ``.NewTag``),
+    ``.SHA1``, ``.SHA256`` and ``.AppName``, cut at 255 characters."""
+    base, sep, target = spec.partition(":")
+    if not sep:
+        if "{{" in spec:
+            raise WriteBackError(f"git-branch {spec!r}: a template needs base:target")
+        return spec, None
+    described = "".join(f"{c.spec.name}:{c.old}:{_new(c)}\n" for c in changes)
+    data = {
+        "AppName": app,
+        "Images": [
+            {"Name": c.spec.name, "Alias": c.spec.alias, "OldTag": c.old or "", "NewTag": _new(c)}
+            for c in changes
+        ],
+        "SHA1": hashlib.sha1(described.encode(), usedforsecurity=False).hexdigest(),
+        "SHA256": hashlib.sha256(described.encode()).hexdigest(),
+    }
+    try:
+        pushed = render(target, data)[:255]
+    except TemplateError as err:
+        raise WriteBackError(f"git-branch {spec!r}: {err}") from None
+    if not base or not pushed:
+        raise WriteBackError(f"git-branch {spec!r}: expected <base>:<target>")
+    return base, pushed
 
 
 async def _credentials(
@@ -239,14 +305,16 @@ async def write_git(
     changes: Sequence[GitChange],
     *,
     repositories: Callable[[], Repositories] | None = None,
+    git: GitSettings | None = None,
 ) -> str | None:
     """Commit and push ``changes`` (see the module contract)."""
+    git = git or GitSettings()
     source = (app.get("spec") or {}).get("source") or {}
     name = str((app.get("metadata") or {}).get("name") or "")
     url = write_back.repository or str(source.get("repoURL") or "")
-    branch = write_back.branch or str(source.get("targetRevision") or "")
-    if ":" in branch or "{{" in branch:
-        raise WriteBackError(f"git-branch {branch!r}: branch templates are not built yet")
+    branch, push_branch = branches(
+        write_back.branch or str(source.get("targetRevision") or ""), name, changes
+    )
     if branch in ("", "HEAD"):
         raise WriteBackError(
             "write-back git needs a branch: set git-branch (targetRevision is HEAD)"
@@ -264,13 +332,17 @@ async def write_git(
         url,
         branch,
         edit,
-        message=commit_message(name, changes),
+        message=commit_message(name, changes, git.message_template),
         credentials=creds,
+        author=(git.user, git.email),
+        push_branch=push_branch,
     )
 
 
 __all__ = [
     "GitChange",
+    "GitSettings",
+    "branches",
     "commit_message",
     "kustomization_dir",
     "set_images",

@@ -46,7 +46,7 @@ from kapstan.services.images.annotations import (
     ImageSpec,
     WriteBackMethod,
 )
-from kapstan.services.images.gitwriteback import GitChange, write_git
+from kapstan.services.images.gitwriteback import GitChange, GitSettings, write_git
 from kapstan.services.images.imageupdater import app_settings
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import (
@@ -102,7 +102,8 @@ class ImageUpdater:
         self.apps = Applications(kube, namespace)
         self.env = env
         self._clients: dict[str, RegistryClient] = {}
-        self._said: dict[tuple[str, str], str] = {}  # (app, image) -> last message recorded
+        self._said: dict[tuple[str, str], str] = {}
+        self._git = GitSettings()  # (app, image) -> last message recorded
 
     @property
     def requests(self) -> int:
@@ -114,12 +115,16 @@ class ImageUpdater:
         self._clients.clear()
 
     async def registries(self) -> tuple[RegistryConf, ...]:
-        """``registries.conf`` of ``argocd-image-updater-config`` (none: no entries)."""
+        """``registries.conf`` of ``argocd-image-updater-config`` (none: no entries); the
+        ConfigMap's ``git.*`` keys are kept for the Git write-back."""
         try:
             cm = await self.kube.get(f"/api/v1/namespaces/{self.namespace}/configmaps/{CONFIG_MAP}")
         except NotFound:
+            self._git = GitSettings()
             return ()
-        text = (cm.get("data") or {}).get(CONF_KEY) or ""
+        data = cm.get("data") or {}
+        self._git = GitSettings.from_config(data)
+        text = data.get(CONF_KEY) or ""
         return parse_registries(text) if text.strip() else ()
 
     async def _client(self, conf: RegistryConf, pull_secret: str) -> RegistryClient:
@@ -253,7 +258,12 @@ class ImageUpdater:
         name = str((app.get("metadata") or {}).get("name") or "")
         try:
             sha = await write_git(
-                self.kube, app, settings.write_back, changes, repositories=self.repositories
+                self.kube,
+                app,
+                settings.write_back,
+                changes,
+                repositories=self.repositories,
+                git=self._git,
             )
         except (SourceError, WriteBackError, CredentialsError) as err:
             return [
