@@ -151,7 +151,7 @@ class ImageLoop:
                     backoff = 1.0
             except Gone:
                 continue
-            except KubeError as err:
+            except Exception as err:  # KubeError, or a stream cut mid-line: watch again
                 log.warning("image automation: watching Applications failed: %s", err)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
