@@ -26,6 +26,7 @@ import httpx2
 from kapstan.localcluster.process import spawn, stop
 from kapstan.testing.chartservers import DOCKER_REGISTRY
 from kapstan.testing.gitservers import _wait_listening, free_port
+from kapstan.testing.tokenauth import TokenService
 
 _CONF = """version: 0.1
 log:
@@ -42,6 +43,13 @@ _AUTH = """auth:
   htpasswd:
     realm: kapstan-test
     path: {htpasswd}
+"""
+_BEARER_AUTH = """auth:
+  token:
+    realm: {realm}
+    service: {service}
+    issuer: {issuer}
+    rootcertbundle: {bundle}
 """
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -64,6 +72,7 @@ class Registry:
     host: str
     username: str | None = None
     password: str | None = None
+    tokens: TokenService | None = None  # token auth: the pusher mints its own tokens
 
     @property
     def api_url(self) -> str:
@@ -72,13 +81,22 @@ class Registry:
 
 @contextlib.contextmanager
 def image_registry(
-    root: Path, *, username: str | None = None, password: str | None = None
+    root: Path,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    tokens: TokenService | None = None,
 ) -> Iterator[Registry]:
-    """A plain-HTTP registry on 127.0.0.1 (htpasswd basic auth when ``username`` is given)."""
+    """A plain-HTTP registry on 127.0.0.1: htpasswd basic auth when ``username`` is given,
+    the registry's own ``token`` auth against ``tokens`` when that is given."""
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     text = _CONF.format(storage=root / "storage", port=port)
-    if username is not None:
+    if tokens is not None:
+        text += _BEARER_AUTH.format(
+            realm=tokens.url, service=tokens.service, issuer=tokens.issuer, bundle=tokens.cert_path
+        )
+    elif username is not None:
         hashed = bcrypt.hashpw((password or "").encode(), bcrypt.gensalt(rounds=4)).decode()
         htpasswd = root / "htpasswd"
         htpasswd.write_text(f"{username}:{hashed}\n")
@@ -95,7 +113,7 @@ def image_registry(
     )
     try:
         _wait_listening(port, handle, log)
-        yield Registry(f"127.0.0.1:{port}", username, password)
+        yield Registry(f"127.0.0.1:{port}", username, password, tokens)
     finally:
         stop(handle)
 
@@ -120,10 +138,16 @@ class Pusher:
 
     def __init__(self, registry: Registry) -> None:
         auth = None
-        if registry.username is not None:
+        if registry.username is not None and registry.tokens is None:
             auth = httpx2.BasicAuth(registry.username, registry.password or "")
         self._http = httpx2.Client(base_url=registry.api_url, auth=auth, timeout=30)
         self.registry = registry
+
+    def _auth(self, repository: str) -> dict[str, str]:
+        tokens = self.registry.tokens
+        if tokens is None:
+            return {}
+        return {"Authorization": f"Bearer {tokens.token(f'repository:{repository}:pull,push')}"}
 
     def close(self) -> None:
         self._http.close()
@@ -137,14 +161,14 @@ class Pusher:
     def blob(self, repository: str, data: bytes) -> str:
         """Upload ``data`` as a blob (POST then monolithic PUT); returns its digest."""
         digest = _digest(data)
-        start = self._http.post(f"/v2/{repository}/blobs/uploads/")
+        start = self._http.post(f"/v2/{repository}/blobs/uploads/", headers=self._auth(repository))
         start.raise_for_status()
         location = start.headers["Location"]
         sep = "&" if "?" in location else "?"
         done = self._http.put(
             f"{location}{sep}digest={digest}",
             content=data,
-            headers={"Content-Type": "application/octet-stream"},
+            headers={"Content-Type": "application/octet-stream", **self._auth(repository)},
         )
         done.raise_for_status()
         return digest
@@ -154,7 +178,7 @@ class Pusher:
         resp = self._http.put(
             f"/v2/{repository}/manifests/{reference}",
             content=body,
-            headers={"Content-Type": media_type},
+            headers={"Content-Type": media_type, **self._auth(repository)},
         )
         resp.raise_for_status()
         return _digest(body)
@@ -215,7 +239,8 @@ class Pusher:
                 plat["variant"] = variant[0]
             size = len(
                 self._http.get(
-                    f"/v2/{repository}/manifests/{digest}", headers={"Accept": OCI_MANIFEST}
+                    f"/v2/{repository}/manifests/{digest}",
+                    headers={"Accept": OCI_MANIFEST, **self._auth(repository)},
                 ).content
             )
             entries.append(

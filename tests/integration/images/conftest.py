@@ -9,6 +9,7 @@ import pytest
 
 from kapstan.testing.chartservers import DOCKER_REGISTRY
 from kapstan.testing.registries import Pusher, Registry, image_registry
+from kapstan.testing.tokenauth import token_service
 
 USER, PASSWORD = "puller", "s3cret-pull"
 
@@ -37,3 +38,15 @@ def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry
 def pusher(registry: Registry) -> Iterator[Pusher]:
     with Pusher(registry) as p:
         yield p
+
+
+@pytest.fixture(scope="session")
+def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """``docker-registry`` with its own ``token`` auth, tokens from a test token service."""
+    _need_registry()
+    root = tmp_path_factory.mktemp("token-registry")
+    with (
+        token_service(root / "tokens", USER, PASSWORD) as tokens,
+        image_registry(root, username=USER, password=PASSWORD, tokens=tokens) as reg,
+    ):
+        yield reg

@@ -123,3 +123,23 @@ def test_basic_auth_registry_needs_and_accepts_credentials(auth_registry: Regist
             assert client.requests - first == 3  # manifest + config + tags
 
     asyncio.run(go())
+
+
+def test_the_registrys_own_token_auth_through_the_bearer_flow(token_registry: Registry) -> None:
+    repo = _repo()
+    with Pusher(token_registry) as push:
+        digest = push.image(repo, "1.0.0")
+
+    async def go() -> None:
+        async with RegistryClient(RegistryEndpoint(token_registry.api_url)) as client:
+            with pytest.raises(RegistryAuthFailed, match="token service refused"):
+                await client.tags(repo)
+        good = RegistryEndpoint(token_registry.api_url, username=USER, password=PASSWORD)
+        async with RegistryClient(good) as client:
+            assert (await client.tags(repo)).tags == ("1.0.0",)
+            assert client.requests == 3  # challenge, token, the list with the token
+            assert (await client.details(repo, "1.0.0")).digest == digest
+            await client.tags(repo)
+            assert client.requests == 6  # manifest, config, list: the token is reused
+
+    asyncio.run(go())
