@@ -29,6 +29,7 @@ from kapstan.services.images.annotations import IMAGE_LIST, ConfigError
 from kapstan.services.images.imageupdater import app_settings, list_updaters
 from kapstan.services.images.trigger import CHECK_REQUESTED
 from kapstan.services.images.updater import ImageResult, ImageUpdater
+from kapstan.services.images.updaterstatus import status_of, write_status
 from kapstan.services.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -74,11 +75,22 @@ class ImageLoop:
             return await self.updater.check(app, updaters)
 
     async def check_all(self) -> None:
-        """One pass over every app with image settings (annotations or an ImageUpdater)."""
+        """One pass over every app with image settings (annotations or an ImageUpdater);
+        each ImageUpdater's ``status`` then says what its apps' checks found."""
         listed = await self.apps.list()
         updaters = await list_updaters(self.kube, self.namespace)
-        chosen = [a for a in listed.items if _configured(a, updaters)]
-        await asyncio.gather(*(self.check(a, updaters) for a in chosen))
+        chosen = [(a, _source(a, updaters)) for a in listed.items]
+        chosen = [(a, src) for a, src in chosen if src]
+        found = await asyncio.gather(*(self.check(a, updaters) for a, _ in chosen))
+        per_updater: dict[str, dict[str, list[ImageResult]]] = {}
+        for (app, src), results in zip(chosen, found, strict=True):
+            if src.startswith("ImageUpdater "):
+                meta = app.get("metadata") or {}
+                key = f"{meta.get('namespace')}/{meta.get('name')}"
+                per_updater.setdefault(src.removeprefix("ImageUpdater "), {})[key] = results
+        for updater in updaters:
+            name = str((updater.get("metadata") or {}).get("name") or "")
+            await write_status(self.kube, updater, status_of(updater, per_updater.get(name, {})))
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info(
@@ -166,13 +178,14 @@ class ImageLoop:
         task.add_done_callback(pending.discard)
 
 
-def _configured(app: dict[str, Any], updaters: list[dict[str, Any]]) -> bool:
+def _source(app: dict[str, Any], updaters: list[dict[str, Any]]) -> str:
+    """Where ``app``'s image settings come from ("" when none)."""
     if IMAGE_LIST in ((app.get("metadata") or {}).get("annotations") or {}):
-        return True
+        return "annotations"
     try:
-        return app_settings(app, updaters)[0] is not None
+        return app_settings(app, updaters)[1]
     except ConfigError:
-        return True  # checked, so the error is reported on the app
+        return "invalid"  # checked, so the error is reported on the app
 
 
 __all__ = ["DEFAULT_INTERVAL", "ImageLoop"]

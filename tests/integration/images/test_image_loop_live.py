@@ -481,6 +481,17 @@ def test_image_updater_resource_configures_an_app_without_annotations(
             detail=lambda: ctl.output()[-3000:],
         )
         assert _kustomize_images(kubectl, name) == [f"{image}={image}:1.2.4"]
+
+        def status() -> dict[str, Any] | None:
+            got = kubectl.get_json("imageupdater", updater, "-n", ARGOCD).get("status") or {}
+            versions = {i["version"] for i in got.get("imageStatus") or []}
+            return got if "1.2.4" in versions else None
+
+        shown = wait_for("the ImageUpdater status at 1.2.4", status, 30, alive=lambda: _alive(ctl))
+        assert shown["conditions"][0]["type"] == "Ready"
+        assert shown["conditions"][0]["status"] == "True"
+        [entry] = shown["imageStatus"]
+        assert (entry["name"], entry["applications"][0]["appName"]) == (image, f"{ARGOCD}/{name}")
     finally:
         kubectl("delete", "imageupdater", updater, "-n", ARGOCD, "--ignore-not-found")
         kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
