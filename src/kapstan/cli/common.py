@@ -47,6 +47,15 @@ AppResyncJitterOpt = Annotated[
         "timeout.reconciliation.jitter, 0 with --app-resync).",
     ),
 ]
+ImageIntervalOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--image-interval",
+        help="Seconds between image automation checks of apps annotated with "
+        "argocd-image-updater.argoproj.io/image-list (default 120, plus up to a quarter "
+        "of it as jitter); 0 checks only on request (registry webhooks).",
+    ),
+]
 StatusProcessorsOpt = Annotated[
     int, typer.Option("--status-processors", help="Apps refreshed at once.")
 ]

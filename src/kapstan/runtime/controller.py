@@ -10,7 +10,8 @@ the watched repository credentials, and runs the
 is closed on the way out. ``on_ready`` (tests) receives the controller once it is built.
 ``kube``/``watched`` given (one-process mode: ``kapstan server --with-controller``) are shared
 with the caller, who owns them; ``snapshots`` is where comparisons are published (in memory by
-default; Redis with ``--redis``, for API servers in other processes).
+default; Redis with ``--redis``, for API servers in other processes). The image automation
+loop (:class:`~kapstan.controller.images.ImageLoop`, every ``image_interval``) runs beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kapstan.controller.appcontroller import Controller
+from kapstan.controller.images import ImageLoop
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
@@ -52,6 +54,7 @@ class ControllerOptions:
     server_side_diff: bool | None = None
     redis: str | None = None  # host:port (else $REDIS_SERVER, argocd-cmd-params-cm redis.server)
     redis_password: str | None = field(default=None, repr=False)
+    image_interval: float | None = None  # image automation (None: 120 s; 0: on request only)
 
     @property
     def cache(self) -> Path:
@@ -125,7 +128,19 @@ async def run_controller(
             on_ready(controller)
         every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"
         log.info("reconciling Applications in %s (Git polls %s)", options.namespace, every)
-        await controller.run(stop)
+        images = ImageLoop(
+            kube,
+            options.namespace,
+            interval=options.image_interval,
+            repositories=lambda: watched.current.repositories,
+        )
+        image_task = asyncio.create_task(images.run(stop), name="image-automation")
+        try:
+            await controller.run(stop)
+        finally:
+            image_task.cancel()  # stop is the caller's: the API may outlive a failed controller
+            with contextlib.suppress(asyncio.CancelledError):
+                await image_task
 
 
 __all__ = ["ControllerOptions", "connect", "run_controller"]

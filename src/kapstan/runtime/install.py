@@ -5,9 +5,11 @@ Contract:
 
 - :func:`install` makes ``namespace`` exist, installs the CRDs and creates the default project
   (each step idempotent) and returns what it did, one line per step;
-- :func:`load_crds` returns the three CustomResourceDefinitions shipped in
+- :func:`load_crds` returns the CustomResourceDefinitions shipped in
   ``kapstan/runtime/crds/*.yaml`` (``applications``, ``appprojects``, ``applicationsets`` in
-  group ``argoproj.io``, version ``v1alpha1``), read with :mod:`importlib.resources`;
+  group ``argoproj.io``, and argocd-image-updater's ``imageupdaters`` in
+  ``argocd-image-updater.argoproj.io``, all version ``v1alpha1``), read with
+  :mod:`importlib.resources`;
 - :func:`install_crds` server-side applies them (field manager ``kapstan-controller``, forced,
   so an earlier install by Argo CD's manifests is taken over) and waits until every one reports
   ``Established=True`` (raises :class:`TimeoutError` otherwise); it is idempotent;
@@ -36,6 +38,7 @@ CRD_NAMES = (
     "applications.argoproj.io",
     "appprojects.argoproj.io",
     "applicationsets.argoproj.io",
+    "imageupdaters.argocd-image-updater.argoproj.io",
 )
 
 
