@@ -56,6 +56,7 @@ from kapstan.runtime.serving import QuietServer, listen
 from kapstan.runtime.tls import server_certificate, write_pair
 from kapstan.services.applications import Applications
 from kapstan.services.clusterclients import ClusterClients
+from kapstan.services.images.trigger import on_registry_push
 from kapstan.services.loginfailures import RedisLoginFailures
 from kapstan.services.manifests import ManifestGenerator
 from kapstan.services.mirror import Mirror
@@ -142,6 +143,8 @@ async def run_server(
             manifests=_manifests(options, watched),
             ui=ui,
         )
+        # A registry push asks the controller's image loop (wherever it runs) for a check.
+        stack.callback(ctx.registry_pushes.subscribe(on_registry_push(kube, options.namespace)))
         ssl = await _tls(options, kube, stack)
         sock = listen(options.address, options.port)
         stack.callback(sock.close)

@@ -9,6 +9,9 @@ of the pushed ``repository``. The controller's
 image loop watches Applications; when the annotation appears (or changes) it checks that app
 at once and removes the annotation. Apps whose images do not match are not touched.
 
+``kapstan server`` subscribes :func:`on_registry_push` to its registry webhooks, so a push
+reaches the controller's image loop within a watch event, in one-process and split mode alike.
+
 ``repository`` is what registry webhooks send: ``host[:port]/path`` (GHCR, Quay, Harbor,
 generic) compares registry and path; a bare ``path`` (Docker Hub's ``namespace/name``, or
 ``nginx`` for ``library/nginx``) compares the path on Docker Hub images only, unless
@@ -18,12 +21,14 @@ generic) compares registry and path; a bare ``path`` (Docker Hub's ``namespace/n
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from kapstan.kube.client import KubeClient
 from kapstan.services.applications import Applications
 from kapstan.services.images.annotations import ConfigError
 from kapstan.services.images.imageupdater import app_settings, list_updaters
+from kapstan.services.webhooks.events import RegistryPush
 from kapstan.source.registry.reference import DOCKER_HUB, ImageRef, parse_image
 
 log = logging.getLogger(__name__)
@@ -71,4 +76,15 @@ async def request_check(
     return marked
 
 
-__all__ = ["CHECK_REQUESTED", "repository_matches", "request_check"]
+def on_registry_push(kube: KubeClient, namespace: str) -> Callable[[RegistryPush], Awaitable[None]]:
+    """The subscriber ``kapstan server`` gives its webhook receiver: every verified registry
+    push (GHCR, Harbor, Docker Hub, Quay, the generic form) asks for a check of the apps of
+    ``namespace`` that use the pushed repository (:func:`request_check`)."""
+
+    async def check(push: RegistryPush) -> None:
+        await request_check(kube, namespace, f"{push.registry}/{push.repository}")
+
+    return check
+
+
+__all__ = ["CHECK_REQUESTED", "on_registry_push", "repository_matches", "request_check"]
