@@ -100,6 +100,7 @@ class ApiContext:
     rendered: RenderedItems = field(default_factory=RenderedItems)  # the app list's item JSON
     ui: UiAssets | None = None  # --staticassets: a web UI build served beside the API
     webhooks: WebhookQueue | None = None  # POST /api/webhook's pushes (made on first use)
+    dex_server: str = ""  # --dex-server: where /api/dex/* is proxied ("" = Dex off)
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

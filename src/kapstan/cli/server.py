@@ -78,6 +78,15 @@ def serve_api(
             "path prefix that it strips (default /).",
         ),
     ] = "/",
+    dex_server: Annotated[
+        str,
+        typer.Option(
+            "--dex-server",
+            envvar="ARGOCD_SERVER_DEX_SERVER",
+            help="Dex server address (`kapstan dex`): /api/dex/* is proxied there and the "
+            "SSO login of argocd-cm dex.config reaches Dex there. Empty turns Dex off.",
+        ),
+    ] = "http://127.0.0.1:5556",
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
     from kapstan.api.static import UiAssetsError
@@ -89,6 +98,8 @@ def serve_api(
     from kapstan.services.snapshots import SnapshotStoreError
 
     quiet_logs()
+    if dex_server and "://" not in dex_server:  # Argo CD's form: host:port, plain HTTP
+        dex_server = "http://" + dex_server
     options = ServerOptions(
         kubeconfig=kubeconfig,
         namespace=namespace,
@@ -111,6 +122,7 @@ def serve_api(
         ),
         static_assets=static_assets,
         base_href=base_href,
+        dex_server=dex_server,
     )
     try:
         config = load_kubeconfig(kubeconfig)

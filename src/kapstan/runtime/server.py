@@ -25,6 +25,8 @@ Contract of :func:`run_server`:
   are not the API's (:mod:`kapstan.api.static`); a directory without ``index.html`` raises
   :class:`~kapstan.api.static.UiAssetsError` before anything starts; without it, Kapstan's
   own UI (built from ``web/`` into the package) is served when it is built;
+- ``/api/dex/*`` is proxied to ``dex_server`` (``kapstan dex``), which is also where the
+  SSO login reaches Dex when argocd-cm has ``dex.config`` and no ``oidc.config``;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -66,6 +68,7 @@ from kapstan.services.watched import WatchedSettings
 log = logging.getLogger(__name__)
 REDIS_PARAM = "redis.server"  # argocd-cmd-params-cm
 REDIS_ENV, REDIS_PASSWORD_ENV = "REDIS_SERVER", "REDIS_PASSWORD"
+DEFAULT_DEX_SERVER = "http://127.0.0.1:5556"  # where `kapstan dex` listens by default
 SHUTDOWN_GRACE = 3.0  # seconds open streams get before the server closes them
 
 
@@ -84,6 +87,7 @@ class ServerOptions:
     controller: ControllerOptions | None = None  # with_controller: the controller's flags
     static_assets: Path | None = None  # --staticassets: a web UI build (Argo CD's ui/dist/app)
     base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
+    dex_server: str = DEFAULT_DEX_SERVER  # --dex-server: `kapstan dex`'s address ("" = off)
 
 
 async def run_server(
@@ -114,7 +118,7 @@ async def run_server(
         stack.push_async_callback(mirror.stop)
         revocations, failures = _shared_auth(options, watched, stack)
         security = await build_security(
-            kube, watched, mirror, options.namespace, revocations, failures
+            kube, watched, mirror, options.namespace, revocations, failures, options.dex_server
         )
         stack.push_async_callback(security.close)
         clusters = ClusterClients(kube, options.namespace)
@@ -134,6 +138,7 @@ async def run_server(
             clusters=clusters,
             manifests=_manifests(options, watched),
             ui=ui,
+            dex_server=options.dex_server,
         )
         ssl = await _tls(options, kube, stack)
         sock = listen(options.address, options.port)
