@@ -88,7 +88,9 @@ def login_settings(settings: Mapping[str, Any]) -> Mapping[str, Any] | None:
     dex = settings.get("dexConfig")
     url = str(settings.get("url") or "").rstrip("/")
     if isinstance(dex, dict) and dex.get("connectors") and url:
-        return {"issuer": url + "/api/dex", "cliClientID": "argo-cd-cli"}
+        # offline_access: Dex gives refresh tokens only for it (Argo CD's CLI asks for it too).
+        scopes = ["openid", "profile", "email", "groups", "offline_access"]
+        return {"issuer": url + "/api/dex", "cliClientID": "argo-cd-cli", "scopes": scopes}
     return None
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import socket
 import stat
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
+from kapstan.demo.children import kapstan_argv
 from kapstan.localcluster import process
 from kapstan.testing.apiserver import ApiServerProcess
 from kapstan.testing.gitservers import free_port
@@ -253,3 +256,62 @@ def test_a_server_whose_dex_is_down_says_so(install: Install, ldap_sso: str) -> 
     assert f"Dex is unreachable at {dead}" in answer.text
     assert "kapstan dex" in answer.text
     server.stop()
+
+
+def test_kapstan_login_sso_through_dex_then_commands_use_the_token(
+    page: Any, dex_ui: ApiServerProcess, ldap_sso: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    log = tmp_path / "login.log"
+    server = f"127.0.0.1:{dex_ui.port}"
+    # Dex accepts only the CLI client's exact redirect URIs: the default port, 8085.
+    wait_for("port 8085 to be free for the CLI's callback", lambda: _free(8085), 60)
+    argv = kapstan_argv(
+        "login", server, "--plaintext", "--sso", "--no-sso-launch-browser",
+        "--config", str(config),
+    )  # fmt: skip
+    handle = process.spawn(
+        "kapstan-login", argv, log=log, env=dict(os.environ), die_with_parent=True
+    )
+    try:
+        url = wait_for(
+            "the sign-in URL printed",
+            lambda: re.search(r"^(http\S+/api/dex/auth\?\S+)$", log.read_text(), re.M),
+            60,
+        )[1]
+        assert "client_id=argo-cd-cli" in url
+        page.goto(url)
+        page.get_by_label("Username").fill(BOB.uid)
+        page.get_by_label("Password").fill(BOB.password)
+        page.get_by_role("button", name="Login").click()
+        expect(page.get_by_text("Authentication successful")).to_be_visible()
+        wait_for("the CLI to finish", lambda: not handle.alive(), 60)
+    finally:
+        process.stop(handle)
+    printed = log.read_text()
+    assert f"'{BOB.email}' logged in successfully" in printed, printed
+    stored = yaml.safe_load(config.read_text())
+    user = next(u for u in stored["users"] if u["name"] == server)
+    assert user["refresh-token"]  # offline_access: Dex gave one
+    assert user["auth-token"] not in printed
+    listed = process.run(
+        kapstan_argv("app", "list", "--config", str(config)),
+        log=tmp_path / "list.log", env=dict(os.environ), timeout=120,
+    )  # fmt: skip
+    assert ldap_sso in listed
+    denied = tmp_path / "sync.log"
+    with pytest.raises(process.CommandError):
+        process.run(
+            kapstan_argv("app", "sync", ldap_sso, "--config", str(config)),
+            log=denied, env=dict(os.environ), timeout=120,
+        )  # fmt: skip
+    assert "permission denied" in denied.read_text()  # bob is in devs: role:readonly
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

@@ -7,14 +7,15 @@ Contract:
   ``dex.config`` is blank or has no ``connectors`` (Argo CD's "Dex is configured"); invalid
   YAML, a non-mapping, or a malformed connector raise
   :class:`~kapstan.services.auth.errors.AuthConfigError` naming what is wrong, never a value;
-- :func:`render` returns the configuration Dex is started with: the user's ``dex.config`` with
-  ``issuer`` ``<url>/api/dex``, in-memory storage, ``web.http`` on the given address, the
-  approval screen skipped, Kapstan's static clients first (``argo-cd`` with the secret derived
-  from ``server.secretkey`` — :func:`client_secret` — and the redirect URIs ``<url>/auth/callback``
-  plus those of ``additionalUrls``; the public ``argo-cd-cli`` with the CLI's localhost
-  callbacks), each redirect-based connector's ``redirectURI`` set to ``<url>/api/dex/callback``,
-  and every string ``$key`` / ``$<secret>:<key>`` replaced by the value ``lookup`` finds (Argo
-  CD's rule: a reference ``lookup`` does not know stays as written, so bcrypt hashes such as
+- :func:`render` returns the configuration Dex is started with: the user's ``dex.config``
+  with ``issuer`` ``<url>/api/dex``, in-memory storage, ``web.http`` on the given address,
+  the approval screen skipped, Kapstan's static clients first (``argo-cd`` with the secret
+  derived from ``server.secretkey`` — :func:`client_secret` — and the redirect URIs
+  ``<url>/auth/callback`` plus those of ``additionalUrls``; the public ``argo-cd-cli`` with
+  the CLI's localhost callbacks, Argo CD's and ``kapstan login --sso``'s), each
+  redirect-based connector's ``redirectURI`` set to ``<url>/api/dex/callback``, and every
+  string ``$key`` / ``$<secret>:<key>`` replaced by the value ``lookup`` finds (Argo CD's
+  rule: a reference ``lookup`` does not know stays as written, so bcrypt hashes such as
   ``$2a$10$...`` survive). :func:`unresolved` names the references left as written;
 - :func:`references` lists the ``(secret, key)`` pairs a configuration refers to, so the
   caller reads only those Secrets.
@@ -40,7 +41,13 @@ CALLBACK_PATH = "/api/dex/callback"
 LOGIN_CALLBACK = "/auth/callback"
 CLIENT_ID, CLIENT_NAME = "argo-cd", "Argo CD"
 CLI_CLIENT_ID, CLI_CLIENT_NAME = "argo-cd-cli", "Argo CD CLI"
-CLI_REDIRECT_URIS = ("http://localhost", "http://localhost:8085/auth/callback")
+# Argo CD's two, plus the callback of `kapstan login --sso` (it listens on 127.0.0.1, default
+# port 8085): Dex accepts only these exact URIs once a client names any.
+CLI_REDIRECT_URIS = (
+    "http://localhost",
+    "http://localhost:8085/auth/callback",
+    "http://127.0.0.1:8085/auth/callback",
+)
 # Connectors that send the browser back to Dex (Argo CD's list): their redirectURI is Dex's
 # callback under the server's URL.
 REDIRECT_CONNECTORS = frozenset(

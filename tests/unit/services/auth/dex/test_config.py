@@ -1,7 +1,9 @@
 """argocd-cm ``dex.config`` rendered into Dex's configuration as Argo CD's ``argocd-dex
 rundex`` renders it: the expected documents below are what Argo CD v3 produces for the same
 argocd-cm (its GenerateDexConfigYAML), apart from the listen addresses (Argo CD: 0.0.0.0:5556
-plus gRPC and telemetry ports; Kapstan: the one address ``kapstan dex`` is given).
+plus gRPC and telemetry ports; Kapstan: the one address ``kapstan dex`` is given) and the
+CLI client's extra ``http://127.0.0.1:8085/auth/callback`` (where ``kapstan login --sso``
+listens; Dex accepts only the exact URIs a client names).
 
 GitHub, GitLab, Microsoft and LinkedIn cannot be reached from the test machines, so their
 connectors are proven here: Kapstan passes them through with Dex's callback as
@@ -52,7 +54,11 @@ def ours(*extra_redirects: str) -> list[dict[str, Any]]:
             "id": "argo-cd-cli",
             "name": "Argo CD CLI",
             "public": True,
-            "redirectURIs": ["http://localhost", "http://localhost:8085/auth/callback"],
+            "redirectURIs": [
+                "http://localhost",
+                "http://localhost:8085/auth/callback",
+                "http://127.0.0.1:8085/auth/callback",  # kapstan login --sso's (Argo CD: none)
+            ],
         },
     ]
 
