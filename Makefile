@@ -78,7 +78,7 @@ gitea: venv
 	$(PY) -m kapstan.localcluster.gitea
 
 # Dex v2.45.1 (toolchain/dex.toml) into $KAPSTAN_CACHE/dex: what `kapstan dex` runs, and the
-# Dex of the SSO end-to-end tests (built by `make test`; a bare pytest run skips those tests).
+# Dex of the SSO end-to-end tests (built by `make test`; those tests fail without it).
 dex: venv
 	$(PY) -m kapstan.localcluster.dex
 
