@@ -246,16 +246,32 @@ def _dex_pids(config: Path) -> list[int]:
     return process.processes_mentioning(str(config))
 
 
-def test_a_server_whose_dex_is_down_says_so(install: Install, ldap_sso: str) -> None:
+def test_a_server_whose_dex_is_down_or_off_says_so(install: Install, ldap_sso: str) -> None:
     del ldap_sso  # configured
     dead = f"http://127.0.0.1:{free_port()}"
-    server = install.start_server("--dex-server", dead)
-    with server.client() as http:
-        answer = http.get("/api/dex/.well-known/openid-configuration")
-    assert answer.status_code == 502
-    assert f"Dex is unreachable at {dead}" in answer.text
-    assert "kapstan dex" in answer.text
-    server.stop()
+    down = install.start_server("--dex-server", dead)
+    off = install.start_server("--dex-server", "")
+    try:
+        with down.client() as http:
+            answer = http.get("/api/dex/.well-known/openid-configuration")
+        assert answer.status_code == 502
+        assert f"Dex is unreachable at {dead}" in answer.text
+        assert "kapstan dex" in answer.text
+        with off.client() as http:
+            answer = http.get("/api/dex/.well-known/openid-configuration")
+        assert answer.status_code == 503
+        assert "Dex is not enabled on this server" in answer.text
+    finally:
+        down.stop()
+        off.stop()
+
+
+def test_the_dex_proxy_refuses_an_oversized_body(dex_ui: ApiServerProcess, ldap_sso: str) -> None:
+    del ldap_sso  # configured
+    with dex_ui.client() as http:
+        answer = http.post("/api/dex/token", content=b"x" * (1024 * 1024 + 1))
+    assert answer.status_code == 413
+    assert "larger than 1048576 bytes" in answer.text
 
 
 def test_kapstan_login_sso_through_dex_then_commands_use_the_token(
