@@ -3,6 +3,7 @@ rundex``; see :mod:`kapstan.services.auth.dex.runner`)."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -61,10 +62,7 @@ def run_dex(
     except (ConfigError, OSError) as e:
         fail(f"kubeconfig: {e}")
 
-    async def main(stop: object) -> None:
-        import asyncio
-
-        assert isinstance(stop, asyncio.Event)
+    async def main(stop: asyncio.Event) -> None:
         async with KubeClient(config) as kube:
             store = AuthStore(kube, namespace)
             runner = DexRunner(options, lambda http: read_rendered(store, http=http))

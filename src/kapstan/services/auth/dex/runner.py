@@ -106,13 +106,16 @@ class DexRunner:
             status = self._proc.returncode if self._proc is not None else "none"
             log.warning("Dex is not running (exit status %s); starting it again", status)
             self._running = None
+        if rendered.config is None:
+            if self._running is not None or self._proc is not None:
+                log.info("dex.config has no connectors (or argocd-cm has no url): Dex stopped")
+                await self._stop_dex()
+                self._running = None
+            self._report("waiting for argocd-cm url and a dex.config with connectors")
+            return
         if rendered.config == self._running:
             return
-        if rendered.config is None:
-            log.info("dex.config has no connectors (or argocd-cm has no url): Dex is stopped")
-            await self._stop_dex()
-            self._running = None
-            return
+        self._reported.discard("waiting for argocd-cm url and a dex.config with connectors")
         await self._start(rendered.config)
 
     def _report(self, message: str) -> None:
