@@ -13,7 +13,7 @@ import typer
 from kapstan.cli.common import KubeconfigOpt, NamespaceOpt, err, fail, quiet_logs, run_until_signal
 
 
-def _binary(given: Path | None) -> Path:  # noqa: RET503 - fail() raises
+def dex_binary(given: Path | None) -> Path:  # noqa: RET503 - fail() raises
     """``--dex-path``, else the Dex ``make dex`` built, else ``dex`` on PATH."""
     if given is not None:
         if not given.is_file():
@@ -56,7 +56,7 @@ def run_dex(
     quiet_logs()
     if poll <= 0:
         fail("--poll must be positive")
-    options = DexOptions(binary=_binary(dex_path), address=address, port=port, poll=poll)
+    options = DexOptions(binary=dex_binary(dex_path), address=address, port=port, poll=poll)
     try:
         config = load_kubeconfig(kubeconfig)
     except (ConfigError, OSError) as e:

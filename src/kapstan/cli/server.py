@@ -87,9 +87,18 @@ def serve_api(
             "SSO login of argocd-cm dex.config reaches Dex there. Empty turns Dex off.",
         ),
     ] = "http://127.0.0.1:5556",
+    with_dex: Annotated[
+        bool,
+        typer.Option(
+            "--with-dex",
+            help="Also run Dex in this process (what `kapstan dex` does), listening at "
+            "--dex-server (one-process mode).",
+        ),
+    ] = False,
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
     from kapstan.api.static import UiAssetsError
+    from kapstan.cli.dex import dex_binary
     from kapstan.controller.appcontroller import ControllerError
     from kapstan.kube.config import ConfigError, load_kubeconfig
     from kapstan.kube.errors import KubeError
@@ -123,6 +132,7 @@ def serve_api(
         static_assets=static_assets,
         base_href=base_href,
         dex_server=dex_server,
+        dex_binary=dex_binary(None) if with_dex else None,
     )
     try:
         config = load_kubeconfig(kubeconfig)

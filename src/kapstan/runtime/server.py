@@ -26,7 +26,9 @@ Contract of :func:`run_server`:
   :class:`~kapstan.api.static.UiAssetsError` before anything starts; without it, Kapstan's
   own UI (built from ``web/`` into the package) is served when it is built;
 - ``/api/dex/*`` is proxied to ``dex_server`` (``kapstan dex``), which is also where the
-  SSO login reaches Dex when argocd-cm has ``dex.config`` and no ``oidc.config``;
+  SSO login reaches Dex when argocd-cm has ``dex.config`` and no ``oidc.config``; with
+  ``dex_binary`` (``--with-dex``) this process runs Dex itself there, as ``kapstan dex``
+  would (:class:`~kapstan.services.auth.dex.runner.DexRunner`), and stops it on the way out;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -41,6 +43,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -55,6 +58,9 @@ from kapstan.runtime.security import build_security
 from kapstan.runtime.serving import QuietServer, listen
 from kapstan.runtime.tls import server_certificate, write_pair
 from kapstan.services.applications import Applications
+from kapstan.services.auth.dex.runner import DexOptions, DexRunner
+from kapstan.services.auth.dex.sources import read_rendered
+from kapstan.services.auth.store import AuthStore
 from kapstan.services.clusterclients import ClusterClients
 from kapstan.services.loginfailures import RedisLoginFailures
 from kapstan.services.manifests import ManifestGenerator
@@ -88,6 +94,7 @@ class ServerOptions:
     static_assets: Path | None = None  # --staticassets: a web UI build (Argo CD's ui/dist/app)
     base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
     dex_server: str = DEFAULT_DEX_SERVER  # --dex-server: `kapstan dex`'s address ("" = off)
+    dex_binary: Path | None = None  # --with-dex: run Dex in this process at dex_server
 
 
 async def run_server(
@@ -156,6 +163,8 @@ async def run_server(
         tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="api")]
         if isinstance(revocations, RedisRevocations):
             tasks.append(asyncio.create_task(revocations.run(stop), name="revocations"))
+        if options.dex_binary is not None:
+            tasks.append(asyncio.create_task(_run_dex(options, kube, stop), name="dex"))
         if options.with_controller:
             one_process = run_controller(
                 controller, stop, snapshots=snapshots, kube=kube, watched=watched
@@ -169,6 +178,20 @@ async def run_server(
         if on_ready is not None:
             on_ready(host, port)
         await _until_stopped(stop, server, tasks)
+
+
+async def _run_dex(options: ServerOptions, kube: KubeClient, stop: asyncio.Event) -> None:
+    """Dex at ``dex_server``'s host and port, from the cluster's dex.config, until ``stop``."""
+    assert options.dex_binary is not None
+    where = urlsplit(options.dex_server)
+    if where.scheme != "http" or not where.hostname or not where.port:
+        raise OSError(f"--with-dex needs --dex-server http://HOST:PORT, not {options.dex_server!r}")
+    store = AuthStore(kube, options.namespace)
+    runner = DexRunner(
+        DexOptions(binary=options.dex_binary, address=where.hostname, port=where.port),
+        lambda http: read_rendered(store, http=http),
+    )
+    await runner.run(stop)
 
 
 def _manifests(options: ServerOptions, watched: WatchedSettings) -> ManifestGenerator:

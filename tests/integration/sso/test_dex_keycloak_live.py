@@ -1,4 +1,5 @@
-"""Dex's SAML 2.0 and OIDC connectors against a real Keycloak, in Chromium: one ``dex.config``
+"""Dex's SAML 2.0 and OIDC connectors against a real Keycloak, in Chromium, with Dex run by
+``kapstan server --with-dex`` itself (one-process mode): one ``dex.config``
 with both (Dex then shows its connector choice), a Keycloak realm with a SAML client (signed
 assertions, email NameID, ``email``/``name``/``groups`` attributes) and an OIDC client for
 Dex; a user picks a connector on Dex's page, signs in on Keycloak's and lands on Kapstan's
@@ -13,6 +14,7 @@ import re
 import secrets
 import textwrap
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +22,10 @@ import yaml
 from playwright.sync_api import expect
 
 from kapstan.testing.apiserver import ApiServerProcess
+from kapstan.testing.gitservers import free_port
 from kapstan.testing.keycloak import Keycloak, User
 from kapstan.testing.waiting import wait_for
 from tests.integration.keycloak_fixture import keycloak
-from tests.integration.sso.conftest import DexProcess
 from tests.integration.ui.conftest import Install
 
 # Keycloak's first start takes up to a few minutes on a loaded machine (205 s measured), and the
@@ -82,9 +84,16 @@ def _signing_certificate(keycloak: Keycloak, realm: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def keycloak_sso(
-    install: Install, dex: DexProcess, dex_ui: ApiServerProcess, keycloak: Keycloak
-) -> dict[str, str]:
+def dex_ui(install: Install, dex_binary: Path) -> ApiServerProcess:
+    """``kapstan server --with-controller --with-dex``: Dex inside the server process, at the
+    ``--dex-server`` address (Argo CD's ``host:port`` form)."""
+    del dex_binary  # built
+    address = f"127.0.0.1:{free_port()}"
+    return install.start_server("--with-controller", "--with-dex", "--dex-server", address)
+
+
+@pytest.fixture(scope="module")
+def keycloak_sso(install: Install, dex_ui: ApiServerProcess, keycloak: Keycloak) -> dict[str, str]:
     realm = f"dex-{uuid.uuid4().hex[:6]}"
     callback = f"{dex_ui.base_url}/api/dex/callback"
     secret = secrets.token_urlsafe(24)
@@ -141,7 +150,10 @@ def keycloak_sso(
             "data": {"policy.csv": RBAC},
         }
     )
-    dex.wait_for_line(f"Dex serves {dex_ui.base_url}/api/dex")
+    wait_for(
+        "the server's Dex to start",
+        lambda: f"Dex serves {dex_ui.base_url}/api/dex" in dex_ui.output(),
+    )
     with dex_ui.client() as http:
         wait_for(
             "both connectors in the settings",
@@ -187,7 +199,6 @@ def test_a_keycloak_devs_member_signs_in_through_dexs_oidc_connector_and_is_refu
     dex_ui: ApiServerProcess,
     keycloak: Keycloak,
     keycloak_sso: dict[str, str],
-    dex: DexProcess,
 ) -> None:
     sign_in(page, dex_ui, keycloak, "Keycloak OIDC", OLLIE)
     expect(page.get_by_text(f"Signed in as {OLLIE.email}")).to_be_visible()
@@ -196,5 +207,5 @@ def test_a_keycloak_devs_member_signs_in_through_dexs_oidc_connector_and_is_refu
     app = keycloak_sso["app"]
     refused = page.request.post(f"{dex_ui.base_url}/api/v1/applications/{app}/sync", data={})
     assert (refused.status, refused.json()["code"]) == (403, 7)
-    for log in (dex_ui.output(), dex.output()):
-        assert keycloak_sso["secret"] not in log  # the resolved client secret is never logged
+    assert "dex: " in dex_ui.output()  # Dex's own lines are in the server's log
+    assert keycloak_sso["secret"] not in dex_ui.output()  # the resolved secret never is
