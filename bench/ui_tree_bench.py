@@ -10,14 +10,14 @@ controller or cluster is needed to produce a 500-resource tree, and the stream s
 exactly when asked. Debian's Chromium (``/usr/bin/chromium``) is driven by Playwright.
 
 - **render**: from navigation start (``performance.now()`` = 0) to the frame in which every
-  tree node is in the DOM — page load, API fetches, dagre layout and React render (the
+  tree node is in the DOM — page load, API fetches, tree layout and React render (the
   layout's share is the tree view's ``kapstan-tree-layout`` performance measure);
 - **live update**: the page asks the stand-in to send one tree event (a Pod's health flips)
   and times, on the page's clock, from that request to the frame in which that node shows
   the new health. Median and max of ``--updates`` events.
 
 Goal: both under 1 s. Results are printed (not recorded). A live update that changes only
-statuses reuses the positions (no dagre run), so it costs a React render.
+statuses reuses the positions (no layout run), so it costs a React render.
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
 
 # Polled every animation frame; survives the navigation (an evaluate() would not).
 RENDERED = "n => document.querySelectorAll('.tree-node').length >= n && performance.now()"
-# The tree view's own measure of its last dagre run (ms).
+# The tree view's own measure of its last layout run (ms).
 LAYOUT = "performance.getEntriesByName('kapstan-tree-layout').at(-1)?.duration ?? -1"
 UPDATED = """async () => {
     const start = performance.now();
@@ -278,7 +278,7 @@ def main() -> int:
         f"render (navigation to all nodes drawn): median {statistics.median(renders):.0f} ms, "
         f"max {max(renders):.0f} ms over {len(renders)} loads"
     )
-    print(f"  of which dagre layout: median {statistics.median(layouts):.0f} ms")
+    print(f"  of which layout: median {statistics.median(layouts):.0f} ms")
     print(
         f"live update (event to node redrawn): median {statistics.median(updates):.0f} ms, "
         f"max {max(updates):.0f} ms over {len(updates)} events"

@@ -29,6 +29,7 @@ from kapstan.services.repoinspect import ConnectionCache, RepoInspector
 from kapstan.services.snapshots import SnapshotStore
 from kapstan.services.watched import SettingsSnapshot
 from kapstan.services.webhooks.refresher import WebhookQueue
+from kapstan.services.webhooks.subscribers import RegistrySubscribers
 
 
 class Sessions(Protocol):
@@ -101,6 +102,8 @@ class ApiContext:
     ui: UiAssets | None = None  # --staticassets: a web UI build served beside the API
     webhooks: WebhookQueue | None = None  # POST /api/webhook's pushes (made on first use)
     dex_server: str = ""  # --dex-server: where /api/dex/* is proxied ("" = Dex off)
+    # Registry pushes the webhook verified, for whoever subscribes (image automation)
+    registry_pushes: RegistrySubscribers = field(default_factory=RegistrySubscribers)
 
     def app_rbac_name(self, app: Mapping[str, Any]) -> str:
         """Argo CD's RBAC object of an Application: ``<project>/<name>`` (or

@@ -95,6 +95,17 @@ def serve_api(
             "--dex-server (one-process mode).",
         ),
     ] = False,
+    application_namespaces: Annotated[
+        str | None,
+        typer.Option(
+            "--application-namespaces",
+            envvar="ARGOCD_APPLICATION_NAMESPACES",
+            help="Other namespaces whose Applications Git and registry webhooks refresh, "
+            "comma-separated globs or /regular expressions/ (overrides argocd-cmd-params-cm "
+            "application.namespaces). The API and the controller still serve the "
+            "control-plane namespace's Applications only.",
+        ),
+    ] = None,
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
     from kapstan.api.static import UiAssetsError
@@ -133,6 +144,7 @@ def serve_api(
         base_href=base_href,
         dex_server=dex_server,
         dex_binary=dex_binary(None) if with_dex else None,
+        application_namespaces=application_namespaces,
     )
     try:
         config = load_kubeconfig(kubeconfig)

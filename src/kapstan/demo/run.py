@@ -165,7 +165,7 @@ def _server_ready(server: Server, kubectl: Kubectl, err: Console) -> str:
     with err.status("kapstan server --with-controller: API and controller"):
         server.wait_ready()
     password = _initial_password(kubectl)
-    err.print(f"API (Argo CD's /api/v1) on {server.url}: log in as admin / {password}")
+    err.print(f"web UI and API (Argo CD's /api/v1) on {server.url}: log in as admin / {password}")
     err.print(f"server and controller running (pid {server.handle.pid}); log: {server.log}")
     return password
 

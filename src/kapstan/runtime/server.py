@@ -29,6 +29,8 @@ Contract of :func:`run_server`:
   SSO login reaches Dex when argocd-cm has ``dex.config`` and no ``oidc.config``; with
   ``dex_binary`` (``--with-dex``) this process runs Dex itself there, as ``kapstan dex``
   would (:class:`~kapstan.services.auth.dex.runner.DexRunner`), and stops it on the way out;
+- ``application_namespaces`` (``--application-namespaces``) overrides argocd-cmd-params-cm's
+  ``application.namespaces``: the other namespaces whose Applications webhooks refresh;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
 - everything it opened is closed on the way out; ``on_ready`` (tests) receives the bound
   ``(host, port)`` once the server accepts connections.
@@ -70,6 +72,7 @@ from kapstan.services.revocations import RedisRevocations, Revocations
 from kapstan.services.snapshots import InMemorySnapshots, SnapshotStore, UnavailableSnapshots
 from kapstan.services.tools import find_tools
 from kapstan.services.watched import WatchedSettings
+from kapstan.services.webhooks.namespaces import APP_NAMESPACES_KEY
 
 log = logging.getLogger(__name__)
 REDIS_PARAM = "redis.server"  # argocd-cmd-params-cm
@@ -95,6 +98,8 @@ class ServerOptions:
     base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
     dex_server: str = DEFAULT_DEX_SERVER  # --dex-server: `kapstan dex`'s address ("" = off)
     dex_binary: Path | None = None  # --with-dex: run Dex in this process at dex_server
+    # --application-namespaces: argocd-cmd-params-cm application.namespaces (None: the CM's)
+    application_namespaces: str | None = None
 
 
 async def run_server(
@@ -116,6 +121,8 @@ async def run_server(
         )
         controller = options.controller or ControllerOptions(namespace=options.namespace)
         overrides = settings_overrides(controller) if options.with_controller else {}
+        if options.application_namespaces is not None:
+            overrides[APP_NAMESPACES_KEY] = options.application_namespaces
         watched = WatchedSettings(kube, options.namespace, overrides=overrides)
         await watched.start()
         stack.push_async_callback(watched.stop)

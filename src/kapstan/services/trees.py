@@ -2,7 +2,7 @@
 
 Contract of :class:`TreeCache`: :meth:`TreeCache.tree` yields a directory holding the tree of
 commit ``sha`` of a repository, extracted once and shared by every render of that commit (a
-hundred apps in one repository cost one ``git archive``, not a hundred). Renders only read it
+hundred apps in one repository cost one checkout, not a hundred). Renders only read it
 (Kustomize works on its own copy). A tree stays while in use; per repository the ``keep``
 most recently extracted commits are kept, older unused ones are deleted.
 """

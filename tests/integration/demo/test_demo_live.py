@@ -56,7 +56,7 @@ def test_demo_exit_when_ready(tmp_path: Path, toolchain: Toolchain) -> None:
     for name in APPS:
         assert name in output
     assert "server stopped" in (workdir / "logs" / "server.log").read_text()
-    assert "API (Argo CD's /api/v1) on http://127.0.0.1:" in output + log.read_text()
+    assert "web UI and API (Argo CD's /api/v1) on http://127.0.0.1:" in output + log.read_text()
     assert (workdir / "repo" / ".git").is_dir()  # kept for inspection
     assert _wait_gone(str(tmp_path)) == []
 
@@ -85,10 +85,15 @@ def test_demo_stops_everything_on_sigterm(tmp_path: Path, toolchain: Toolchain) 
         deployment = kubectl.get_json("deployment", "guestbook-ui", "-n", "demo-guestbook")
         assert deployment["status"].get("readyReplicas") == 1
         # ...and the API the demo printed answers with the password it printed.
-        found = re.search(r"API \(Argo CD's /api/v1\) on (\S+): log in as admin / (\S+)", text)
+        printed = r"web UI and API \(Argo CD's /api/v1\) on (\S+): log in as admin / (\S+)"
+        found = re.search(printed, text)
         assert found, text
         url, password = found.groups()
         with httpx2.Client(base_url=url, timeout=10) as http:
+            # ...and the UI it names is served there (the built bundle, not the API's 404).
+            ui = http.get("/applications", headers={"accept": "text/html"})
+            assert ui.status_code == 200, ui.text
+            assert "text/html" in ui.headers["content-type"]
             login = http.post("/api/v1/session", json={"username": "admin", "password": password})
             assert login.status_code == 200, login.text
             token = login.json()["token"]

@@ -1,16 +1,12 @@
 """Symlinks in a repository: in-bounds relative links are checked out as links; an absolute
 link or one leading outside the tree (directly, via ``..`` or via other links) makes
 ``checkout`` refuse the commit with Argo CD's error, leaving nothing behind. Any other failure
-to unpack is a SourceError too."""
+to write the tree is a SourceError too, and a cancelled checkout leaves nothing either."""
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import os
-import re
-import tarfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +14,6 @@ import pytest
 import yaml
 
 from kapstan.source import errors
-from kapstan.source import git as git_module
 from kapstan.source.git import GitClient
 from kapstan.testing.gitservers import commit_all, init_worktree
 
@@ -66,75 +61,59 @@ def test_checkout_symlinks(case: dict[str, Any], tmp_path: Path) -> None:
     assert (dest / "app" / "base" / "keep").is_dir()
 
 
-def test_unreadable_archive_is_a_source_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    url, sha = _repo(tmp_path, {})
+def test_git_failing_after_writing_leaves_no_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    url, sha = _repo(tmp_path, {"app/alias.yaml": "cm.yaml"})
     trees = tmp_path / "trees"
     trees.mkdir()
     client = GitClient(url, cache_root=tmp_path / "cache")
     real_git = client._git
+    written: list[Path] = []
 
-    async def corrupt_archive(*args: str, **kwargs: Any) -> Any:
+    async def fail_after_writing(*args: str, **kwargs: Any) -> Any:
         done = await real_git(*args, **kwargs)
-        if args[0] == "archive":
-            return type(done)(stdout=b"not a tar archive" * 100, stderr="")
+        if "checkout-index" in args:  # as a disk filling up after some files
+            written.extend(p for p in trees.rglob("*") if p.is_file())
+            raise errors.SourceError(f"git failed on {url}: No space left on device", url=url)
         return done
 
-    monkeypatch.setattr(client, "_git", corrupt_archive)
-    expected = re.escape(f"cannot unpack commit {sha} of {url}: ReadError")
-    with pytest.raises(errors.SourceError, match=expected):
-        asyncio.run(client.checkout(sha, trees))
-    assert list(trees.iterdir()) == []
-
-
-def test_disk_full_is_a_source_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url, sha = _repo(tmp_path, {"app/alias.yaml": "cm.yaml"})
-    trees = tmp_path / "trees"
-    trees.mkdir()
-    real_makefile = tarfile.TarFile.makefile  # writes one regular file's contents
-    written: list[str] = []
-
-    def makefile_then_fail(self: tarfile.TarFile, tarinfo: Any, targetpath: str) -> None:
-        if written:  # the first file is written: the failure leaves a partial tree on disk
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_makefile(self, tarinfo, targetpath)
-        written.append(targetpath)
-
-    monkeypatch.setattr(tarfile.TarFile, "makefile", makefile_then_fail)
-    client = GitClient(url, cache_root=tmp_path / "cache")
-    with pytest.raises(errors.SourceError, match=r"OSError: .*No space left on device"):
+    monkeypatch.setattr(client, "_git", fail_after_writing)
+    with pytest.raises(errors.SourceError, match="No space left on device"):
         asyncio.run(client.checkout(sha, trees))
     assert written  # the failure came after something was written
     assert list(trees.iterdir()) == []
+
+
+def test_unwritable_destination_is_a_source_error(tmp_path: Path) -> None:
+    url, sha = _repo(tmp_path, {})
+    client = GitClient(url, cache_root=tmp_path / "cache")
+    with pytest.raises(errors.SourceError, match=f"cannot create a directory for commit {sha}"):
+        asyncio.run(client.checkout(sha, tmp_path / "no" / "such" / "dir"))
 
 
 def test_cancelled_checkout_leaves_no_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url, sha = _repo(tmp_path, {})
     trees = tmp_path / "trees"
     trees.mkdir()
-    started, release, finished = threading.Event(), threading.Event(), threading.Event()
-
-    def slow_extract(archive: bytes, dest: Path) -> None:
-        started.set()
-        release.wait(10)
-        (dest / "written-after-cancel").write_text("x")  # the thread outlives the task
-        finished.set()
-
-    monkeypatch.setattr(git_module, "_extract", slow_extract)
     client = GitClient(url, cache_root=tmp_path / "cache")
+    real_git = client._git
+    started = asyncio.Event()
+
+    async def slow_checkout(*args: str, **kwargs: Any) -> Any:
+        done = await real_git(*args, **kwargs)
+        if "checkout-index" in args:  # the files are written; git is still busy
+            started.set()
+            await asyncio.sleep(30)
+        return done
+
+    monkeypatch.setattr(client, "_git", slow_checkout)
 
     async def go() -> None:
         task = asyncio.create_task(client.checkout(sha, trees))
-        await asyncio.to_thread(started.wait, 10)
+        await asyncio.wait_for(started.wait(), 10)
+        assert any(trees.rglob("cm.yaml"))
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        release.set()
-        await asyncio.to_thread(finished.wait, 10)
-        for _ in range(100):  # the clean-up runs as a callback once the thread returns
-            if not any(trees.iterdir()):
-                break
-            await asyncio.sleep(0.01)
 
     asyncio.run(go())
-    assert finished.is_set()
     assert list(trees.iterdir()) == []

@@ -107,9 +107,16 @@ async def refreshed_apps(api: ApiHarness) -> list[str]:
     )
 
 
+async def refresh_levels(api: ApiHarness) -> set[str]:
+    apps = api.fake.objects("Application", namespace=NS)
+    return {(a["metadata"].get("annotations") or {}).get(REFRESH, "") for a in apps} - {""}
+
+
 async def post_case(api: ApiHarness, case: dict[str, Any]) -> tuple[int, str]:
     body = body_of(case)
-    answer = await api.http.post("/api/webhook", content=body, headers=headers_of(case, body))
+    query = urlencode(case.get("query") or {})
+    url = f"/api/webhook?{query}" if query else "/api/webhook"
+    answer = await api.http.post(url, content=body, headers=headers_of(case, body))
     return answer.status_code, answer.text
 
 
@@ -122,6 +129,8 @@ def test_webhook_case(case: dict[str, Any]) -> None:
             assert status == case["status"], text
             assert text.rstrip("\n") == case.get("message", "")
             assert await refreshed_apps(api) == sorted(case["refreshed"])
+            if case.get("refreshed"):
+                assert await refresh_levels(api) == {case.get("level", "normal")}
 
     asyncio.run(run())
 

@@ -4,6 +4,7 @@
  * and the side panels (`?operation=sync|history|edit|delete`). State lives in the URL
  * (query.ts), so deep links and the back button work.
  */
+import { lazy, Suspense } from "react";
 import { useParams } from "react-router-dom";
 import type { ResourceRef } from "../api/resourceRef";
 import type { ApplicationTree, ResourceNode } from "../api/types";
@@ -17,11 +18,14 @@ import { NetworkView } from "./network/NetworkView";
 import { usePermissions } from "./permissions";
 import { PodsView } from "./pods/PodsView";
 import { VIEWS, useDetailsQuery, type DetailsView } from "./query";
-import { ResourcePanel } from "./resource/ResourcePanel";
 import { SyncPanel } from "./sync/SyncPanel";
 import { TreeView } from "./tree/TreeView";
 import { useApplication, useTree } from "./useApplication";
 import "./details.css";
+
+// The resource panel brings the YAML editor and the diff (most of this page's code): it
+// loads when a resource is opened, so the tree draws without waiting for it.
+const ResourcePanel = lazy(() => import("./resource/ResourcePanel").then((m) => ({ default: m.ResourcePanel })));
 
 /** The tree's node of the resource the URL names, so the panel need not fetch the tree. */
 function nodeOf(tree: ApplicationTree | null, ref: ResourceRef): ResourceNode | undefined {
@@ -92,14 +96,16 @@ export function ApplicationDetailsPage() {
         </section>
       </div>
       {query.resource ? (
-        <ResourcePanel
-          app={app}
-          resource={query.resource}
-          node={nodeOf(tree, query.resource)}
-          tab={query.tab}
-          onTabChange={query.setTab}
-          onClose={query.closeResource}
-        />
+        <Suspense fallback={<p role="status" className="hint">Loading the resource…</p>}>
+          <ResourcePanel
+            app={app}
+            resource={query.resource}
+            node={nodeOf(tree, query.resource)}
+            tab={query.tab}
+            onTabChange={query.setTab}
+            onClose={query.closeResource}
+          />
+        </Suspense>
       ) : null}
       {query.panel === "sync" ? <SyncPanel app={app} can={can} onClose={query.closePanel} /> : null}
       {query.panel === "history" ? <HistoryPanel app={app} can={can} onClose={query.closePanel} /> : null}

@@ -1,14 +1,20 @@
-"""``POST /api/webhook``: Git hosts' push notifications (Argo CD's endpoint and answers).
+"""``POST /api/webhook``: Git hosts' and registries' push notifications (Argo CD's endpoint and
+answers).
 
 Contract: unauthenticated (the providers' secrets in ``argocd-secret`` are the proof of origin,
-:mod:`kapstan.services.webhooks.signatures`). The body is read up to
+:mod:`kapstan.services.webhooks.signatures`; Docker Hub and Quay carry theirs in the URL's
+query, :mod:`kapstan.services.webhooks.detect`). The body is read up to
 ``webhook.maxPayloadSizeMB`` (argocd-cm, default 50) and refused as soon as it is larger —
 by its declared length before any of it is read, else while reading — before anything parses
 it. Answers are Argo CD's plain-text ones: 200 and an empty body when the push is queued (or
 asks for nothing, e.g. a ping), 400 ``Unknown webhook event`` / ``Webhook processing failed:
-<reason>``, 503 ``Queue is full, discarding webhook payload``. The answer is the same whether
+<reason>``, 401 ``Unauthorized`` (a registry's secret or signature), 503 ``Queue is full,
+discarding webhook payload``. The answer is the same whether
 or not any app uses the repository, so a webhook cannot tell which apps exist; the refreshes
-happen after the answer (:mod:`kapstan.services.webhooks.refresher`).
+happen after the answer (:mod:`kapstan.services.webhooks.refresher`), on the apps of the
+server's namespace and of the namespaces ``application.namespaces`` allows
+(:mod:`kapstan.services.webhooks.namespaces`); a registry push is then published to the
+server's registry subscribers (:mod:`kapstan.services.webhooks.subscribers`).
 """
 
 from __future__ import annotations
@@ -23,8 +29,11 @@ from starlette.responses import PlainTextResponse, Response
 from kapstan.api.common import Ctx
 from kapstan.api.context import ApiContext
 from kapstan.services.webhooks import detect
-from kapstan.services.webhooks.events import PROCESSING_FAILED, Push, Rejected
+from kapstan.services.webhooks.events import PROCESSING_FAILED, Event, RegistryPush, Rejected
+from kapstan.services.webhooks.jitter import jitter_of
+from kapstan.services.webhooks.namespaces import app_namespaces, webhook_apps
 from kapstan.services.webhooks.refresher import WebhookQueue, refresh_matching
+from kapstan.services.webhooks.signatures import UNAUTHORIZED
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -78,8 +87,15 @@ def queue_of(ctx: ApiContext) -> WebhookQueue:
     """The server's push queue, made on first use (its workers need the running loop)."""
     if ctx.webhooks is None:
 
-        async def handle(push: Push) -> object:
-            return await refresh_matching(ctx.kube, ctx.mirror.apps(), push, ctx.namespace)
+        async def handle(event: Event) -> object:
+            snapshot = ctx.settings()
+            patterns = app_namespaces(snapshot.params)
+            apps = await webhook_apps(ctx.kube, ctx.mirror.apps(), ctx.namespace, patterns)
+            jitter = jitter_of(snapshot.cm)
+            done = await refresh_matching(ctx.kube, apps, event, ctx.namespace, jitter)
+            if isinstance(event, RegistryPush):
+                await ctx.registry_pushes.publish(event)
+            return done
 
         ctx.webhooks = WebhookQueue(handle)
     return ctx.webhooks
@@ -97,15 +113,16 @@ def _answer(message: str, status: int, *, close: bool = False) -> Response:
 async def webhook(request: Request, ctx: Ctx) -> Response:
     snapshot = ctx.settings()
     try:
-        provider = detect.provider_of(request.headers)
+        query = dict(request.query_params)
+        provider = detect.provider_of(request.headers, query, snapshot.secret)
         body = await read_payload(request, max_payload_mb(snapshot.cm))
-        push = detect.parse(provider, request.headers, body, snapshot.secret)
+        events = detect.parse(provider, request.headers, body, snapshot.secret, query)
     except Rejected as err:
-        if err.status == 400 and "verification failed" in err.message:
+        if "verification failed" in err.message or err.message == UNAUTHORIZED:
             log.info("webhook from %s refused: %s", request.client, err.message)
         return _answer(err.message, err.status, close=isinstance(err, TooLarge))
-    if push is not None and not queue_of(ctx).offer(push):
-        log.info("webhook queue is full, discarding a push")
+    if events and not all(map(queue_of(ctx).offer, events)):  # stops at the first refusal
+        log.info("webhook queue is full, discarding an event")
         return _answer(QUEUE_FULL, 503)
     return Response(status_code=200)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import typer
 
-from kapstan.cli.admin import appspec, exportimport, initialpassword, settings
+from kapstan.cli.admin import appspec, exportimport, initialpassword, settings, webhook
 
 group = typer.Typer(
     no_args_is_help=True,
     help="Commands for Kapstan administrators; they need direct Kubernetes access (or files).",
 )
-for module in (initialpassword, exportimport, settings, appspec):
+for module in (initialpassword, exportimport, settings, appspec, webhook):
     module.register(group)
 
 

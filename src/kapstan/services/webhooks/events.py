@@ -1,8 +1,10 @@
-"""What a Git host's webhook says, once parsed: a :class:`Push`, or a refusal.
+"""What a webhook says, once parsed: a Git host's :class:`Push`, a registry's
+:class:`RegistryPush`, or a refusal.
 
 Contracts:
 
-- every provider parser turns a request into a :class:`Push`, ``None`` (an event that is
+- every provider parser turns a request into a :class:`Push` (registries: a tuple of
+  :class:`RegistryPush`), ``None`` (an event that is
   accepted and asks for nothing, e.g. GitHub's ``ping``), or raises :class:`Rejected` with the
   HTTP status and the message Argo CD answers (``Webhook processing failed: <reason>``);
 - :func:`decode_json` and the typed accessors (:func:`obj`, :func:`text`, :func:`items`)
@@ -49,6 +51,27 @@ class Push:
     after: str = ""
     touched_head: bool = False
     changed_files: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RegistryPush:
+    """One tag pushed to an OCI registry (an image or a Helm chart): the registry's host
+    (``ghcr.io``, ``docker.io``, ``harbor.acme.internal:8443``: no scheme, no slash), the
+    repository path in it (``acme/web``, ``library/nginx``), the tag and, when the registry
+    says it, the manifest digest (``sha256:...``; empty otherwise)."""
+
+    registry: str
+    repository: str
+    tag: str
+    digest: str = ""
+
+    @property
+    def oci_url(self) -> str:
+        """The ``repoURL`` (plus chart) form of the repository: ``oci://<registry>/<repository>``."""
+        return f"oci://{self.registry}/{self.repository}"
+
+
+Event = Push | RegistryPush
 
 
 def short_ref(ref: str) -> str:
@@ -153,7 +176,9 @@ def commits_push(data: Mapping[str, Any], repo_key: str, url_key: str) -> Push:
 __all__ = [
     "EVENT_NOT_FOUND",
     "PROCESSING_FAILED",
+    "Event",
     "Push",
+    "RegistryPush",
     "Rejected",
     "commit_files",
     "commits_push",

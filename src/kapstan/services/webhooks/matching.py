@@ -13,7 +13,13 @@ Contracts:
   split on ``;``; ``/x`` is from the repository root, anything else (``.`` too) from each
   source's path; a changed file counts when it equals a path, lies below it or matches it as
   a glob (``*`` within one segment); no annotation, or no file list: touched;
-- :func:`matching_apps`: each app once, when any of its sources matches all three.
+- :func:`matching_apps`: each app once, when any of its sources matches all three;
+- :func:`registry_matching_apps` (a :class:`~kapstan.services.webhooks.events.RegistryPush`,
+  Argo CD's ``HandleRegistryEvent``): each app once, when a source's ``repoURL`` — or
+  ``repoURL/chart`` for a Helm chart — names ``<registry>/<repository>`` (``oci://`` and
+  trailing slashes dropped, case-insensitive) and its ``targetRevision`` equals the tag
+  (``refs/tags/`` dropped) or is a semver constraint the tag satisfies; an empty or ``HEAD``
+  target never matches a tag, as in Argo CD.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from kapstan.services.webhooks.events import Push, short_ref
+from kapstan.services.webhooks.events import Push, RegistryPush, short_ref
 from kapstan.source.revisions import is_constraint, max_satisfying_tag
 
 MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
@@ -136,14 +142,48 @@ def matching_apps(apps: Iterable[Mapping[str, Any]], push: Push) -> list[Mapping
     return [app for app in apps if app_matches(app, push, keys)]
 
 
+def oci_key(url: str) -> str:
+    """Argo CD's ``NormalizeOCI``: without ``oci://`` and a trailing slash, lower case."""
+    return url.strip().removeprefix("oci://").rstrip("/").lower()
+
+
+def source_uses_oci(source: Mapping[str, Any], pushed: str) -> bool:
+    repo_url = str(source.get("repoURL") or "")
+    if not repo_url:
+        return False
+    if oci_key(repo_url) == pushed:
+        return True
+    chart = str(source.get("chart") or "").strip("/")
+    return bool(chart) and oci_key(f"{repo_url.rstrip('/')}/{chart}") == pushed
+
+
+def registry_matching_apps(
+    apps: Iterable[Mapping[str, Any]], push: RegistryPush
+) -> list[Mapping[str, Any]]:
+    """The apps a registry push concerns (see the module contract)."""
+    pushed = oci_key(push.oci_url)
+    tag = Push(urls=(), revision=push.tag)  # a tag never moves HEAD
+    return [
+        app
+        for app in apps
+        if any(
+            source_uses_oci(s, pushed) and revision_moved(str(s.get("targetRevision") or ""), tag)
+            for s in _sources(app)
+        )
+    ]
+
+
 __all__ = [
     "MANIFEST_GENERATE_PATHS",
     "app_matches",
     "files_touched",
     "matching_apps",
+    "oci_key",
     "pushed_keys",
     "refresh_paths",
+    "registry_matching_apps",
     "repo_key",
     "revision_moved",
     "same_repo",
+    "source_uses_oci",
 ]

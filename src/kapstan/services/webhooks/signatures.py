@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Mapping
 from enum import StrEnum
 
-from kapstan.services.webhooks.events import failed
+from kapstan.services.webhooks.events import Rejected, failed
 
 
 class SecretKey(StrEnum):
@@ -26,6 +26,18 @@ class SecretKey(StrEnum):
     GOGS = "webhook.gogs.secret"
     AZURE_USERNAME = "webhook.azuredevops.username"
     AZURE_PASSWORD = "webhook.azuredevops.password"  # noqa: S105 - a key's name, not a value
+    HARBOR = "webhook.harbor.secret"
+    DOCKERHUB = "webhook.dockerhub.secret"
+    QUAY = "webhook.quay.secret"
+    REGISTRY = "webhook.registry.secret"  # Kapstan's generic registry form
+
+
+UNAUTHORIZED = "Unauthorized"
+
+
+def unauthorized() -> Rejected:
+    """Argo CD's answer to a registry webhook whose secret or signature is wrong (401)."""
+    return Rejected(UNAUTHORIZED, 401)
 
 
 def hmac_hex(secret: str, body: bytes, digest: str) -> str:
@@ -83,4 +95,33 @@ def check_basic(headers: Mapping[str, str], username: str, password: str) -> Non
         raise failed("basic auth verification failed")
 
 
-__all__ = ["SecretKey", "check_basic", "check_hmac", "check_token", "hmac_hex", "same"]
+def check_shared_secret(headers: Mapping[str, str], query: Mapping[str, str], secret: str) -> None:
+    """Registries that cannot sign (Docker Hub, Quay): the ``Authorization`` header, else the
+    ``secret`` query parameter, must equal ``secret`` (401 otherwise; callers only get here
+    with a secret set)."""
+    given = headers.get("authorization") or query.get("secret", "")
+    if not secret or not same(given, secret):
+        raise unauthorized()
+
+
+def check_sha256_header(headers: Mapping[str, str], body: bytes, header: str, secret: str) -> None:
+    """``header: sha256=<hex HMAC-SHA256 of body>`` with ``secret`` (GHCR, the generic form);
+    missing or wrong: 401. No secret: nothing to check."""
+    if not secret:
+        return
+    if not same(headers.get(header, ""), "sha256=" + hmac_hex(secret, body, "sha256")):
+        raise unauthorized()
+
+
+__all__ = [
+    "UNAUTHORIZED",
+    "SecretKey",
+    "check_basic",
+    "check_hmac",
+    "check_sha256_header",
+    "check_shared_secret",
+    "check_token",
+    "hmac_hex",
+    "same",
+    "unauthorized",
+]

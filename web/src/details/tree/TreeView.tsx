@@ -1,5 +1,5 @@
 /**
- * The resource tree: dagre's layout (layout.ts) drawn as absolutely positioned buttons over
+ * The resource tree: the tidy-tree layout (layout.ts) drawn as absolutely positioned buttons over
  * one SVG of edges. A resource node opens the resource panel; a group node ("12 Pods")
  * expands into its members and back. Nodes are buttons, so Tab walks them and Enter opens.
  */
@@ -87,14 +87,14 @@ export interface TreeViewProps {
 export function TreeView({ app, tree, treeFailed = false, selected, onSelect }: TreeViewProps) {
   const [filters, setFilters] = useState<TreeFilters>(NO_FILTERS);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  // Until the tree comes, nothing is laid out: one dagre run for the whole tree, not two.
+  // Until the tree comes, nothing is laid out: one layout of the whole tree, not two.
   const waiting = tree === null && !treeFailed;
   const graph = useMemo(
     () => (waiting ? { nodes: [], edges: [] } : buildGraph(app, tree, filters, expanded)),
     [waiting, app, tree, filters, expanded],
   );
   const shape = shapeKey(graph.nodes);
-  // The shape alone decides positions (see shapeKey): a status change skips dagre.
+  // The shape alone decides positions (see shapeKey): a status change skips the layout.
   const placed = useMemo(() => {
     const start = performance.now();
     const found = layoutNodes(graph.nodes);

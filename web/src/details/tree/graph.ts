@@ -195,7 +195,8 @@ export function groupNodes(nodes: GraphNode[], expanded: ReadonlySet<string>): G
     const parents = [...new Set(node.parents.map((p) => replaced.get(p) ?? p))];
     out.push({ ...node, parents });
   }
-  // Groups come last: dagre orders a rank by its own crossing minimisation anyway.
+  // Groups come last: the layout keeps siblings in this order, so a group sits below its
+  // parent's single resources.
   return [...out, ...groups];
 }
 

@@ -103,6 +103,32 @@ describe("tree layout", () => {
     expect(seen.size).toBe(layout.nodes.length);
   });
 
+  const node = (id: string, parents: string[]): GraphNode => ({
+    id, type: "resource", kind: "ConfigMap", name: id, namespace: "web", group: "", orphan: false, parents,
+  });
+
+  it("puts a node with two parents right of both, with an edge from each", () => {
+    const layout = layoutNodes([node("app", []), node("a", ["app"]), node("b", ["a"]), node("c", ["app", "b"])]);
+    const at = new Map(layout.nodes.map((n) => [n.id, n]));
+    expect(at.get("c")!.x).toBeGreaterThan(at.get("b")!.x);
+    expect(layout.edges.filter((e) => e.to === "c").map((e) => e.from).sort()).toEqual(["app", "b"]);
+  });
+
+  it("centres a parent on its children and keeps siblings in the graph's order", () => {
+    const layout = layoutNodes([node("app", []), node("one", ["app"]), node("two", ["app"]), node("three", ["app"])]);
+    const at = new Map(layout.nodes.map((n) => [n.id, n]));
+    expect(at.get("one")!.y).toBeLessThan(at.get("two")!.y);
+    expect(at.get("two")!.y).toBeLessThan(at.get("three")!.y);
+    expect(at.get("app")!.y).toBe(at.get("two")!.y);
+  });
+
+  it("survives a parent cycle and parents it does not know", () => {
+    const layout = layoutNodes([node("a", ["b"]), node("b", ["a"]), node("c", ["gone", "c"])]);
+    expect(layout.nodes).toHaveLength(3);
+    expect(new Set(layout.nodes.map((n) => `${n.x},${n.y}`)).size).toBe(3);
+    expect(layout.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual(["a>b", "b>a"]);
+  });
+
   it("keeps positions when only a status changes, and relays out when the shape changes", () => {
     const before = buildGraph(sampleApp(), sampleTree(2), NO_FILTERS, none).nodes;
     const changed = sampleTree(2);
