@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -500,9 +502,21 @@ def test_image_updater_resource_configures_an_app_without_annotations(
         )
 
 
-@pytest.mark.parametrize("target", ["kustomization", ""], ids=["kustomization", "argocd-source"])
-def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
-    target: str,
+@dataclass
+class Scene:
+    """What every git write-back test needs: the registry, the cluster, a controller."""
+
+    registry: Registry
+    pusher: Pusher
+    kubectl: Kubectl
+    kubeconfig: Path
+    namespace: str
+    tmp_path: Path
+    controllers: list[ControllerProcess]
+
+
+@pytest.fixture
+def scene(
     registry: Registry,
     pusher: Pusher,
     kubectl: Kubectl,
@@ -511,45 +525,85 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
     argocd: str,
     tmp_path: Path,
     controllers: list[ControllerProcess],
-) -> None:
-    repo_name = f"team/git-{uuid.uuid4().hex[:6]}"
-    image = f"{registry.host}/{repo_name}"
-    pusher.image(repo_name, "1.2.3")
-    seed = _repo(tmp_path, f"{image}:1.2.3")
-    bare = tmp_path / "remote.git"
-    _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
-    _registries_conf(
-        kubectl,
-        [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}],
-        {
-            "git.user": "image-robot",
-            "git.email": "robot@example.com",
-            "git.commit-message-template": "chore: {{ .AppName }}{{ range .AppChanges }}"
-            " {{ .OldTag }}->{{ .NewTag }}{{ end }}",
-        },
-    )
-    name = f"git-{uuid.uuid4().hex[:6]}"
-    ctl = _start(kubeconfig, tmp_path, controllers, "1")
+) -> Scene:
+    return Scene(registry, pusher, kubectl, kubeconfig, namespace, tmp_path, controllers)
+
+
+@contextlib.contextmanager
+def _rolled_through_git(
+    scene: Scene,
+    prefix: str,
+    files: Callable[[str], dict[str, str]],
+    annotations: dict[str, str],
+    config: dict[str, str] | None = None,
+) -> Iterator[tuple[Path, str, str]]:
+    """A repository of ``files(image at 1.2.3)`` behind an app with ``annotations`` (and
+    ``image-list`` ``web=<image>:1.2.x``, write-back git), deployed at 1.2.3; then 1.2.4 is
+    pushed to the registry and the Deployment must come to run it (through the commit the
+    write-back pushed). Yields (the bare remote, the app's name, the image)."""
+    kubectl = scene.kubectl
+    repo_name = f"team/{prefix}-{uuid.uuid4().hex[:6]}"
+    image = f"{scene.registry.host}/{repo_name}"
+    scene.pusher.image(repo_name, "1.2.3")
+    seed = gitservers.init_worktree(scene.tmp_path / "seed")
+    for path, text in files(f"{image}:1.2.3").items():
+        (seed / path).parent.mkdir(parents=True, exist_ok=True)
+        (seed / path).write_text(text)
+    gitservers.commit_all(seed, "seed")
+    bare = scene.tmp_path / "remote.git"
+    _git(scene.tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
+    local = {"name": "local", "prefix": scene.registry.host, "api_url": scene.registry.api_url}
+    _registries_conf(kubectl, [local], config)
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    ctl = _start(scene.kubeconfig, scene.tmp_path, scene.controllers, "1")
     wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
-    annotations = {P + "image-list": f"app={image}:1.2.x", P + "write-back-method": "git"}
-    if target:  # none: argocd-image-updater's default, .argocd-source-<app>.yaml
-        annotations[P + "write-back-target"] = target
-    _apply(kubectl, _app(name, bare, namespace, annotations))
+    wanted = {P + "image-list": f"web={image}:1.2.x", P + "write-back-method": "git"}
+    _apply(kubectl, _app(name, bare, scene.namespace, {**wanted, **annotations}))
     try:
         wait_for(
             "the Deployment at 1.2.3",
-            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
+            lambda: _deployment_image(kubectl, scene.namespace) == f"{image}:1.2.3",
             90,
             alive=lambda: _alive(ctl),
         )
-        pusher.image(repo_name, "1.2.4")
+        scene.pusher.image(repo_name, "1.2.4")
         wait_for(
             "the Deployment at 1.2.4",
-            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
+            lambda: _deployment_image(kubectl, scene.namespace) == f"{image}:1.2.4",
             90,
             alive=lambda: _alive(ctl),
             detail=lambda: ctl.output()[-3000:],
         )
+        yield bare, name, image
+    finally:
+        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
+        kubectl(
+            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
+        )
+
+
+def _kustomize_files(image: str) -> dict[str, str]:
+    return {
+        "web/kustomization.yaml": KUSTOMIZATION,
+        "web/deployment.yaml": DEPLOYMENT.format(image=image),
+    }
+
+
+@pytest.mark.parametrize("target", ["kustomization", ""], ids=["kustomization", "argocd-source"])
+def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
+    target: str, scene: Scene
+) -> None:
+    # No target: argocd-image-updater's default, .argocd-source-<app>.yaml.
+    annotations = {P + "write-back-target": target} if target else {}
+    config = {
+        "git.user": "image-robot",
+        "git.email": "robot@example.com",
+        "git.commit-message-template": "chore: {{ .AppName }}{{ range .AppChanges }}"
+        " {{ .OldTag }}->{{ .NewTag }}{{ end }}",
+    }
+    with _rolled_through_git(scene, "git", _kustomize_files, annotations, config) as rolled:
+        bare, name, image = rolled
+        kubectl = scene.kubectl
         log = _git(bare, "log", "--format=%an <%ae>|%s", "main").splitlines()
         assert log[0] == f"image-robot <robot@example.com>|chore: {name} 1.2.3->1.2.4"
         assert len(log) == 2  # one commit, not one per interval
@@ -568,126 +622,42 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
         updated = [e for e in _events(kubectl, name) if e.get("reason") == "ImagesUpdated"]
         assert len(updated) == 1
         assert "(commit " in updated[0]["message"]
-    finally:
-        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
-        kubectl(
-            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
-        )
 
 
-def test_git_write_back_to_helm_values_keeps_the_file_as_written(
-    registry: Registry,
-    pusher: Pusher,
-    kubectl: Kubectl,
-    kubeconfig: Path,
-    namespace: str,
-    argocd: str,
-    tmp_path: Path,
-    controllers: list[ControllerProcess],
-) -> None:
-    repo_name = f"team/hv-{uuid.uuid4().hex[:6]}"
-    image = f"{registry.host}/{repo_name}"
-    pusher.image(repo_name, "1.2.3")
-    seed = gitservers.init_worktree(tmp_path / "charts")
-    (seed / "web" / "templates").mkdir(parents=True)
-    (seed / "web" / "Chart.yaml").write_text(CHART)
-    values = (
-        f'# web chart\nimage:\n  name: {image}  # where from\n  tag: "1.2.3"  # bumped by Kapstan\n'
-    )
-    (seed / "web" / "values.yaml").write_text(values)
-    (seed / "web" / "templates" / "deployment.yaml").write_text(TEMPLATE)
-    gitservers.commit_all(seed, "chart")
-    bare = tmp_path / "charts.git"
-    _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
-    name = f"hv-{uuid.uuid4().hex[:6]}"
-    ctl = _start(kubeconfig, tmp_path, controllers, "1")
-    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
-    annotations = {
-        P + "image-list": f"web={image}:1.2.x",
-        P + "write-back-method": "git",
-        P + "write-back-target": "helmvalues:values.yaml",
+COMMENTED = (
+    '# web chart\nimage:\n  name: {name}  # where from\n  tag: "{tag}"  # bumped by Kapstan\n'
+)
+
+
+def _chart_files(image: str) -> dict[str, str]:
+    name, tag = image.rsplit(":", 1)
+    return {
+        "web/Chart.yaml": CHART,
+        "web/values.yaml": COMMENTED.format(name=name, tag=tag),
+        "web/templates/deployment.yaml": TEMPLATE,
     }
-    _apply(kubectl, _app(name, bare, namespace, annotations))
-    try:
-        wait_for(
-            "the Deployment at 1.2.3",
-            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
-            90,
-            alive=lambda: _alive(ctl),
-        )
-        pusher.image(repo_name, "1.2.4")
-        wait_for(
-            "the Deployment at 1.2.4",
-            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
-            90,
-            alive=lambda: _alive(ctl),
-            detail=lambda: ctl.output()[-3000:],
-        )
+
+
+def test_git_write_back_to_helm_values_keeps_the_file_as_written(scene: Scene) -> None:
+    annotations = {P + "write-back-target": "helmvalues:values.yaml"}
+    with _rolled_through_git(scene, "hv", _chart_files, annotations) as (bare, name, image):
         pushed = _git(bare, "show", "main:web/values.yaml") + "\n"
-        assert pushed == values.replace('"1.2.3"', '"1.2.4"')  # one value changed, nothing else
-        got = kubectl.get_json("application", name, "-n", ARGOCD)
+        # One value changed, nothing else: comments and quoting as written.
+        assert pushed == COMMENTED.format(name=image, tag="1.2.4")
+        got = scene.kubectl.get_json("application", name, "-n", ARGOCD)
         assert not (got["spec"]["source"].get("helm") or {}).get("parameters")
-    finally:
-        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
-        kubectl(
-            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
-        )
 
 
-def test_git_write_back_to_flux_setter_markers_in_a_plain_directory_app(
-    registry: Registry,
-    pusher: Pusher,
-    kubectl: Kubectl,
-    kubeconfig: Path,
-    namespace: str,
-    argocd: str,
-    tmp_path: Path,
-    controllers: list[ControllerProcess],
-) -> None:
-    repo_name = f"team/fx-{uuid.uuid4().hex[:6]}"
-    image = f"{registry.host}/{repo_name}"
-    pusher.image(repo_name, "1.2.3")
-    seed = gitservers.init_worktree(tmp_path / "plain")
-    (seed / "web").mkdir()
-    marked = DEPLOYMENT.format(image=f'{image}:1.2.3 # {{"$imagepolicy": "{ARGOCD}:web"}}')
-    (seed / "web" / "deployment.yaml").write_text(marked)
-    gitservers.commit_all(seed, "plain")
-    bare = tmp_path / "plain.git"
-    _git(tmp_path, "clone", "--quiet", "--bare", str(seed), str(bare))
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
-    name = f"fx-{uuid.uuid4().hex[:6]}"
-    ctl = _start(kubeconfig, tmp_path, controllers, "1")
-    wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
-    annotations = {
-        P + "image-list": f"web={image}:1.2.x",
-        P + "write-back-method": "git",
-        P + "write-back-target": "setters",
-    }
-    _apply(kubectl, _app(name, bare, namespace, annotations))
-    try:
-        wait_for(
-            "the Deployment at 1.2.3",
-            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.3",
-            90,
-            alive=lambda: _alive(ctl),
-        )
-        pusher.image(repo_name, "1.2.4")
-        wait_for(
-            "the Deployment at 1.2.4",
-            lambda: _deployment_image(kubectl, namespace) == f"{image}:1.2.4",
-            90,
-            alive=lambda: _alive(ctl),
-            detail=lambda: ctl.output()[-3000:],
-        )
+def _marked(image: str) -> str:
+    return DEPLOYMENT.format(image=f'{image} # {{"$imagepolicy": "{ARGOCD}:web"}}')
+
+
+def test_git_write_back_to_flux_setter_markers_in_a_plain_directory_app(scene: Scene) -> None:
+    annotations = {P + "write-back-target": "setters"}
+
+    def files(image: str) -> dict[str, str]:
+        return {"web/deployment.yaml": _marked(image)}
+
+    with _rolled_through_git(scene, "fx", files, annotations) as (bare, _, image):
         pushed = _git(bare, "show", "main:web/deployment.yaml") + "\n"
-        assert pushed == marked.replace(f"{image}:1.2.3", f"{image}:1.2.4")
-    finally:
-        kubectl("delete", "application", name, "-n", ARGOCD, "--ignore-not-found", "--wait=false")
-        kubectl(
-            "delete", "configmap", "argocd-image-updater-config", "-n", ARGOCD, "--ignore-not-found"
-        )
+        assert pushed == _marked(f"{image}:1.2.4")
