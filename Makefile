@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea keycloak
+.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea keycloak dex
 
 all: test
 
@@ -51,7 +51,7 @@ ui: $(WEB_BUILD)
 test-web: $(WEB_STAMP)
 	cd web && npx tsc -b && npx vitest run
 
-test: toolchain gitea keycloak lint ui test-web
+test: toolchain gitea keycloak dex lint ui test-web
 	KAPSTAN_GITEA=1 $(PY) -m pytest
 
 test-unit: venv
@@ -76,6 +76,11 @@ test-argocd-ui: toolchain argocd-ui
 # run skips it).
 gitea: venv
 	$(PY) -m kapstan.localcluster.gitea
+
+# Dex v2.45.1 (toolchain/dex.toml) into $KAPSTAN_CACHE/dex: what `kapstan dex` runs, and the
+# Dex of the SSO end-to-end tests (built by `make test`; those tests fail without it).
+dex: venv
+	$(PY) -m kapstan.localcluster.dex
 
 test-gitea: toolchain gitea
 	KAPSTAN_GITEA=1 $(PY) -m pytest tests/integration/api/test_webhook_gitea_live.py

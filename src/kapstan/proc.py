@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
 from collections.abc import Mapping, Sequence
@@ -157,6 +158,31 @@ async def _spawn(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+        )
+    except FileNotFoundError as e:
+        raise ProgramNotFound(f"{Path(argv[0]).name}: program not found") from e
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+async def start_service(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """Start a long-running program (a server Kapstan supervises, such as Dex) with the same
+    environment allow-list as :func:`run`; its standard output and error are one pipe
+    (``stdout``), its stdin is closed, it gets SIGKILL should this process die first. The
+    caller stops it (SIGTERM) and reaps it. Raises :class:`ProgramNotFound`."""
+    try:
+        return await asyncio.create_subprocess_exec(
+            *argv,
+            env=_environment(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
     except FileNotFoundError as e:
         raise ProgramNotFound(f"{Path(argv[0]).name}: program not found") from e

@@ -19,6 +19,7 @@ Contract:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -127,7 +128,10 @@ class ServiceAuth:
     async def logout(self, token: str) -> None:
         """Revoke the token's id until it would expire (Argo CD's ``RevokeToken``)."""
         try:
-            principal = self.service.verify(token, self._projects, self._scopes())
+            # In a thread: an SSO token's verification may fetch the provider's keys.
+            principal = await asyncio.to_thread(
+                self.service.verify, token, self._projects, self._scopes()
+            )
         except AuthError:
             return  # not a token of ours, or already refused: nothing to revoke
         await self.revocations.revoke(principal.token_id, principal.expires_at)

@@ -101,6 +101,7 @@ class ApiContext:
     rendered: RenderedItems = field(default_factory=RenderedItems)  # the app list's item JSON
     ui: UiAssets | None = None  # --staticassets: a web UI build served beside the API
     webhooks: WebhookQueue | None = None  # POST /api/webhook's pushes (made on first use)
+    dex_server: str = ""  # --dex-server: where /api/dex/* is proxied ("" = Dex off)
     # Registry pushes the webhook verified, for whoever subscribes (image automation)
     registry_pushes: RegistrySubscribers = field(default_factory=RegistrySubscribers)
 

@@ -36,6 +36,7 @@ from kapstan.cli.common import (
     run_until_signal,
 )
 from kapstan.cli.completion import register as register_completion
+from kapstan.cli.dex import run_dex
 from kapstan.cli.imageupdater import image_updater
 from kapstan.cli.server import serve_api
 from kapstan.localcluster.cli import local, workdir_of
@@ -43,6 +44,7 @@ from kapstan.localcluster.cli import local, workdir_of
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD for Kubernetes.")
 app.add_typer(local, name="local-cluster")
 app.command("server")(serve_api)
+app.command("dex")(run_dex)
 app.command("image-updater")(image_updater)
 register_client_commands(app)
 register_admin_commands(app)

@@ -80,6 +80,23 @@ def serve_api(
             "path prefix that it strips (default /).",
         ),
     ] = "/",
+    dex_server: Annotated[
+        str,
+        typer.Option(
+            "--dex-server",
+            envvar="ARGOCD_SERVER_DEX_SERVER",
+            help="Dex server address (`kapstan dex`): /api/dex/* is proxied there and the "
+            "SSO login of argocd-cm dex.config reaches Dex there. Empty turns Dex off.",
+        ),
+    ] = "http://127.0.0.1:5556",
+    with_dex: Annotated[
+        bool,
+        typer.Option(
+            "--with-dex",
+            help="Also run Dex in this process (what `kapstan dex` does), listening at "
+            "--dex-server (one-process mode).",
+        ),
+    ] = False,
     application_namespaces: Annotated[
         str | None,
         typer.Option(
@@ -94,6 +111,7 @@ def serve_api(
 ) -> None:
     """Serve Argo CD's REST API (/api/v1, streams, sessions, RBAC) until Ctrl-C (or SIGTERM)."""
     from kapstan.api.static import UiAssetsError
+    from kapstan.cli.dex import dex_binary
     from kapstan.controller.appcontroller import ControllerError
     from kapstan.kube.config import ConfigError, load_kubeconfig
     from kapstan.kube.errors import KubeError
@@ -102,6 +120,8 @@ def serve_api(
     from kapstan.services.snapshots import SnapshotStoreError
 
     quiet_logs()
+    if dex_server and "://" not in dex_server:  # Argo CD's form: host:port, plain HTTP
+        dex_server = "http://" + dex_server
     options = ServerOptions(
         kubeconfig=kubeconfig,
         namespace=namespace,
@@ -125,6 +145,8 @@ def serve_api(
         ),
         static_assets=static_assets,
         base_href=base_href,
+        dex_server=dex_server,
+        dex_binary=dex_binary(None) if with_dex else None,
         application_namespaces=application_namespaces,
     )
     try:

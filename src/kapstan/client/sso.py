@@ -78,6 +78,22 @@ def expires_within(token: str, seconds: float, now: float | None = None) -> bool
     return float(exp) - (time.time() if now is None else now) < seconds
 
 
+def login_settings(settings: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What the CLI logs in with, from ``GET /api/v1/settings``: its ``oidcConfig``, else,
+    when ``dexConfig`` names connectors, the bundled Dex as Argo CD's CLI uses it (issuer
+    ``<url>/api/dex``, client ``argo-cd-cli``); ``None`` when the server has no SSO."""
+    oidc = settings.get("oidcConfig")
+    if isinstance(oidc, dict):
+        return oidc
+    dex = settings.get("dexConfig")
+    url = str(settings.get("url") or "").rstrip("/")
+    if isinstance(dex, dict) and dex.get("connectors") and url:
+        # offline_access: Dex gives refresh tokens only for it (Argo CD's CLI asks for it too).
+        scopes = ["openid", "profile", "email", "groups", "offline_access"]
+        return {"issuer": url + "/api/dex", "cliClientID": "argo-cd-cli", "scopes": scopes}
+    return None
+
+
 def provider_of(oidc: Mapping[str, Any], http: httpx2.Client) -> Provider:
     """The provider of the server's ``oidcConfig`` (discovery fetched from the issuer)."""
     issuer = str(oidc.get("issuer") or "")
@@ -224,6 +240,7 @@ __all__ = [
     "browser_login",
     "claims_of",
     "expires_within",
+    "login_settings",
     "provider_of",
     "refresh",
 ]

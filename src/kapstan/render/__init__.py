@@ -27,6 +27,7 @@ from kapstan.render.detect import detect
 from kapstan.render.directory import render_directory
 from kapstan.render.helm import render_helm
 from kapstan.render.kustomize import render_kustomize
+from kapstan.render.overrides import with_overrides
 
 __all__ = [
     "HelmRepoCredentials",
@@ -62,7 +63,9 @@ async def render(
     and no partial result exists; a tool past ``limits.timeout`` is killed and the error says
     it timed out. Objects are returned in tool order, each with its provenance.
     ``helm_repo`` holds the settings (credentials, OCI, plain HTTP) of the repository of a Helm
-    chart source (``chart`` + ``repoURL``); it is not used for other sources.
+    chart source (``chart`` + ``repoURL``); it is not used for other sources. A source from a
+    directory first takes the repository's ``.argocd-source*.yaml`` parameter overrides
+    (:mod:`kapstan.render.overrides`).
     """
     tools = tools or Tools()
     limits = limits or Limits()
@@ -73,6 +76,8 @@ async def render(
         app_dir = paths.confine(root, str(source.get("path") or "."), what="source path")
         if not app_dir.is_dir():
             raise RenderError("source path is not a directory", file=str(source.get("path")))
+        # Before detection, as Argo CD: an override may say helm or kustomize.
+        source = with_overrides(source, app_dir, root, app_name=app_name, limits=limits)
     kind = detect(source, app_dir)
     if kind == "Helm":
         manifests = await render_helm(

@@ -3,7 +3,8 @@
 Contract of :func:`render_directory`:
 
 - only files directly in the app directory unless ``recurse``; ``.yaml``, ``.yml``, ``.json``
-  and ``.jsonnet`` files, in sorted order of their path relative to the app directory;
+  and ``.jsonnet`` files, in sorted order of their path relative to the app directory, except
+  the ``.argocd-source*.yaml`` parameter overrides (configuration, not manifests);
 - ``include``/``exclude`` are globs on that relative path with ``{a,b}`` alternation and
   ``*`` crossing ``/`` (gobwas/glob without separators, as Argo CD compiles them); exclude wins;
 - Jsonnet gets ``extVars``/``tlas`` (``code: true`` means a Jsonnet expression) and ``libs``
@@ -24,6 +25,7 @@ from typing import Any
 from kapstan import proc
 from kapstan.render import paths, yamlio
 from kapstan.render.base import Limits, Manifest, RenderError
+from kapstan.render.overrides import is_override_file
 
 _EXTENSIONS = frozenset({".yaml", ".yml", ".json", ".jsonnet"})
 
@@ -79,7 +81,7 @@ def select_files(app_dir: Path, root: Path, spec: Mapping[str, Any]) -> list[Pat
     exclude = str(spec.get("exclude") or "")
     chosen = []
     for path in paths.walk(app_dir, root, recurse=bool(spec.get("recurse"))):
-        if path.suffix not in _EXTENSIONS:
+        if path.suffix not in _EXTENSIONS or is_override_file(path.name):
             continue
         rel = path.relative_to(app_dir).as_posix()
         if exclude and _matches(exclude, rel):

@@ -7,7 +7,8 @@ the watched settings (edits apply without a restart); on first start it generate
 so the first login's token verifies; RBAC is :class:`~kapstan.services.rbac.LiveRbac` over
 argocd-rbac-cm and the mirrored AppProjects; a logout revokes its token in ``revocations``
 (this process's own when none is given); with ``failures`` the login throttle's counts are
-shared (between replicas, through Redis).
+shared (between replicas, through Redis); ``dex_server`` is where the bundled Dex answers
+(``--dex-server``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ async def build_security(
     namespace: str,
     revocations: Revocations | None = None,
     failures: SharedFailures | None = None,
+    dex_server: str = "",
 ) -> Security:
     """Security over the live settings (see the module contract)."""
     revocations = revocations or Revocations()
@@ -74,6 +76,7 @@ async def build_security(
         _Inputs(watched),
         is_revoked=revocations.is_revoked,
         shared_failures=failures,
+        dex_server=dex_server,
     )
     await service.ensure_bootstrap()
     loop = asyncio.get_running_loop()

@@ -25,6 +25,10 @@ Contract of :func:`run_server`:
   are not the API's (:mod:`kapstan.api.static`); a directory without ``index.html`` raises
   :class:`~kapstan.api.static.UiAssetsError` before anything starts; without it, Kapstan's
   own UI (built from ``web/`` into the package) is served when it is built;
+- ``/api/dex/*`` is proxied to ``dex_server`` (``kapstan dex``), which is also where the
+  SSO login reaches Dex when argocd-cm has ``dex.config`` and no ``oidc.config``; with
+  ``dex_binary`` (``--with-dex``) this process runs Dex itself there, as ``kapstan dex``
+  would (:class:`~kapstan.services.auth.dex.runner.DexRunner`), and stops it on the way out;
 - ``application_namespaces`` (``--application-namespaces``) overrides argocd-cmd-params-cm's
   ``application.namespaces``: the other namespaces whose Applications webhooks refresh;
 - a port already taken raises ``OSError`` naming it; ``port`` 0 picks a free one;
@@ -41,6 +45,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -55,6 +60,9 @@ from kapstan.runtime.security import build_security
 from kapstan.runtime.serving import QuietServer, listen
 from kapstan.runtime.tls import server_certificate, write_pair
 from kapstan.services.applications import Applications
+from kapstan.services.auth.dex.runner import DexOptions, DexRunner
+from kapstan.services.auth.dex.sources import read_rendered
+from kapstan.services.auth.store import AuthStore
 from kapstan.services.clusterclients import ClusterClients
 from kapstan.services.images.trigger import on_registry_push
 from kapstan.services.loginfailures import RedisLoginFailures
@@ -70,6 +78,7 @@ from kapstan.services.webhooks.namespaces import APP_NAMESPACES_KEY
 log = logging.getLogger(__name__)
 REDIS_PARAM = "redis.server"  # argocd-cmd-params-cm
 REDIS_ENV, REDIS_PASSWORD_ENV = "REDIS_SERVER", "REDIS_PASSWORD"
+DEFAULT_DEX_SERVER = "http://127.0.0.1:5556"  # where `kapstan dex` listens by default
 SHUTDOWN_GRACE = 3.0  # seconds open streams get before the server closes them
 
 
@@ -88,6 +97,8 @@ class ServerOptions:
     controller: ControllerOptions | None = None  # with_controller: the controller's flags
     static_assets: Path | None = None  # --staticassets: a web UI build (Argo CD's ui/dist/app)
     base_href: str = "/"  # --basehref: index.html's <base href> behind a path-stripping proxy
+    dex_server: str = DEFAULT_DEX_SERVER  # --dex-server: `kapstan dex`'s address ("" = off)
+    dex_binary: Path | None = None  # --with-dex: run Dex in this process at dex_server
     # --application-namespaces: argocd-cmd-params-cm application.namespaces (None: the CM's)
     application_namespaces: str | None = None
 
@@ -122,7 +133,7 @@ async def run_server(
         stack.push_async_callback(mirror.stop)
         revocations, failures = _shared_auth(options, watched, stack)
         security = await build_security(
-            kube, watched, mirror, options.namespace, revocations, failures
+            kube, watched, mirror, options.namespace, revocations, failures, options.dex_server
         )
         stack.push_async_callback(security.close)
         clusters = ClusterClients(kube, options.namespace)
@@ -142,6 +153,7 @@ async def run_server(
             clusters=clusters,
             manifests=_manifests(options, watched),
             ui=ui,
+            dex_server=options.dex_server,
         )
         # A registry push asks the controller's image loop (wherever it runs) for a check.
         stack.callback(ctx.registry_pushes.subscribe(on_registry_push(kube, options.namespace)))
@@ -161,6 +173,8 @@ async def run_server(
         tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="api")]
         if isinstance(revocations, RedisRevocations):
             tasks.append(asyncio.create_task(revocations.run(stop), name="revocations"))
+        if options.dex_binary is not None:
+            tasks.append(asyncio.create_task(_run_dex(options, kube, stop), name="dex"))
         if options.with_controller:
             one_process = run_controller(
                 controller, stop, snapshots=snapshots, kube=kube, watched=watched
@@ -174,6 +188,20 @@ async def run_server(
         if on_ready is not None:
             on_ready(host, port)
         await _until_stopped(stop, server, tasks)
+
+
+async def _run_dex(options: ServerOptions, kube: KubeClient, stop: asyncio.Event) -> None:
+    """Dex at ``dex_server``'s host and port, from the cluster's dex.config, until ``stop``."""
+    assert options.dex_binary is not None
+    where = urlsplit(options.dex_server)
+    if where.scheme != "http" or not where.hostname or not where.port:
+        raise OSError(f"--with-dex needs --dex-server http://HOST:PORT, not {options.dex_server!r}")
+    store = AuthStore(kube, options.namespace)
+    runner = DexRunner(
+        DexOptions(binary=options.dex_binary, address=where.hostname, port=where.port),
+        lambda http: read_rendered(store, http=http),
+    )
+    await runner.run(stop)
 
 
 def _manifests(options: ServerOptions, watched: WatchedSettings) -> ManifestGenerator:

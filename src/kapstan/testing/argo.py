@@ -102,6 +102,21 @@ class ArgoNamespace:
             }
         )
 
+    def argocd_secret(self, data: Mapping[str, str]) -> None:
+        """Set keys of ``argocd-secret`` as a user does with ``kubectl apply``: the keys the
+        server wrote itself (``server.secretkey``…) are kept."""
+        self.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": "argocd-secret",
+                    "labels": {"app.kubernetes.io/part-of": "argocd"},
+                },
+                "stringData": dict(data),
+            }
+        )
+
     def delete(self, kind: str, name: str) -> None:
         self.kubectl("delete", kind, name, "-n", self.name, "--ignore-not-found")
 

@@ -95,17 +95,7 @@ def test_gitea_pushes_deploy_through_its_webhooks(
         return sha
 
     capture(["git", "-C", str(tree), "push", "--quiet", gitea.push_url(repo), "HEAD:main"])
-    install.argo.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {
-                "name": "argocd-secret",
-                "labels": {"app.kubernetes.io/part-of": "argocd"},
-            },
-            "stringData": {"webhook.gogs.secret": HOOK_SECRET},
-        }
-    )
+    install.argo.argocd_secret({"webhook.gogs.secret": HOOK_SECRET})
     server = install.start_server("--with-controller", "--app-resync", "0")
     hook_url = f"{server.base_url}/api/webhook"
     token = install.login(server, "admin", install.admin_password())

@@ -118,17 +118,7 @@ def test_a_signed_github_push_deploys_with_polling_off(install: Install, tmp_pat
         return sha
 
     # As a user sets the secret: kubectl apply keeps the keys the server wrote itself.
-    install.argo.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {
-                "name": "argocd-secret",
-                "labels": {"app.kubernetes.io/part-of": "argocd"},
-            },
-            "stringData": {"webhook.github.secret": HOOK_SECRET},
-        }
-    )
+    install.argo.argocd_secret({"webhook.github.secret": HOOK_SECRET})
     server = install.start_server("--with-controller", "--app-resync", "0")
     with gitservers.http_server(tmp_path / "http", projects, {GIT_USER: GIT_PASSWORD}) as git:
         repo_url = f"{git.base_url}/apps.git"

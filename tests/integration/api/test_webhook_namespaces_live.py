@@ -82,17 +82,7 @@ def test_webhooks_refresh_apps_in_the_allowed_namespaces(install: Install) -> No
         (allowed, "chart-team"): chart,
         (refused, "chart-else"): chart,
     }
-    install.argo.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {
-                "name": "argocd-secret",
-                "labels": {"app.kubernetes.io/part-of": "argocd"},
-            },
-            "stringData": {"webhook.github.secret": HOOK_SECRET},
-        }
-    )
+    install.argo.argocd_secret({"webhook.github.secret": HOOK_SECRET})
     with _namespaces(install.kubectl, allowed, refused):
         for (namespace, name), source in apps.items():
             doc = json.dumps(_app(name, namespace, source))

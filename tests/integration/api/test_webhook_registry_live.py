@@ -106,17 +106,7 @@ def test_a_registry_push_deploys_the_chart_with_polling_off(
         )
         return dict(json.loads(out).get("data") or {}) if out.strip() else {}
 
-    install.argo.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": {
-                "name": "argocd-secret",
-                "labels": {"app.kubernetes.io/part-of": "argocd"},
-            },
-            "stringData": {"webhook.registry.secret": HOOK_SECRET},
-        }
-    )
+    install.argo.argocd_secret({"webhook.registry.secret": HOOK_SECRET})
     with oci_registry(tmp_path / "registry") as host:
         push(host, "0.1.0", "a")
         repo_url = f"oci://{host}/charts"

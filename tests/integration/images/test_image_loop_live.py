@@ -500,7 +500,9 @@ def test_image_updater_resource_configures_an_app_without_annotations(
         )
 
 
+@pytest.mark.parametrize("target", ["kustomization", ""], ids=["kustomization", "argocd-source"])
 def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
+    target: str,
     registry: Registry,
     pusher: Pusher,
     kubectl: Kubectl,
@@ -529,11 +531,9 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
     name = f"git-{uuid.uuid4().hex[:6]}"
     ctl = _start(kubeconfig, tmp_path, controllers, "1")
     wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
-    annotations = {
-        P + "image-list": f"app={image}:1.2.x",
-        P + "write-back-method": "git",
-        P + "write-back-target": "kustomization",
-    }
+    annotations = {P + "image-list": f"app={image}:1.2.x", P + "write-back-method": "git"}
+    if target:  # none: argocd-image-updater's default, .argocd-source-<app>.yaml
+        annotations[P + "write-back-target"] = target
     _apply(kubectl, _app(name, bare, namespace, annotations))
     try:
         wait_for(
@@ -554,9 +554,14 @@ def test_git_write_back_commits_the_kustomization_and_the_commit_is_deployed(
         assert log[0] == f"image-robot <robot@example.com>|chore: {name} 1.2.3->1.2.4"
         assert len(log) == 2  # one commit, not one per interval
         kustomization = _git(bare, "show", "main:web/kustomization.yaml")
-        assert f"name: {image}" in kustomization
-        assert "newTag: 1.2.4" in kustomization
-        assert "- deployment.yaml" in kustomization
+        if target:
+            assert f"name: {image}" in kustomization
+            assert "newTag: 1.2.4" in kustomization
+            assert "- deployment.yaml" in kustomization
+        else:  # the kustomization as it was; the override file says the image
+            assert kustomization.strip() == KUSTOMIZATION.strip()
+            written = _git(bare, "show", f"main:web/.argocd-source-{name}.yaml")
+            assert written.strip() == f"kustomize:\n  images:\n  - {image}:1.2.4"
         assert _kustomize_images(kubectl, name) == []  # Git, not the Application, holds it
         got = kubectl.get_json("application", name, "-n", ARGOCD)
         assert got["status"]["sync"]["revision"] == _git(bare, "rev-parse", "main")

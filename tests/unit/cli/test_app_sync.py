@@ -43,16 +43,16 @@ class Controller:
     message: str = "successfully synced (all tasks run)"
     operations: list[dict[str, Any]] = field(default_factory=list)
 
-    def _app(self) -> dict[str, Any]:
-        found = self.fake.get_object("Application", "guestbook", NS, group="argoproj.io")
-        assert found is not None
-        return found
+    def _app(self) -> dict[str, Any] | None:
+        """The app, or None once a test deleted it (the stand-in then idles, as a controller
+        with nothing to do)."""
+        return self.fake.get_object("Application", "guestbook", NS, group="argoproj.io")
 
     async def loop(self) -> None:
         while True:
             current = self._app()
-            operation = current.pop("operation", None)
-            if operation:
+            operation = current.pop("operation", None) if current is not None else None
+            if current is not None and operation:
                 self.operations.append(operation)
                 started = f"2026-01-01T00:00:{len(self.operations):02d}Z"
                 state = {"operation": operation, "phase": "Running", "startedAt": started}
@@ -71,6 +71,8 @@ class Controller:
                     {**r, "status": "Synced", "health": {"status": "Healthy"}} for r in RESOURCES
                 ]
                 current = self._app()
+                if current is None:
+                    continue
                 current["status"] = {
                     **current.get("status", {}),
                     "operationState": done,

@@ -1,11 +1,14 @@
 """Git write-back's pure parts: which kustomization is edited, how (as ``kustomize edit set
-image``), the commit message, and the targets that are refused with a reason."""
+image``), the ``.argocd-source-<app>.yaml`` default target, the commit message, and the targets
+that are refused with a reason."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from kapstan.services.images.annotations import read_annotations
 from kapstan.services.images.gitwriteback import (
@@ -16,6 +19,7 @@ from kapstan.services.images.gitwriteback import (
     set_images,
     target_of,
 )
+from kapstan.services.images.sourcefile import edit_source_file
 from kapstan.services.images.writeback import WriteBackError
 
 P = "argocd-image-updater.argoproj.io/"
@@ -43,7 +47,7 @@ def test_kustomization_dir(path: str, target: str, want: str) -> None:
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("", "renderer does not read those files yet"),
+        ("", "is not a kustomization"),
         ("flux-markers", "is not built"),
         ("helmvalues:values.yaml", "is not a kustomization"),
         ("kustomization:../../..", "leaves the repository"),
@@ -85,6 +89,54 @@ def test_commit_message_lists_each_image() -> None:
 )
 def test_target_of(target: str, want: tuple[str, str]) -> None:
     assert target_of("apps/web", target) == want
+
+
+def test_no_target_is_argocd_image_updaters_default_file() -> None:
+    assert target_of("apps/web", "", "shop") == (
+        "argocd-source",
+        "apps/web/.argocd-source-shop.yaml",
+    )
+    assert target_of("", "", "shop") == ("argocd-source", ".argocd-source-shop.yaml")
+
+
+def _app(kind: str) -> dict[str, Any]:
+    return {"metadata": {"name": "shop"}, "status": {"sourceType": kind}}
+
+
+def test_source_file_gets_the_kustomize_image_and_keeps_the_rest(tmp_path: Path) -> None:
+    file = tmp_path / "apps/web/.argocd-source-shop.yaml"
+    file.parent.mkdir(parents=True)
+    file.write_text("kustomize:\n  images:\n  - other/db:5\n  namePrefix: p-\n")
+    edit = edit_source_file("apps/web/.argocd-source-shop.yaml", _app("Kustomize"),
+                            [GitChange(_spec(), "1.2.4", None, "1.2.3")])  # fmt: skip
+    assert edit(tmp_path)
+    assert yaml.safe_load(file.read_text()) == {
+        "kustomize": {"images": ["other/db:5", "reg.io/team/web:1.2.4"], "namePrefix": "p-"}
+    }
+    assert not edit(tmp_path)  # already says so: nothing to commit
+
+
+def test_source_file_is_created_with_helm_parameters(tmp_path: Path) -> None:
+    edit = edit_source_file(".argocd-source-shop.yaml", _app("Helm"),
+                            [GitChange(_spec(), "1.2.4", None, None)])  # fmt: skip
+    assert edit(tmp_path)
+    assert yaml.safe_load((tmp_path / ".argocd-source-shop.yaml").read_text()) == {
+        "helm": {
+            "parameters": [
+                {"name": "image.name", "value": "reg.io/team/web"},
+                {"name": "image.tag", "value": "1.2.4"},
+            ]
+        }
+    }
+
+
+def test_a_source_file_that_is_not_a_map_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / ".argocd-source-shop.yaml").write_text("- a list\n")
+    edit = edit_source_file(".argocd-source-shop.yaml", _app("Kustomize"),
+                            [GitChange(_spec(), "1.2.4", None, None)])  # fmt: skip
+    with pytest.raises(WriteBackError, match="not a map of source fields"):
+        edit(tmp_path)
+    assert (tmp_path / ".argocd-source-shop.yaml").read_text() == "- a list\n"
 
 
 def test_message_template_and_branch_templates() -> None:

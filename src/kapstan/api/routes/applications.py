@@ -33,6 +33,7 @@ from kapstan.api.listing import list_body
 from kapstan.api.security import Principal, require
 from kapstan.api.selectors import parse_selector
 from kapstan.api.validation import validate_app
+from kapstan.engine.actions.patches import merge_patch
 from kapstan.engine.jsonpatch import JsonPointerError
 from kapstan.engine.jsonpatch import apply as json_patch
 from kapstan.kube.errors import Conflict, Invalid, KubeError, NotFound
@@ -292,7 +293,7 @@ async def patch_app(
         if kind == "json":
             target = json_patch(target, patch)
         elif kind == "merge":
-            target = _merge(target, patch)
+            target = merge_patch(target, patch)
         else:
             raise invalid(f"patchType must be json or merge, not {kind!r}")
     except (JsonPointerError, IndexError, KeyError, TypeError) as err:
@@ -303,19 +304,6 @@ async def patch_app(
     require(ctx.authz, principal, RESOURCE_APPLICATIONS, "update", ctx.app_rbac_name(app))
     validate_app(ctx, app)
     return JSON(await _replace(ctx, principal, existing, app))
-
-
-def _merge(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return patch
-    out = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = _merge(out.get(key), value)
-    return out
 
 
 @router.delete("/api/v1/applications/{name}")

@@ -17,6 +17,8 @@ from kapstan.api.errors import ApiError
 from kapstan.api.security import principal_of
 from kapstan.model.vocabulary import DEFAULT_INSTANCE_LABEL
 from kapstan.services.auth.accounts import Accounts, Capability
+from kapstan.services.auth.dex.config import connector_summary, dex_settings
+from kapstan.services.auth.errors import AuthConfigError
 
 router = APIRouter()
 
@@ -112,6 +114,9 @@ def settings(request: Request, ctx: Ctx) -> Response:
     oidc = _oidc_config(ctx)
     if oidc is not None:
         body["oidcConfig"] = oidc
+    dex = _dex_config(ctx)
+    if dex is not None:
+        body["dexConfig"] = dex
     if _logged_in(request, ctx):
         body |= {
             "controllerNamespace": ctx.namespace,
@@ -129,7 +134,7 @@ def _oidc_config(ctx: ApiContext) -> dict[str, Any] | None:
     """Argo CD's ``oidcConfig``: what the UI and the CLI need to start a login (never the
     secret)."""
     config = ctx.auth.oidc.config() if ctx.auth is not None else None
-    if config is None:
+    if config is None or ctx.auth is None or ctx.auth.oidc.uses_dex():
         return None
     out: dict[str, Any] = {
         "name": config.name,
@@ -142,6 +147,18 @@ def _oidc_config(ctx: ApiContext) -> dict[str, Any] | None:
     if config.requested_id_token_claims:
         out["idTokenClaims"] = dict(config.requested_id_token_claims)
     return _present(out)
+
+
+def _dex_config(ctx: ApiContext) -> dict[str, Any] | None:
+    """Argo CD's ``dexConfig`` (the connectors' names and types) when the login goes through
+    the bundled Dex; the CLI then logs in with ``argo-cd-cli`` at ``<url>/api/dex``."""
+    if ctx.auth is None or not ctx.auth.oidc.uses_dex():
+        return None
+    try:
+        settings = dex_settings(ctx.settings().cm)
+    except AuthConfigError:
+        return None
+    return {"connectors": list(connector_summary(settings))} if settings else None
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

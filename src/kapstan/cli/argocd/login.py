@@ -103,9 +103,11 @@ def _sso_login(server: str, name: str, port: int, *, launch: bool) -> None:
         headers=flags.header_map(),
         transport=current.transport,
     ) as client:
-        oidc = client.get("/api/v1/settings").get("oidcConfig")
-    if not isinstance(oidc, dict):
-        raise CommandExit(20, f"{server} has no SSO configured (argocd-cm oidc.config)")
+        oidc = sso.login_settings(client.get("/api/v1/settings"))
+    if oidc is None:
+        raise CommandExit(
+            20, f"{server} has no SSO configured (argocd-cm oidc.config or dex.config)"
+        )
 
     def show(url: str) -> None:
         print(f"To sign in, open this URL in a browser:\n{url}", flush=True)

@@ -84,8 +84,8 @@ class Session:
                 plaintext=self.flags.plaintext or bool(entry and entry.plain_text),
                 transport=self.transport,
             ) as client:
-                oidc = client.get("/api/v1/settings").get("oidcConfig")
-            if not isinstance(oidc, dict):
+                oidc = sso.login_settings(client.get("/api/v1/settings"))
+            if oidc is None:
                 return
             with httpx2.Client(timeout=sso.TIMEOUT) as http:
                 tokens = sso.refresh(http, sso.provider_of(oidc, http), user.refresh_token)

@@ -4,6 +4,9 @@ JSON merge patch from the live object to the changed one, and the status split.
 - :func:`clean_returned` undoes what a Lua round trip does to empty maps: an empty table is
   encoded as ``[]``, so wherever the live object held a map and the output holds ``[]``, the
   live map is kept (Argo CD's ``cleanReturnedObj``, recursing into lists);
+- :func:`merge_patch` applies an RFC 7386 JSON merge patch (maps merge recursively, ``null``
+  removes, anything else replaces, lists whole); the one definition the API, the renderer and
+  the fake Kubernetes API use;
 - :func:`create_merge_patch` is RFC 7386 in reverse: the smallest merge patch that turns
   ``old`` into ``new`` (removed keys are ``null``; lists are replaced whole);
 - :func:`split_status_patch` separates ``status`` from the rest, because an object with a
@@ -12,6 +15,7 @@ JSON merge patch from the live object to the changed one, and the status split.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +36,19 @@ def clean_returned(new: Any, old: Any) -> Any:
     if isinstance(new, list) and isinstance(old, list):
         return [clean_returned(v, old[i]) if i < len(old) else v for i, v in enumerate(new)]
     return new
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """``target`` with the RFC 7386 merge patch ``patch`` applied (neither is modified)."""
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
 
 
 def create_merge_patch(old: Any, new: Any) -> Any:

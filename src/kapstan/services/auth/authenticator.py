@@ -89,6 +89,7 @@ class Authenticator:
         is_revoked: Callable[[str], bool] | None = None,
         bcrypt_cost: int = DEFAULT_COST,
         shared_failures: SharedFailures | None = None,
+        dex_server: str = "",
     ) -> None:
         self.store = AuthStore(kube, namespace)
         self._settings = settings
@@ -110,6 +111,7 @@ class Authenticator:
             lambda: self.config().secret_key,
             self.store.read_secret,
             clock=clock,
+            dex_server=dex_server,
         )
 
     # -- settings ----------------------------------------------------------------------------

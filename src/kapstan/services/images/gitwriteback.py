@@ -26,9 +26,10 @@ error.
 ``git-branch: base:target`` checks out ``base`` and pushes to ``target`` (a template:
 :func:`branches`), once per change set. Author and message come from :class:`GitSettings`.
 
-Not built (a :class:`~kapstan.services.images.writeback.WriteBackError` saying so): the
-default target ``.argocd-source-<app>.yaml`` (Kapstan's renderer does not read those files
-yet, so a commit would deploy nothing); commit signing.
+No ``write-back-target`` (argocd-image-updater's default) writes ``.argocd-source-<app>.yaml``
+in the app's path, which the renderer merges into the app's source
+(:mod:`~kapstan.services.images.sourcefile`). Not built (a
+:class:`~kapstan.services.images.writeback.WriteBackError` saying so): commit signing.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from kapstan.services.images.gotemplate import TemplateError, render
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import CredentialsError, read_secret
 from kapstan.services.images.setters import SetterValue, set_markers
+from kapstan.services.images.sourcefile import edit_source_file, source_file_name
 from kapstan.services.images.writeback import WriteBackError, helm_values
 from kapstan.services.images.yamledit import YamlEditError, set_scalar
 from kapstan.services.repositories import Repositories
@@ -76,8 +78,9 @@ def _repo_path(app_path: str, where: str, default: str, target: str) -> str:
     return normal
 
 
-def target_of(app_path: str, target: str) -> tuple[str, str]:
-    """(``kustomization`` or ``helmvalues``, the repository-relative directory or file)."""
+def target_of(app_path: str, target: str, app_name: str = "") -> tuple[str, str]:
+    """(``kustomization``, ``helmvalues``, ``setters`` or ``argocd-source``, the
+    repository-relative directory or file)."""
     kind, _, where = target.partition(":")
     if kind == "kustomization":
         return kind, _repo_path(app_path, where, ".", target)
@@ -86,14 +89,11 @@ def target_of(app_path: str, target: str) -> tuple[str, str]:
     if kind == "setters":
         return kind, _repo_path(app_path, where, ".", target)
     if not target:
-        raise WriteBackError(
-            "write-back-target .argocd-source-<app>.yaml (the default) is not built: "
-            "Kapstan's renderer does not read those files yet; set write-back-target: "
-            "kustomization or helmvalues"
-        )
+        return "argocd-source", _repo_path(app_path, source_file_name(app_name), ".", target)
     raise WriteBackError(
-        f"write-back-target {target!r} is not built; use kustomization[:dir], "
-        "helmvalues[:file] or setters[:dir]"
+        f"write-back-target {target!r} is not built; leave it unset for "
+        ".argocd-source-<app>.yaml, or use kustomization[:dir], helmvalues[:file] or "
+        "setters[:dir]"
     )
 
 
@@ -319,8 +319,10 @@ async def write_git(
         raise WriteBackError(
             "write-back git needs a branch: set git-branch (targetRevision is HEAD)"
         )
-    kind, path = target_of(str(source.get("path") or ""), write_back.target)
-    if kind == "kustomization":
+    kind, path = target_of(str(source.get("path") or ""), write_back.target, name)
+    if kind == "argocd-source":
+        edit = edit_source_file(path, app, changes)
+    elif kind == "kustomization":
         edit = _edit(path, changes)
     elif kind == "helmvalues":
         edit = _edit_values(path, changes)

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from kapstan.engine.actions.patches import merge_patch
 from kapstan.kube.errors import from_status
 from kapstan.testing.fakekube.cluster import Cluster, meta
 from kapstan.testing.fakekube.kinds import VERBS, Kind
 from kapstan.testing.fakekube.logs import PodLogs
-from kapstan.testing.fakekube.patch import merge_patch
 from kapstan.testing.fakekube.router import Reply, Request, Router
 from kapstan.testing.fakekube.status import ApiError, expired
 from kapstan.testing.fakekube.transport import FakeTransport, Fault, Faults, RequestRecord

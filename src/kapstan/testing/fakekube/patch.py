@@ -1,6 +1,6 @@
-"""The three non-apply PATCH formats, over plain JSON values (inputs are never mutated).
+"""The non-apply PATCH formats, over plain JSON values (inputs are never mutated); RFC 7386
+merge patch is the engine's :func:`kapstan.engine.actions.patches.merge_patch`.
 
-- :func:`merge_patch`: RFC 7386 JSON merge patch (exact).
 - :func:`json_patch`: RFC 6902 JSON patch (exact: ``add``, ``remove``, ``replace``, ``move``,
   ``copy``, ``test``; a failing op raises :class:`PatchFailed`, which the server answers with
   422 as kube-apiserver does; a malformed patch raises :class:`PatchMalformed`, 400).
@@ -26,19 +26,6 @@ class PatchMalformed(ValueError):
 
 class PatchFailed(ValueError):
     """The patch does not apply to the object (422)."""
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: maps merge recursively, ``null`` removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = dict(target) if isinstance(target, dict) else {}
-    for k, v in patch.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = merge_patch(out.get(k), v)
-    return out
 
 
 # -- RFC 6902 -------------------------------------------------------------------------------

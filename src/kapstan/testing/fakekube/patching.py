@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import yaml
 
+from kapstan.engine.actions.patches import merge_patch
 from kapstan.testing.fakekube.apply import schema_of, server_side_apply
 from kapstan.testing.fakekube.cluster import Cluster, meta
 from kapstan.testing.fakekube.kinds import Kind
@@ -25,7 +26,6 @@ from kapstan.testing.fakekube.patch import (
     PatchFailed,
     PatchMalformed,
     json_patch,
-    merge_patch,
     strategic_merge,
 )
 from kapstan.testing.fakekube.status import STALE, ApiError, bad_request, conflict, not_found

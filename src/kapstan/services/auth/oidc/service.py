@@ -13,6 +13,9 @@ Contract of :class:`OidcService`:
   user is the claims' user identifier and whose groups are the values of the claims that
   argocd-rbac-cm ``scopes`` names (``[groups]`` by default); a named claim the provider's
   tokens lack is logged once ("unknown group claim"), never with the token;
+- without ``oidc.config``, a ``dex.config`` with connectors makes the bundled Dex the provider
+  (issuer ``<url>/api/dex``, :func:`kapstan.services.auth.dex.login.oidc_config`), reached
+  at ``dex_server`` (``kapstan server --dex-server``), as Argo CD's server does;
 - ``clientSecret`` references are resolved at the exchange (:func:`.config.secret_reference`);
   a missing Secret or key, or a Secret without the ``app.kubernetes.io/part-of: argocd``
   label, stops the login with a message naming them.
@@ -29,6 +32,7 @@ from urllib.parse import quote, urlencode
 
 from kapstan.engine.rbac import subjects_for, user_identifier
 from kapstan.model.vocabulary import ARGOCD_SECRET
+from kapstan.services.auth.dex import login as dex_login
 from kapstan.services.auth.errors import AuthConfigError, AuthError, InvalidToken, Rejection
 from kapstan.services.auth.oidc import flow, idtoken
 from kapstan.services.auth.oidc.config import OidcConfig, parse_oidc, secret_reference
@@ -53,13 +57,16 @@ class OidcService:
         *,
         clock: Callable[[], float] = time.time,
         provider_factory: Callable[[str, str], Provider] = Provider,
+        dex_server: str = "",
     ) -> None:
         self._cm = configmap
         self._secret_key = secret_key
         self._read_secret = read_secret
         self._clock = clock
         self._factory = provider_factory
-        self._seen: Mapping[str, str] | None = None
+        self._dex_server = dex_server
+        self._dex_issuer = ""
+        self._seen: tuple[Mapping[str, str], bytes] | None = None
         self._config: OidcConfig | None = None
         self._error: AuthConfigError | None = None
         self._providers: dict[tuple[str, str], Provider] = {}
@@ -68,11 +75,15 @@ class OidcService:
     # -- configuration -----------------------------------------------------------------------
     def _parse(self) -> None:
         cm = self._cm()
-        if cm is self._seen:
+        key = self._secret_key()  # the Dex client's secret is derived from it
+        if self._seen is not None and cm is self._seen[0] and key == self._seen[1]:
             return
-        self._seen = cm
+        self._seen = (cm, key)
         try:
-            self._config, self._error = parse_oidc(cm), None
+            config = parse_oidc(cm)
+            dex = dex_login.oidc_config(cm, key) if config is None else None
+            self._dex_issuer = dex.issuer if dex is not None else ""
+            self._config, self._error = config or dex, None
         except AuthConfigError as err:
             self._config, self._error = None, err
             log.warning("SSO is off: %s", err)
@@ -86,15 +97,25 @@ class OidcService:
         if self._error is not None:
             raise self._error
         if self._config is None:
-            raise AuthConfigError("SSO is not configured (argocd-cm oidc.config)")
+            raise AuthConfigError("SSO is not configured (argocd-cm oidc.config or dex.config)")
         return self._config
 
     def provider(self, config: OidcConfig) -> Provider:
         key = (config.issuer, config.root_ca)
         found = self._providers.get(key)
         if found is None:
-            found = self._providers[key] = self._factory(config.issuer, config.root_ca)
+            if self._dex_server and config.issuer == self._dex_issuer:
+                client = dex_login.dex_client(config.issuer, self._dex_server)
+                found = Provider(config.issuer, client=client)
+            else:
+                found = self._factory(config.issuer, config.root_ca)
+            self._providers[key] = found
         return found
+
+    def uses_dex(self) -> bool:
+        """Whether the login goes through the bundled Dex (``dex.config``, no ``oidc.config``)."""
+        self._parse()
+        return bool(self._dex_issuer) and self._config is not None
 
     def close(self) -> None:
         for provider in self._providers.values():
