@@ -95,6 +95,7 @@ bench: toolchain ui
 	$(PY) bench/ui_list_bench.py
 	$(PY) bench/ui_tree_bench.py
 	$(PY) bench/webhook_bench.py
+	$(PY) bench/images_bench.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache web/node_modules src/kapstan/api/webui

@@ -12,6 +12,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from kapstan.cli.intervals import image_interval
+
 err = Console(stderr=True, soft_wrap=True)  # never wrap paths and messages
 
 KubeconfigOpt = Annotated[
@@ -51,9 +53,12 @@ ImageIntervalOpt = Annotated[
     float | None,
     typer.Option(
         "--image-interval",
-        help="Seconds between image automation checks of apps annotated with "
-        "argocd-image-updater.argoproj.io/image-list (default 120, plus up to a quarter "
-        "of it as jitter); 0 checks only on request (registry webhooks).",
+        parser=image_interval,
+        metavar="SECONDS|off",
+        help="Seconds between image automation checks of apps with image settings "
+        "(argocd-image-updater annotations or an ImageUpdater; default 120, plus up to a "
+        "quarter of it as jitter); 0 checks only on request (registry webhooks); off runs no "
+        "image automation here (when `kapstan image-updater` runs it).",
     ),
 ]
 StatusProcessorsOpt = Annotated[

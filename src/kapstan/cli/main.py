@@ -37,6 +37,7 @@ from kapstan.cli.common import (
 )
 from kapstan.cli.completion import register as register_completion
 from kapstan.cli.dex import run_dex
+from kapstan.cli.imageupdater import image_updater
 from kapstan.cli.server import serve_api
 from kapstan.localcluster.cli import local, workdir_of
 
@@ -44,6 +45,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="GitOps CD fo
 app.add_typer(local, name="local-cluster")
 app.command("server")(serve_api)
 app.command("dex")(run_dex)
+app.command("image-updater")(image_updater)
 register_client_commands(app)
 register_admin_commands(app)
 register_completion(app)

@@ -11,7 +11,9 @@ is closed on the way out. ``on_ready`` (tests) receives the controller once it i
 ``kube``/``watched`` given (one-process mode: ``kapstan server --with-controller``) are shared
 with the caller, who owns them; ``snapshots`` is where comparisons are published (in memory by
 default; Redis with ``--redis``, for API servers in other processes). The image automation
-loop (:class:`~kapstan.controller.images.ImageLoop`, every ``image_interval``) runs beside it.
+loop (:class:`~kapstan.controller.images.ImageLoop`, every ``image_interval``) runs beside it,
+unless ``image_interval`` is negative (``--image-interval off``: ``kapstan image-updater`` runs
+it instead).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class ControllerOptions:
     server_side_diff: bool | None = None
     redis: str | None = None  # host:port (else $REDIS_SERVER, argocd-cmd-params-cm redis.server)
     redis_password: str | None = field(default=None, repr=False)
-    image_interval: float | None = None  # image automation (None: 120 s; 0: on request only)
+    # image automation (None: 120 s; 0: on request only; < 0: off, for `kapstan image-updater`)
+    image_interval: float | None = None
 
     @property
     def cache(self) -> Path:
@@ -128,19 +131,24 @@ async def run_controller(
             on_ready(controller)
         every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"
         log.info("reconciling Applications in %s (Git polls %s)", options.namespace, every)
-        images = ImageLoop(
-            kube,
-            options.namespace,
-            interval=options.image_interval,
-            repositories=lambda: watched.current.repositories,
-        )
-        image_task = asyncio.create_task(images.run(stop), name="image-automation")
+        image_task: asyncio.Task[None] | None = None
+        if options.image_interval is not None and options.image_interval < 0:
+            log.info("image automation off in this process (--image-interval off)")
+        else:
+            images = ImageLoop(
+                kube,
+                options.namespace,
+                interval=options.image_interval,
+                repositories=lambda: watched.current.repositories,
+            )
+            image_task = asyncio.create_task(images.run(stop), name="image-automation")
         try:
             await controller.run(stop)
         finally:
-            image_task.cancel()  # stop is the caller's: the API may outlive a failed controller
-            with contextlib.suppress(asyncio.CancelledError):
-                await image_task
+            if image_task is not None:  # stop is the caller's: the API may outlive us
+                image_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await image_task
 
 
 __all__ = ["ControllerOptions", "connect", "run_controller"]
