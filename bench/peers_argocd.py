@@ -51,7 +51,7 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
     ctx.namespace(NS)
     ctx.namespace(BENCH_NS)
     crds = mod / "manifests" / "crds"
-    ctx.apply_files(*(crds / f"{k}-crd.yaml" for k in ("application", "appproject")))
+    ctx.apply_files(*(crds / f"{k}-crd.yaml" for k in ("application", "appproject", "applicationset")))
     config = sorted((mod / "manifests" / "base" / "config").glob("argocd-*.yaml"))
     ctx.kubectl("apply", "-n", NS, *(a for f in config for a in ("-f", str(f))))
     health = {"resource.customizations.health.networking.k8s.io_Ingress": INGRESS_HEALTH}
@@ -90,7 +90,8 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         ARGOCD_GPG_ENABLED="false",
         **dirs,
     )
-    env["PATH"] = f"{tools}:{env['PATH']}"
+    # The binary also answers git's credential prompts (GIT_ASKPASS=argocd, run by name).
+    env["PATH"] = f"{tools}:{build.binary.parent}:{env['PATH']}"
     argocd = str(build.binary)
 
     redis_port = port()
