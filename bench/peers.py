@@ -1,7 +1,7 @@
 """Side by side: Kapstan, Argo CD and Flux deploying the same N apps on the same machine.
 
     make bench-peers                 # once: builds Argo CD and Flux (toolchain/peers.toml)
-    .venv/bin/python bench/peers.py [--n 100] [--tools kapstan,argocd,flux] [--tuned]
+    .venv/bin/python bench/peers.py [--n 100] [--tools kapstan,argocd,flux,floor] [--tuned]
 
 Workload (Flux's scale benchmark, fluxcd/flux-benchmark): one git repository with N
 directories ``app-<i>``, each a Deployment with 0 replicas, a ServiceAccount, a Service and an
@@ -15,11 +15,14 @@ conditions as ready. Setups: bench/peers_kapstan.py, bench/peers_argocd.py, benc
 Once the tool runs, the N apps are created at once (32 concurrent POSTs; for Flux the
 GitRepository first, then one Kustomization per app) and the clock runs from the first create
 until every app is Synced+Healthy (Flux: Ready with an applied revision), followed with one
-list + watch. Reported per tool: that wall time; the peak of the summed RSS of the tool's
+list + watch. Reported per tool: the machine with its 1-minute load average as the clock
+started (other work shares it); that wall time; the peak of the summed RSS of the tool's
 reconciling processes and their children (sampled every 0.5 s); their CPU seconds over the
 window; the kube-apiserver's ``apiserver_request_total`` over the window (every client, the
 bench's own N creates and its watch included) and its CPU; then Kapstan / tool for time, memory,
-CPU and requests. Rows are printed and appended to bench/README.md (``--no-record`` skips it).
+CPU and requests. With ``--tuned`` each peer gets a second row with the scale tuning its docs
+recommend (bench/peers_argocd.py, bench/peers_flux.py). Rows are printed and appended to
+bench/README.md (``--no-record`` skips it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import tempfile
@@ -59,12 +63,25 @@ SETUPS: dict[str, Callable[[Context, bool], Deployed]] = {
     "flux": peers_flux.setup,
     "floor": peers_floor.setup,
 }
+TUNABLE = ("argocd", "flux")  # with the scale tuning their docs recommend (see their setups)
 SECTION = "## Side by side with Argo CD and Flux (`bench/peers.py`)"
 HEADER = (
     "| machine | tool | counted processes | N | all Synced+Healthy (Flux: Ready) | peak RSS "
     "| CPU | API requests | kube-apiserver CPU | Kapstan / tool: time, RSS, CPU, requests |\n"
     "|---|---|---|---|---|---|---|---|---|---|"
 )
+INTRO = """\
+Kapstan, Argo CD v3.6.1 and Flux v1.9.6 (built by `make bench-peers`) and a floor (the bench's
+own concurrent server-side apply of the same objects) deploy the same N apps, one after the
+other, each on a fresh local cluster (1 kwok node) on the same machine: one git repository over
+HTTP, N directories of a Deployment (0 replicas), a ServiceAccount, a Service and an Ingress
+(Flux's benchmark workload); Argo CD and Kapstan get the same Ingress health override. Time from
+the first create until every app is Synced+Healthy (Flux: Kustomization Ready); peak summed RSS
+and CPU seconds of the tool's reconciling processes (Argo CD: controller + repo-server + redis;
+Flux: both controllers; Kapstan: the controller with its git children); all requests the
+kube-apiserver served meanwhile (every client). The last column is Kapstan / that row. The
+machine is shared with other work: its load average as the clock started is in the first
+column. How to rerun, versions and build times: docs/benchmarks.md."""
 console = Console(stderr=True)
 
 
@@ -81,6 +98,7 @@ class Result:
     api_cpu: float = 0.0
     error: str = ""
     counted: bool = True  # False for the floor: no process of its own to measure
+    load: float = 0.0  # 1-minute load average as the clock started (the machine is shared)
 
 
 async def follow(
@@ -119,6 +137,7 @@ async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> Non
         u.take(d.counted)
         cpu0, api0 = u.cpu_total(), cpu_seconds(api)
         req0 = apiserver_requests(ctx.cluster)
+        res.load = os.getloadavg()[0]
         t0 = time.monotonic()
         try:
             await pool([create(c) for c in d.creates], 32)
@@ -152,7 +171,7 @@ async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> Non
         res.requests = apiserver_requests(ctx.cluster) - req0
 
 
-def run_tool(tool: str, projects: Path, args: argparse.Namespace) -> Result:
+def run_tool(tool: str, projects: Path, args: argparse.Namespace, tuned: bool) -> Result:
     res = Result(label=tool, note="", n=args.n)
     with tempfile.TemporaryDirectory(prefix=f"kapstan-peers-{tool}-") as tmp:
         root = Path(tmp)
@@ -164,7 +183,7 @@ def run_tool(tool: str, projects: Path, args: argparse.Namespace) -> Result:
                 users = {GIT_USER: GIT_PASSWORD}
                 with http_server(root / "http", projects, users) as git:
                     ctx = Context(cluster, root, f"{git.base_url}/apps.git", args.n)
-                    d = SETUPS[tool](ctx, args.tuned)
+                    d = SETUPS[tool](ctx, tuned)
                     res.label, res.note, res.counted = d.label, d.note, bool(d.counted)
                     console.print(f"{tool}: measuring N={args.n}")
                     asyncio.run(measure(ctx, d, res, args.timeout))
@@ -202,7 +221,7 @@ def row(res: Result, kapstan: Result | None) -> str:
             )
         )
     cells = [
-        machine(),
+        f"{machine()}, load {res.load:.1f}",
         res.label,
         res.note,
         str(res.n),
@@ -222,7 +241,9 @@ def main() -> int:
     parser.add_argument(
         "--tools", default="kapstan,argocd,flux,floor", help="comma-separated, in order"
     )
-    parser.add_argument("--tuned", action="store_true", help="the peers' scale tuning")
+    parser.add_argument(
+        "--tuned", action="store_true", help="after each peer's defaults row, a tuned row"
+    )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per tool")
     parser.add_argument("--no-record", action="store_true", help="do not append to README.md")
     parser.add_argument("--keep-logs", action="store_true", help="copy the tools' logs to /tmp")
@@ -242,14 +263,15 @@ def main() -> int:
         projects.mkdir()
         capture(["git", "clone", "--quiet", "--bare", str(work), str(projects / "apps.git")])
         for tool in tools:
-            results.append(run_tool(tool, projects, args))
-            console.print(row(results[-1], None), markup=False, soft_wrap=True)
+            for tuned in (False, True) if args.tuned and tool in TUNABLE else (False,):
+                results.append(run_tool(tool, projects, args, tuned))
+                console.print(row(results[-1], None), markup=False, soft_wrap=True)
     kapstan = next((r for r in results if r.label == "Kapstan" and not r.error), None)
     rows = [row(r, kapstan) for r in results]
     for line in rows:
         print(line, flush=True)
     if not args.no_record:
-        readme.record(SECTION, HEADER, rows, intro=__doc__.split("\n", 3)[3].strip())
+        readme.record(SECTION, HEADER, rows, intro=INTRO)
         console.print(f"appended {len(rows)} row(s) to {readme.README}")
     return 0
 

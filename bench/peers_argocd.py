@@ -51,7 +51,9 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
     ctx.namespace(NS)
     ctx.namespace(BENCH_NS)
     crds = mod / "manifests" / "crds"
-    ctx.apply_files(*(crds / f"{k}-crd.yaml" for k in ("application", "appproject", "applicationset")))
+    ctx.apply_files(
+        *(crds / f"{k}-crd.yaml" for k in ("application", "appproject", "applicationset"))
+    )
     config = sorted((mod / "manifests" / "base" / "config").glob("argocd-*.yaml"))
     ctx.kubectl("apply", "-n", NS, *(a for f in config for a in ("-f", str(f))))
     health = {"resource.customizations.health.networking.k8s.io_Ingress": INGRESS_HEALTH}
