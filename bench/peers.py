@@ -9,8 +9,8 @@ Ingress (bench/controller_bench.py makes it), served over HTTP with basic auth b
 ``git http-backend`` (as the webhook tests serve theirs; Flux does not take ``file://``).
 Each tool in turn gets a fresh local cluster (1 kwok node, the project's control plane) and
 the same health rule: no ingress controller runs, so Argo CD and Kapstan get argocd-cm's usual
-Ingress health override (Healthy), while Flux's kstatus already treats an Ingress without
-conditions as ready. Setups: bench/peers_kapstan.py, bench/peers_argocd.py, bench/peers_flux.py.
+Ingress health override (Healthy); Flux's kstatus does not wait for a load-balancer address.
+Setups: bench/peers_kapstan.py, bench/peers_argocd.py, bench/peers_flux.py.
 
 Once the tool runs, the N apps are created at once (32 concurrent POSTs; for Flux the
 GitRepository first, then one Kustomization per app) and the clock runs from the first create
