@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea keycloak dex
+.PHONY: all deps apt venv toolchain lint test test-unit test-web demo bench clean ui argocd-ui test-argocd-ui gitea test-gitea keycloak dex bench-peers
 
 all: test
 
@@ -96,6 +96,11 @@ bench: toolchain ui
 	$(PY) bench/ui_tree_bench.py
 	$(PY) bench/webhook_bench.py
 	$(PY) bench/images_bench.py
+
+# Argo CD and Flux (toolchain/peers.toml) into $KAPSTAN_CACHE/peers, for bench/peers.py only:
+# not part of `make test`. Skips a peer already built; Argo CD takes 15+ min cold (nice 19, -p 1).
+bench-peers: venv
+	$(PY) -m kapstan.localcluster.peers_build
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache web/node_modules src/kapstan/api/webui

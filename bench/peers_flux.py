@@ -1,0 +1,121 @@
+"""Flux for bench/peers.py: source-controller and kustomize-controller of ``make bench-peers``
+run beside a fresh local cluster, with the CRDs of their modules (``config/crd/bases``).
+
+The layout of Flux's own scale benchmark (fluxcd/flux-benchmark, "Kustomization" column): one
+GitRepository (the same HTTP repository, basic auth through a Secret) and one Kustomization
+per app directory (``path: ./app-<i>``, ``prune: true``, ``wait: true`` so that Ready means
+the objects are healthy as kstatus sees them, ``targetNamespace: bench``). Leader election is
+off (one replica each); the artifact storage is served on loopback. The clock starts with the
+GitRepository's create; an app is done when its Kustomization is Ready=True with an applied
+revision. Counted: both controllers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peers_common import BENCH_NS, GIT_PASSWORD, GIT_USER, Call, Context, Deployed, base_env, port
+from peers_common import wait_http as wait
+
+from kapstan.localcluster.peers_build import builds
+
+NS = "flux-system"
+SOURCES = f"/apis/source.toolkit.fluxcd.io/v1/namespaces/{NS}/gitrepositories"
+KUSTOMIZATIONS = f"/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{NS}/kustomizations"
+# Flux's scale guidance: raise the controllers' --concurrent (flux-benchmark ran
+# kustomize-controller at 20, source-controller at 10) and the client QPS/burst.
+TUNED = ["--concurrent=20", "--kube-api-qps=500", "--kube-api-burst=1000"]
+
+
+def ready(obj: dict[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    conds = status.get("conditions") or []
+    return bool(status.get("lastAppliedRevision")) and any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in conds
+    )
+
+
+def kustomization(i: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": f"app-{i:03d}", "namespace": NS},
+        "spec": {
+            "interval": "10m",
+            "path": f"./app-{i:03d}",
+            "prune": True,
+            "wait": True,
+            "timeout": "5m",
+            "targetNamespace": BENCH_NS,
+            "sourceRef": {"kind": "GitRepository", "name": "apps"},
+        },
+    }
+
+
+def setup(ctx: Context, tuned: bool = False) -> Deployed:
+    source, kustomize = builds(["source-controller", "kustomize-controller"])
+    for b in (source, kustomize):
+        if not b.is_built():
+            raise RuntimeError(f"{b.spec.name} is not built: run `make bench-peers`")
+    ctx.namespace(NS)
+    ctx.namespace(BENCH_NS)
+    crds = [
+        *sorted((source.module_dir / "config" / "crd" / "bases").glob("*.yaml")),
+        *sorted((kustomize.module_dir / "config" / "crd" / "bases").glob("*.yaml")),
+    ]
+    ctx.apply_files(*crds)
+    ctx.kubectl("wait", "--for=condition=Established", "crd", "--all", timeout=120)
+    ctx.post(
+        f"/api/v1/namespaces/{NS}/secrets",
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "apps-auth", "namespace": NS},
+            "stringData": {"username": GIT_USER, "password": GIT_PASSWORD},
+        },
+    )
+    env = base_env(ctx.root, KUBECONFIG=str(ctx.cluster.kubeconfig), RUNTIME_NAMESPACE=NS)
+    extra = TUNED if tuned else []
+    storage = ctx.root / "flux-storage"
+    storage.mkdir()
+    addr, metrics, health = f"127.0.0.1:{port()}", port(), port()
+    src = ctx.start(
+        "source-controller",
+        [str(source.binary), "--watch-all-namespaces", f"--storage-path={storage}",
+         f"--storage-addr={addr}", f"--storage-adv-addr={addr}",
+         f"--metrics-addr=127.0.0.1:{metrics}", f"--health-addr=127.0.0.1:{health}",
+         "--enable-leader-election=false", *extra],
+        env,
+    )  # fmt: skip
+    wait(f"http://127.0.0.1:{health}/readyz", src, ctx.log(src.name))
+    metrics, health = port(), port()
+    kus = ctx.start(
+        "kustomize-controller",
+        [str(kustomize.binary), "--watch-all-namespaces",
+         f"--metrics-addr=127.0.0.1:{metrics}", f"--health-addr=127.0.0.1:{health}",
+         "--enable-leader-election=false", *extra],
+        env,
+    )  # fmt: skip
+    wait(f"http://127.0.0.1:{health}/readyz", kus, ctx.log(kus.name))
+    repo = {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": {"name": "apps", "namespace": NS},
+        "spec": {
+            "interval": "1m",
+            "url": ctx.repo_url,
+            "ref": {"branch": "main"},
+            "secretRef": {"name": "apps-auth"},
+        },
+    }
+    creates = [Call(SOURCES, repo), *(Call(KUSTOMIZATIONS, kustomization(i)) for i in range(ctx.n))]
+    version = source.spec.version
+    return Deployed(
+        label=f"Flux {version}" + (" tuned" if tuned else " defaults"),
+        counted=[src, kus],
+        creates=creates,
+        watch=KUSTOMIZATIONS,
+        ready=ready,
+        expected=ctx.n,
+        note="source-controller + kustomize-controller" + (f"; {' '.join(TUNED)}" if tuned else ""),
+    )

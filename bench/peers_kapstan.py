@@ -1,0 +1,82 @@
+"""Kapstan for bench/peers.py: ``kapstan install`` and ``kapstan controller`` (as
+bench/controller_bench.py runs it), against the same HTTP repository as the peers, with the
+repository's credentials in an Argo CD repository Secret and the same Ingress health override
+in argocd-cm. Counted: the controller process with its git children.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from controller_bench import INGRESS_HEALTH, application, ok
+from peers_common import BENCH_NS, GIT_PASSWORD, GIT_USER, Call, Context, Deployed, base_env
+
+from kapstan.demo.children import controller_argv, install
+from kapstan.kube.client import KubeClient
+from kapstan.kube.config import load_kubeconfig
+from kapstan.kube.errors import NotFound
+
+NS = "argocd"
+APPS = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/applications"
+CRD = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/applications.argoproj.io"
+PROJECT = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/appprojects/default"
+
+
+async def _installed(ctx: Context, timeout: float = 120) -> None:
+    async with KubeClient(load_kubeconfig(ctx.cluster.kubeconfig)) as kube:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(NotFound):
+                crd = await kube.get(CRD)
+                conds = (crd.get("status") or {}).get("conditions") or []
+                if any(c.get("type") == "Established" and c["status"] == "True" for c in conds):
+                    await kube.get(PROJECT)
+                    return
+            await asyncio.sleep(0.2)
+    raise RuntimeError("no Application CRD and default AppProject after `kapstan install`")
+
+
+def setup(ctx: Context, tuned: bool = False) -> Deployed:
+    install(ctx.cluster.kubeconfig, NS)  # CRDs, namespace, default project
+    asyncio.run(_installed(ctx))
+    ctx.namespace(BENCH_NS)
+    health = {"resource.customizations.health.networking.k8s.io_Ingress": INGRESS_HEALTH}
+    ctx.post(
+        f"/api/v1/namespaces/{NS}/configmaps",
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "argocd-cm", "namespace": NS},
+            "data": health,
+        },
+    )
+    ctx.post(
+        f"/api/v1/namespaces/{NS}/secrets",
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": "repo-apps",
+                "namespace": NS,
+                "labels": {"argocd.argoproj.io/secret-type": "repository"},
+            },
+            "stringData": {"url": ctx.repo_url, "username": GIT_USER, "password": GIT_PASSWORD},
+        },
+    )
+    argv = controller_argv(ctx.cluster.kubeconfig, NS, ctx.root / "kapstan-cache", 180)
+    ctl = ctx.start("kapstan-controller", argv, base_env(ctx.root))
+    time.sleep(3.0)  # no readiness endpoint: give its caches the time the peers wait for
+    if not ctl.alive():
+        raise RuntimeError(ctx.log(ctl.name).read_text(errors="replace")[-3000:])
+    apps = [application(i, ctx.repo_url, shared=True) for i in range(ctx.n)]
+    return Deployed(
+        label="Kapstan",
+        counted=[ctl],
+        creates=[Call(APPS, a) for a in apps],
+        watch=APPS,
+        ready=ok,
+        expected=ctx.n,
+        note="kapstan controller (+ git children)",
+    )
