@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 PART_OF = "app.kubernetes.io/part-of"
 ReadSecret = Callable[[str], Awaitable[SecretState]]
 EXPIRED_GRACE = 300.0  # seconds: an ID token expired this recently may still be refreshed
-MIN_INTERVAL = 30.0  # seconds between refreshes of one session (a threshold over the lifetime)
+MIN_INTERVAL = 10.0  # seconds between refreshes of one session (a threshold over the lifetime)
 Renewal = tuple[str, int]  # a refreshed ID token and its seconds left
 
 
