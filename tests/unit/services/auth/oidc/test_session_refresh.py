@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import pytest
 
+from kapstan.api.auth import ServiceAuth
+from kapstan.api.errors import ApiError
+from kapstan.services.auth import Authenticator
+from kapstan.services.auth.config import AuthInputs
 from kapstan.services.auth.errors import AuthConfigError, InvalidToken
 from kapstan.services.auth.oidc.config import parse_duration
 from kapstan.services.auth.oidc.refresh import MAX_AGE, MAX_TOKEN_BYTES, RefreshStore
 from kapstan.services.auth.oidc.service import MIN_INTERVAL
+from kapstan.services.revocations import Revocations
 from tests.unit.services.auth.oidc.fakeidp import CLIENT_ID, ISSUER, FakeIdp
 from tests.unit.services.auth.oidc.test_login_flow import CONFIG, URL, World
 
@@ -55,7 +60,8 @@ class RefreshWorld(World):
         if refresh_token != f"rt-{self.issued}":
             return httpx2.Response(400, json={"error": "invalid_grant"})
         self.issued += 1
-        body = {"id_token": self.idp.sign(self.claims()), "refresh_token": f"rt-{self.issued}"}
+        token = self.idp.sign(self.claims(jti=f"j-{self.issued}"))
+        body = {"id_token": token, "refresh_token": f"rt-{self.issued}"}
         return httpx2.Response(200, json=body)
 
     def check(self, token: str = "") -> tuple[Any, tuple[str, int] | None]:
@@ -272,3 +278,33 @@ def test_a_jwt_refresh_token_expires_with_its_exp() -> None:
     assert store.get("k") is not None
     clock[0] = 1600.0
     assert store.get("k") is None
+
+
+def test_the_api_hands_a_refreshed_session_back_and_logout_forgets_it() -> None:
+    world = RefreshWorld()
+    revocations = Revocations(clock=world.clock)
+    service = Authenticator(
+        cast(Any, None),
+        "argocd",
+        lambda: AuthInputs(configmap=world.cm),
+        clock=world.clock,
+        is_revoked=revocations.is_revoked,
+    )
+    service.oidc = world.service  # the in-process provider's
+    api = ServiceAuth(service, lambda _name: None, revocations)
+    assert api.verify(world.token).renewal is None
+    world.clock.advance(400)
+    caller = api.verify(world.token)
+    assert caller.username == "alice"
+    assert caller.renewal is not None
+    renewed, seconds = caller.renewal
+    assert seconds == LIFETIME
+    assert api.verify(renewed).renewal is None
+    asyncio.run(api.logout(renewed))
+    assert len(world.service.refreshes) == 0
+    with pytest.raises(ApiError, match="invalid session"):
+        api.verify(renewed)  # revoked
+    world.clock.advance(400)  # the first token has just expired, its session is forgotten
+    with pytest.raises(ApiError, match="token expired"):
+        api.verify(world.token)
+    assert world.refreshed_with == ["rt-0"]
