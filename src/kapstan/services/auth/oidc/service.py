@@ -224,8 +224,11 @@ class OidcService:
         who = user_identifier(claims)
         with kept.lock:
             now = self._clock()
-            if kept.id_token != token and float(kept.claims["exp"]) > float(claims["exp"]):
-                return kept.id_token, kept.claims  # another request refreshed this session
+            newest = float(kept.claims["exp"])
+            if kept.id_token != token and newest > float(claims["exp"]):
+                if newest + idtoken.CLOCK_SKEW >= now:
+                    return kept.id_token, kept.claims  # another request refreshed the session
+                expired = True  # the newer token has expired as well: refresh now
             if not expired and now - kept.refreshed_at < MIN_INTERVAL:
                 return None
             try:
@@ -253,13 +256,18 @@ class OidcService:
         return new_token, new_claims
 
     def _redeem(self, config: OidcConfig, refresh_token: str) -> tuple[str, dict[str, Any], str]:
+        secret = config.client_secret
+        if secret_reference(secret) is not None:
+            if secret not in self._resolved_secret:
+                raise ProviderError("the clientSecret reference was not resolved by a login yet")
+            secret = self._resolved_secret[secret]
         provider = self.provider(config)
         tokens = flow.refresh(
             provider.client,
             config,
             provider.discovery(),
             refresh_token=refresh_token,
-            client_secret=self._resolved_secret.get(config.client_secret, config.client_secret),
+            client_secret=secret,
         )
         claims = self.validate(config, tokens.id_token, exchanged=True)
         return tokens.id_token, claims, tokens.refresh_token

@@ -308,3 +308,29 @@ def test_the_api_hands_a_refreshed_session_back_and_logout_forgets_it() -> None:
     with pytest.raises(ApiError, match="token expired"):
         api.verify(world.token)
     assert world.refreshed_with == ["rt-0"]
+
+
+def test_an_old_token_is_not_answered_with_a_newer_token_that_expired_too() -> None:
+    world = RefreshWorld(CONFIG)  # no threshold: refreshes only after expiry
+    short = world.answer
+
+    def thirty_seconds(refresh_token: str) -> httpx2.Response:
+        answer = short(refresh_token)
+        if answer.status_code == 200:  # the same tokens, with an ID token of 30 s
+            body = answer.json()
+            now = int(world.clock.now)
+            claims = world.claims(iat=now, exp=now + 30, jti=f"short-{world.issued}")
+            body["id_token"] = world.idp.sign(claims)
+            return httpx2.Response(200, json=body)
+        return answer
+
+    world.idp.on_refresh = thirty_seconds
+    world.clock.advance(LIFETIME + 100)
+    _, second = world.check()
+    assert second is not None
+    world.clock.advance(100)  # the second token expired 70 s ago, the first 200 s ago
+    principal, third = world.check()  # the first, in its grace: the session is refreshed again
+    assert principal.username == "alice"
+    assert third is not None
+    assert third[0] not in (world.token, second[0])
+    assert world.refreshed_with == ["rt-0", "rt-1"]
