@@ -12,9 +12,10 @@ Contract:
   ``invalid session: <why>``; a refused login is Unauthenticated with Argo CD's message
   (``Invalid username or password`` for an unknown account, a wrong password and a throttled
   attempt alike); other service errors map by kind (:func:`api_error_of`); a session with
-  less than 5 minutes left comes back with a ``renewal`` (the service's fresh token);
-  :meth:`ServiceAuth.logout` revokes a token in ``revocations``, which the service must be
-  built to consult (``is_revoked``).
+  less than 5 minutes left, or an SSO session the service refreshed with the provider,
+  comes back with a ``renewal`` (the fresh token); :meth:`ServiceAuth.logout` revokes a
+  token in ``revocations``, which the service must be built to consult (``is_revoked``),
+  and drops the refresh token kept for an SSO session.
 """
 
 from __future__ import annotations
@@ -104,14 +105,11 @@ class ServiceAuth:
 
     def verify(self, token: str) -> Caller:
         try:
-            principal = self.service.verify(token, self._projects, self._scopes())
-            renewed = self.service.renew(principal)
+            principal, renewal = self.service.verify_renewing(token, self._projects, self._scopes())
         except AuthError as err:
             raise api_error_of(err) from None
         caller = caller_of(principal)
-        if renewed is None or principal.expires_at is None:
-            return caller
-        return replace(caller, renewal=(renewed, int(principal.expires_at - principal.issued_at)))
+        return caller if renewal is None else replace(caller, renewal=renewal)
 
     def anonymous(self) -> Caller | None:
         return ANONYMOUS if self.service.anonymous_enabled() else None
@@ -126,7 +124,9 @@ class ServiceAuth:
         return float(self.service.config().session_seconds)
 
     async def logout(self, token: str) -> None:
-        """Revoke the token's id until it would expire (Argo CD's ``RevokeToken``)."""
+        """Revoke the token's id until it would expire (Argo CD's ``RevokeToken``); an SSO
+        token's kept refresh token is dropped first, whether or not it still verifies."""
+        await asyncio.to_thread(self.service.forget_refresh, token)
         try:
             # In a thread: an SSO token's verification may fetch the provider's keys.
             principal = await asyncio.to_thread(

@@ -7,9 +7,13 @@
   CD refuses it, so the login cannot be turned into an open redirect;
 - ``GET /auth/callback`` checks the state, exchanges the code, validates the ID token (issuer
   keys, audience, times, nonce) and sets it as the ``argocd.token`` cookie (what Argo CD
-  does; the API verifies it on every request), then redirects to the return URL. A failure
+  does; the API verifies it on every request; the provider's refresh token stays in the
+  server, which renews the cookie when ``refreshTokenThreshold`` says so: see
+  :meth:`~kapstan.services.auth.oidc.OidcService.verify_renewing`), then redirects to the
+  return URL. A failure
   answers a small page saying what went wrong and linking back to the login page;
-- ``GET /auth/logout?return_url=`` revokes the presented token, clears the cookie and
+- ``GET /auth/logout?return_url=`` revokes the presented token (and forgets its session's
+  refresh token), clears the cookie and
   redirects to the provider's logout (``logoutURL`` or its ``end_session_endpoint``).
 Nothing here logs or shows a token or the client secret.
 """

@@ -214,6 +214,31 @@ class Authenticator:
             is_revoked=self._is_revoked,
         )
 
+    def verify_renewing(
+        self,
+        token: str,
+        projects: ProjectLookup = _no_projects,
+        scopes: Sequence[str] = ("groups",),
+    ) -> tuple[Principal, tuple[str, int] | None]:
+        """:meth:`verify`, and the renewal to hand back: ``(token, seconds)`` of a refreshed
+        SSO session (:meth:`.oidc.OidcService.verify_renewing`: it may call the provider, so
+        run it off the event loop) or of a re-issued local session (:meth:`renew`)."""
+        claims = unverified_claims(token)
+        if claims.get("iss") != k.ISSUER and self.oidc.handles(claims):
+            principal, renewal = self.oidc.verify_renewing(token, scopes, self._is_revoked)
+            if principal.token_id and self._is_revoked(principal.token_id):
+                raise InvalidToken(Rejection.REVOKED, principal.username)
+            return principal, renewal
+        principal = self.verify(token, projects, scopes)
+        renewed = self.renew(principal)
+        if renewed is None or principal.expires_at is None:
+            return principal, None
+        return principal, (renewed, int(principal.expires_at - principal.issued_at))
+
+    def forget_refresh(self, token: str) -> bool:
+        """Drop the refresh token kept for an SSO token's session (logout)."""
+        return self.oidc.forget(token)
+
     def renew(self, principal: Principal) -> str | None:
         """A fresh session when ``principal``'s has under 5 minutes left (as Argo CD renews)."""
         if not renewal_due(principal, self._clock()) or principal.expires_at is None:

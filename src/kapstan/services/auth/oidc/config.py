@@ -8,11 +8,15 @@ or, when that is empty, ``clientID`` and ``cliClientID``. The callback is ``<url
 so ``url`` is required. ``clientSecret`` is kept as written: ``$key`` names a key of
 argocd-secret and ``$<secret>:<key>`` a key of a Secret labelled
 ``app.kubernetes.io/part-of: argocd`` (:func:`secret_reference`); it is resolved when the code
-is exchanged, so a Secret edited later applies without a restart.
+is exchanged, so a Secret edited later applies without a restart. ``refreshTokenThreshold``
+is a Go duration (``5m``, ``90s``, ``1h30m``; Argo CD 3.3's key): with it, a browser session
+whose ID token has less than that left is refreshed with the provider's refresh token
+(:mod:`.refresh`); absent or ``0``: only a token that has just expired is refreshed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +29,8 @@ OIDC_CONFIG = "oidc.config"
 URL = "url"
 DEFAULT_SCOPES = ("openid", "profile", "email", "groups")
 CALLBACK_PATH = "/auth/callback"
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class OidcConfig:
     enable_pkce: bool = False
     root_ca: str = ""
     logout_url: str = ""
+    refresh_token_threshold: float = 0.0  # seconds; 0: refresh only a just-expired token
 
     @property
     def redirect_uri(self) -> str:
@@ -78,6 +85,18 @@ def _string(raw: Mapping[str, Any], key: str) -> str:
     return value.strip()
 
 
+def parse_duration(text: str, key: str) -> float:
+    """Seconds of a Go duration (``5m``, ``1h30m``, ``90s``, ``0``); raises
+    :class:`AuthConfigError` naming ``key`` for anything else (a negative one included)."""
+    text = text.strip()
+    if text == "0":
+        return 0.0
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise AuthConfigError(f"{OIDC_CONFIG}: {key} must be a duration such as 5m, 90s or 1h30m")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+
+
 def parse_oidc(cm: Mapping[str, str]) -> OidcConfig | None:
     """The provider of ``oidc.config`` (see the module contract)."""
     text = cm.get(OIDC_CONFIG, "")
@@ -102,6 +121,10 @@ def parse_oidc(cm: Mapping[str, str]) -> OidcConfig | None:
     if not isinstance(claims, dict):
         raise AuthConfigError(f"{OIDC_CONFIG}: requestedIDTokenClaims must be a mapping")
     requested = _strings(raw, "requestedScopes")
+    threshold = raw.get("refreshTokenThreshold")
+    if threshold is not None and not isinstance(threshold, str):
+        raise AuthConfigError(f"{OIDC_CONFIG}: refreshTokenThreshold must be a duration string")
+    refresh_after = parse_duration(threshold, "refreshTokenThreshold") if threshold else 0.0
     return OidcConfig(
         name=_string(raw, "name") or "SSO",
         issuer=issuer,
@@ -115,6 +138,7 @@ def parse_oidc(cm: Mapping[str, str]) -> OidcConfig | None:
         enable_pkce=raw.get("enablePKCEAuthentication") is True,
         root_ca=_string(raw, "rootCA"),
         logout_url=_string(raw, "logoutURL"),
+        refresh_token_threshold=refresh_after,
     )
 
 
@@ -132,6 +156,7 @@ __all__ = [
     "DEFAULT_SCOPES",
     "OIDC_CONFIG",
     "OidcConfig",
+    "parse_duration",
     "parse_oidc",
     "secret_reference",
 ]

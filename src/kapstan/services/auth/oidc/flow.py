@@ -10,8 +10,9 @@ Contract:
   ``server.secretkey``), expiring after :data:`STATE_SECONDS`: the browser cannot read or
   alter it, and a cookie from another server or an old login is refused;
 - :func:`exchange` posts the code (and verifier) to the token endpoint with the client's
-  secret (HTTP Basic, RFC 6749 §2.3.1) and returns the ``id_token``; the provider's error
-  code and description are in the message, never a token or the secret.
+  secret (HTTP Basic, RFC 6749 §2.3.1) and returns the ``id_token`` and ``refresh_token``
+  (:class:`Tokens`); :func:`refresh` trades a refresh token for new ones the same way; the
+  provider's error code and description are in the message, never a token or the secret.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -111,22 +112,28 @@ def unseal(cookie: str, secret: bytes, now: float) -> PendingLogin:
     return pending
 
 
-def exchange(
+@dataclass(frozen=True)
+class Tokens:
+    """What the token endpoint answered: the ID token and, when the provider sent one, the
+    refresh token (kept server-side only: :mod:`.refresh`)."""
+
+    id_token: str = field(repr=False)
+    refresh_token: str = field(default="", repr=False)
+
+
+def token_request(
     client: httpx2.Client,
     config: OidcConfig,
     discovery: Discovery,
-    *,
-    code: str,
-    verifier: str,
+    form: dict[str, str],
     client_secret: str,
-) -> str:
-    """The ``id_token`` of the code (see the module contract)."""
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": config.redirect_uri,
-        "code_verifier": verifier,
-    }
+    *,
+    refused: str,
+) -> Tokens:
+    """POST ``form`` to the token endpoint as the client (HTTP Basic with the secret, else
+    ``client_id`` in the form: a public client). A refusal raises :class:`LoginFlowError`
+    ``<refused>: <error> (<description>)``; transport failures :class:`ProviderError`."""
+    form = dict(form)
     auth: tuple[str, str] | None = None
     if client_secret:
         auth = (config.client_id, client_secret)
@@ -150,13 +157,55 @@ def exchange(
     if status != 200:
         error = str(doc.get("error", "")) or f"HTTP {status}"
         description = str(doc.get("error_description", ""))
-        raise LoginFlowError(
-            f"the provider refused the code: {error}" + (f" ({description})" if description else "")
-        )
+        raise LoginFlowError(f"{refused}: {error}" + (f" ({description})" if description else ""))
     token = doc.get("id_token")
     if not isinstance(token, str) or not token:
         raise LoginFlowError("the provider's answer has no id_token (is 'openid' a scope?)")
-    return token
+    refresh = doc.get("refresh_token")
+    return Tokens(token, refresh if isinstance(refresh, str) else "")
+
+
+def exchange(
+    client: httpx2.Client,
+    config: OidcConfig,
+    discovery: Discovery,
+    *,
+    code: str,
+    verifier: str,
+    client_secret: str,
+) -> Tokens:
+    """The tokens of the code (see the module contract)."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": config.redirect_uri,
+        "code_verifier": verifier,
+    }
+    return token_request(
+        client, config, discovery, form, client_secret, refused="the provider refused the code"
+    )
+
+
+def refresh(
+    client: httpx2.Client,
+    config: OidcConfig,
+    discovery: Discovery,
+    *,
+    refresh_token: str,
+    client_secret: str,
+) -> Tokens:
+    """New tokens for a refresh token (RFC 6749 §6); a provider that
+    sends no new refresh token leaves the caller keeping the old one."""
+    # No ``scope``: RFC 6749 §6 then grants the login's scopes again.
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return token_request(
+        client,
+        config,
+        discovery,
+        form,
+        client_secret,
+        refused="the provider refused the refresh token",
+    )
 
 
 def now() -> float:
@@ -168,9 +217,12 @@ __all__ = [
     "STATE_SECONDS",
     "LoginFlowError",
     "PendingLogin",
+    "Tokens",
     "begin",
     "challenge",
     "exchange",
+    "refresh",
     "seal",
+    "token_request",
     "unseal",
 ]

@@ -6,7 +6,8 @@ Contract of :func:`validate`: the token is a compact JWS whose header ``alg`` is
 a key of the issuer (``keys``: see :meth:`~.provider.Provider.key`, which follows rotation);
 the signature verifies with that key; ``iss`` is the issuer; ``aud`` (string or list) holds
 one of ``audiences``; ``exp`` is in the future and ``nbf``/``iat`` not in the future, each
-with :data:`CLOCK_SKEW` seconds of tolerance; with ``nonce`` given, the claim equals it.
+with :data:`CLOCK_SKEW` seconds of tolerance (``exp`` also ``expiry_grace`` more: a just-expired
+token whose session can be refreshed); with ``nonce`` given, the claim equals it.
 Every refusal is :class:`OidcTokenError` whose message says which check failed, naming at
 most the claim and the expected value, never the token.
 """
@@ -78,6 +79,7 @@ def validate(
     keys: Callable[[str], Any],
     now: float,
     nonce: str | None = None,
+    expiry_grace: float = 0.0,
 ) -> dict[str, Any]:
     """The claims of a valid ID token; raises :class:`OidcTokenError` (module contract)."""
     header = _header(token)
@@ -97,12 +99,20 @@ def validate(
         raise OidcTokenError("malformed token payload") from None
     if not isinstance(claims, dict):
         raise OidcTokenError("malformed token payload")
-    check_claims(claims, issuer=issuer, audiences=audiences, now=now, nonce=nonce)
+    check_claims(
+        claims, issuer=issuer, audiences=audiences, now=now, nonce=nonce, grace=expiry_grace
+    )
     return claims
 
 
 def check_claims(
-    claims: dict[str, Any], *, issuer: str, audiences: Sequence[str], now: float, nonce: str | None
+    claims: dict[str, Any],
+    *,
+    issuer: str,
+    audiences: Sequence[str],
+    now: float,
+    nonce: str | None,
+    grace: float = 0.0,
 ) -> None:
     """The claim checks of :func:`validate` (after the signature)."""
     if claims.get("iss") != issuer:
@@ -114,7 +124,7 @@ def check_claims(
     expires = _number(claims, "exp")
     if expires is None:
         raise OidcTokenError("missing claim exp")
-    if now > expires + CLOCK_SKEW:
+    if now > expires + CLOCK_SKEW + grace:
         raise OidcTokenError("token expired")
     for name in ("nbf", "iat"):
         moment = _number(claims, name)

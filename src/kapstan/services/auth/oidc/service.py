@@ -16,6 +16,13 @@ Contract of :class:`OidcService`:
 - without ``oidc.config``, a ``dex.config`` with connectors makes the bundled Dex the provider
   (issuer ``<url>/api/dex``, :func:`kapstan.services.auth.dex.login.oidc_config`), reached
   at ``dex_server`` (``kapstan server --dex-server``), as Argo CD's server does;
+- browser sessions are refreshed (:meth:`verify_renewing`, Argo CD 3.3's
+  ``refreshTokenThreshold``): the callback keeps the provider's refresh token server-side
+  (:class:`~.refresh.RefreshStore`); a request whose ID token has less than the threshold
+  left, or expired less than :data:`EXPIRED_GRACE` ago, gets new tokens from the token
+  endpoint, validated as a login's (without nonce), and the new ID token as its renewal. A
+  failed refresh is logged (never a token) and the presented token keeps its own verdict;
+  a revoked token is never refreshed; :meth:`forget` (logout) drops the refresh token;
 - ``clientSecret`` references are resolved at the exchange (:func:`.config.secret_reference`);
   a missing Secret or key, or a Secret without the ``app.kubernetes.io/part-of: argocd``
   label, stops the login with a message naming them.
@@ -37,6 +44,7 @@ from kapstan.services.auth.errors import AuthConfigError, AuthError, InvalidToke
 from kapstan.services.auth.oidc import flow, idtoken
 from kapstan.services.auth.oidc.config import OidcConfig, parse_oidc, secret_reference
 from kapstan.services.auth.oidc.provider import Provider, ProviderError
+from kapstan.services.auth.oidc.refresh import RefreshStore, session_key
 from kapstan.services.auth.store import SecretState
 from kapstan.services.auth.tokens import Principal, PrincipalKind
 
@@ -44,6 +52,9 @@ log = logging.getLogger(__name__)
 
 PART_OF = "app.kubernetes.io/part-of"
 ReadSecret = Callable[[str], Awaitable[SecretState]]
+EXPIRED_GRACE = 300.0  # seconds: an ID token expired this recently may still be refreshed
+MIN_INTERVAL = 10.0  # seconds between refreshes of one session (a threshold over the lifetime)
+Renewal = tuple[str, int]  # a refreshed ID token and its seconds left
 
 
 class OidcService:
@@ -71,6 +82,11 @@ class OidcService:
         self._error: AuthConfigError | None = None
         self._providers: dict[tuple[str, str], Provider] = {}
         self._warned: set[str] = set()
+        self.refreshes = RefreshStore(clock=clock)
+        # The client secret resolved at the last login: refreshes run in a worker thread,
+        # where the (async) Secret read is out of reach; every kept refresh token comes from
+        # a login of this process, which resolved it.
+        self._resolved_secret: dict[str, str] = {}
 
     # -- configuration -----------------------------------------------------------------------
     def _parse(self) -> None:
@@ -143,9 +159,19 @@ class OidcService:
             raise InvalidToken(Rejection.ID_TOKEN, f"cannot check it: {err}") from None
         return self.principal(claims, scopes)
 
-    def validate(self, config: OidcConfig, token: str, nonce: str | None = None) -> dict[str, Any]:
+    def validate(
+        self,
+        config: OidcConfig,
+        token: str,
+        nonce: str | None = None,
+        *,
+        exchanged: bool = False,
+        expiry_grace: float = 0.0,
+    ) -> dict[str, Any]:
         provider = self.provider(config)
-        exchanged = nonce is not None  # only the callback knows a nonce: see Provider.key
+        # Only the callback (it knows a nonce) and a refresh take a token straight from the
+        # token endpoint: see Provider.key.
+        exchanged = exchanged or nonce is not None
 
         def key(kid: str) -> Any:
             return provider.key(kid, exchanged=exchanged)
@@ -157,7 +183,106 @@ class OidcService:
             keys=key,
             now=self._clock(),
             nonce=nonce,
+            expiry_grace=expiry_grace,
         )
+
+    # -- refreshing browser sessions -----------------------------------------------------------
+    def verify_renewing(
+        self, token: str, scopes: Sequence[str], is_revoked: Callable[[str], bool]
+    ) -> tuple[Principal, Renewal | None]:
+        """The principal of a valid ID token, refreshed when due (module contract); raises
+        :class:`InvalidToken`. Synchronous: call it off the event loop."""
+        config = self.require()
+        try:
+            claims = self.validate(config, token, expiry_grace=EXPIRED_GRACE)
+        except idtoken.OidcTokenError as err:
+            raise InvalidToken(Rejection.ID_TOKEN, str(err)) from None
+        except ProviderError as err:
+            raise InvalidToken(Rejection.ID_TOKEN, f"cannot check it: {err}") from None
+        jti = claims.get("jti")
+        if isinstance(jti, str) and jti and is_revoked(jti):
+            raise InvalidToken(Rejection.REVOKED, user_identifier(claims))
+        left = float(claims["exp"]) - self._clock()
+        expired = left < -idtoken.CLOCK_SKEW
+        due = expired or left < config.refresh_token_threshold
+        renewed = self._refresh(config, token, claims, expired) if due else None
+        if renewed is None:
+            if expired:
+                raise InvalidToken(Rejection.ID_TOKEN, "token expired")
+            return self.principal(claims, scopes), None
+        new_token, new_claims = renewed
+        seconds = max(int(float(new_claims["exp"]) - self._clock()), 1)
+        return self.principal(new_claims, scopes), (new_token, seconds)
+
+    def _refresh(
+        self, config: OidcConfig, token: str, claims: dict[str, Any], expired: bool
+    ) -> tuple[str, dict[str, Any]] | None:
+        key = session_key(claims, token)
+        kept = self.refreshes.get(key)
+        if kept is None:
+            return None
+        who = user_identifier(claims)
+        with kept.lock:
+            now = self._clock()
+            newest = float(kept.claims["exp"])
+            if kept.id_token != token and newest > float(claims["exp"]):
+                if newest + idtoken.CLOCK_SKEW >= now:
+                    return kept.id_token, kept.claims  # another request refreshed the session
+                expired = True  # the newer token has expired as well: refresh now
+            if not expired and now - kept.refreshed_at < MIN_INTERVAL:
+                return None
+            try:
+                new_token, new_claims, refresh_token = self._redeem(config, kept.refresh_token)
+            except AuthError as err:
+                if isinstance(err, flow.LoginFlowError):
+                    self.refreshes.forget(key)  # the provider refused it: it is of no more use
+                log.warning("SSO session of %s not refreshed: %s", who, err)
+                return None
+            if new_claims.get("sub") != claims.get("sub"):
+                self.refreshes.forget(key)
+                log.warning(
+                    "SSO session of %s not refreshed: the new token is for another sub", who
+                )
+                return None
+            self.refreshes.renewed(
+                key,
+                kept,
+                new_key=session_key(new_claims, new_token),
+                refresh_token=refresh_token,
+                id_token=new_token,
+                claims=new_claims,
+            )
+        log.info("SSO session of %s refreshed", who)
+        return new_token, new_claims
+
+    def _redeem(self, config: OidcConfig, refresh_token: str) -> tuple[str, dict[str, Any], str]:
+        secret = config.client_secret
+        if secret_reference(secret) is not None:
+            if secret not in self._resolved_secret:
+                raise ProviderError("the clientSecret reference was not resolved by a login yet")
+            secret = self._resolved_secret[secret]
+        provider = self.provider(config)
+        tokens = flow.refresh(
+            provider.client,
+            config,
+            provider.discovery(),
+            refresh_token=refresh_token,
+            client_secret=secret,
+        )
+        claims = self.validate(config, tokens.id_token, exchanged=True)
+        return tokens.id_token, claims, tokens.refresh_token
+
+    def forget(self, token: str) -> bool:
+        """Drop the refresh token of ``token``'s session (logout); the token's signature must
+        verify (an expired one is fine), so no one can end another's session by a claim."""
+        config = self.config()
+        if config is None or not self.handles(idtoken.unverified_claims(token)):
+            return False
+        try:
+            claims = self.validate(config, token, expiry_grace=float("inf"))
+        except AuthError:
+            return False
+        return self.refreshes.forget(session_key(claims, token))
 
     def principal(self, claims: Mapping[str, Any], scopes: Sequence[str]) -> Principal:
         for scope in scopes:
@@ -198,9 +323,10 @@ class OidcService:
         if not code:
             raise flow.LoginFlowError("the provider sent no code")
         client_secret = await self._client_secret(config)
+        self._resolved_secret[config.client_secret] = client_secret
         provider = self.provider(config)
         discovery = await asyncio.to_thread(provider.discovery)
-        token = await asyncio.to_thread(
+        tokens = await asyncio.to_thread(
             flow.exchange,
             provider.client,
             config,
@@ -209,7 +335,14 @@ class OidcService:
             verifier=pending.verifier,
             client_secret=client_secret,
         )
+        token = tokens.id_token
         claims = await asyncio.to_thread(self.validate, config, token, pending.nonce)
+        if tokens.refresh_token and not self.refreshes.keep(
+            session_key(claims, token), tokens.refresh_token, token, claims
+        ):
+            log.warning(
+                "SSO: the refresh token of %s is too large to keep", user_identifier(claims)
+            )
         seconds = max(int(float(claims["exp"]) - self._clock()), 0)
         return token, pending.return_url, seconds
 

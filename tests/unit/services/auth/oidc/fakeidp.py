@@ -1,6 +1,7 @@
 """An in-process identity provider for the fast SSO tests: RSA keys generated here, its
 discovery document and JWKS served through an ``httpx2.MockTransport``, ID tokens signed on
-demand, and a token endpoint that answers one code."""
+demand, and a token endpoint that answers one code (and refresh tokens, through
+``on_refresh``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -35,6 +36,9 @@ class FakeIdp:
         self.codes: dict[str, str] = {}  # code -> id token
         self.forms: list[dict[str, list[str]]] = []
         self.auth_headers: list[str] = []
+        self.code_refresh: dict[str, str] = {}  # code -> the refresh token sent with it
+        # grant_type=refresh_token: the refresh token -> the answer (unset: invalid_grant)
+        self.on_refresh: Callable[[str], httpx2.Response] | None = None
 
     def jwks(self) -> dict[str, Any]:
         return {
@@ -64,14 +68,21 @@ class FakeIdp:
             form = parse_qs(request.content.decode())
             self.forms.append(form)
             self.auth_headers.append(request.headers.get("authorization", ""))
-            token = self.codes.pop(form.get("code", [""])[0], None)
+            if form.get("grant_type") == ["refresh_token"]:
+                refresh = form.get("refresh_token", [""])[0]
+                if self.on_refresh is not None:
+                    return self.on_refresh(refresh)
+                return httpx2.Response(400, json={"error": "invalid_grant"})
+            code = form.get("code", [""])[0]
+            token = self.codes.pop(code, None)
             if token is None:
                 return httpx2.Response(
                     400, json={"error": "invalid_grant", "error_description": "Code not valid"}
                 )
-            return httpx2.Response(
-                200, json={"id_token": token, "access_token": "opaque", "token_type": "Bearer"}
-            )
+            answer = {"id_token": token, "access_token": "opaque", "token_type": "Bearer"}
+            if code in self.code_refresh:
+                answer["refresh_token"] = self.code_refresh.pop(code)
+            return httpx2.Response(200, json=answer)
         return httpx2.Response(404)
 
     def client(self) -> httpx2.Client:
