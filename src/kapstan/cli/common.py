@@ -61,6 +61,25 @@ ImageIntervalOpt = Annotated[
         "image automation here (when `kapstan image-updater` runs it).",
     ),
 ]
+# Off unless given (unlike Argo CD's fixed 8082/8081): many of these processes run on one
+# machine in tests and development, where a fixed default port would collide.
+MetricsPortOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve the image automation metrics (Prometheus text format) on this port at "
+        "/metrics (default: no metrics endpoint).",
+    ),
+]
+MetricsAddressOpt = Annotated[
+    str,
+    typer.Option(
+        "--metrics-address",
+        help="Address the --metrics-port endpoint listens on (127.0.0.1 for this host only).",
+    ),
+]
 StatusProcessorsOpt = Annotated[
     int, typer.Option("--status-processors", help="Apps refreshed at once.")
 ]
@@ -127,6 +146,8 @@ __all__ = [
     "HelmPathOpt",
     "KubeconfigOpt",
     "KustomizePathOpt",
+    "MetricsAddressOpt",
+    "MetricsPortOpt",
     "NamespaceOpt",
     "OperationProcessorsOpt",
     "RedisOpt",

@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from kapstan.cli.common import KubeconfigOpt, NamespaceOpt, err, fail, quiet_logs, run_until_signal
+from kapstan.cli.common import (
+    KubeconfigOpt,
+    MetricsAddressOpt,
+    MetricsPortOpt,
+    NamespaceOpt,
+    err,
+    fail,
+    quiet_logs,
+    run_until_signal,
+)
 from kapstan.cli.intervals import duration
 
 
@@ -28,6 +37,8 @@ def image_updater(
             "request (registry webhooks received by `kapstan server`).",
         ),
     ] = "2m",  # type: ignore[assignment]  # click parses the default with `duration`
+    metrics_port: MetricsPortOpt = None,
+    metrics_address: MetricsAddressOpt = "0.0.0.0",  # noqa: S104  # scraped from outside the pod
 ) -> None:
     """Check the images of the Applications of NAMESPACE and write new tags back, until
     Ctrl-C (or SIGTERM). Run `kapstan controller --image-interval off` beside it."""
@@ -36,14 +47,20 @@ def image_updater(
     from kapstan.runtime.imageupdater import ImageUpdaterOptions, connect, run_image_updater
 
     quiet_logs()
-    options = ImageUpdaterOptions(kubeconfig=kubeconfig, namespace=namespace, interval=interval)
+    options = ImageUpdaterOptions(
+        kubeconfig=kubeconfig,
+        namespace=namespace,
+        interval=interval,
+        metrics_port=metrics_port,
+        metrics_address=metrics_address,
+    )
     try:
         config = connect(options)
     except (ConfigError, OSError) as e:
         fail(f"kubeconfig: {e}")
     try:
         run_until_signal(lambda stop: run_image_updater(options, stop, config=config))
-    except (KubeError, TimeoutError) as e:
+    except (KubeError, OSError, TimeoutError) as e:  # OSError: the metrics port is taken
         fail(str(e))
     err.print("image-updater stopped")
 

@@ -25,6 +25,8 @@ from kapstan.cli.common import (
     ImageIntervalOpt,
     KubeconfigOpt,
     KustomizePathOpt,
+    MetricsAddressOpt,
+    MetricsPortOpt,
     NamespaceOpt,
     OperationProcessorsOpt,
     RedisOpt,
@@ -138,6 +140,8 @@ def controller(
     kustomize_path: KustomizePathOpt = None,
     server_side_diff: ServerSideDiffOpt = None,
     redis: RedisOpt = None,
+    metrics_port: MetricsPortOpt = None,
+    metrics_address: MetricsAddressOpt = "0.0.0.0",  # noqa: S104  # scraped from outside the pod
 ) -> None:
     """Reconcile the Applications of NAMESPACE until Ctrl-C (or SIGTERM). With --redis,
     comparison snapshots (resource trees, diffs) are published there for `kapstan server`."""
@@ -161,6 +165,8 @@ def controller(
         kustomize_path=kustomize_path,
         server_side_diff=server_side_diff,
         redis=redis,
+        metrics_port=metrics_port,
+        metrics_address=metrics_address,
     )
     try:
         config = connect(options)
@@ -168,8 +174,8 @@ def controller(
         fail(f"kubeconfig: {e}")
     try:
         run_until_signal(lambda stop: run_controller(options, stop, config=config))
-    except (KubeError, ControllerError, ToolError, TimeoutError) as e:
-        fail(str(e))
+    except (KubeError, ControllerError, ToolError, OSError, TimeoutError) as e:
+        fail(str(e))  # OSError: the metrics port is taken
     err.print("controller stopped")
 
 

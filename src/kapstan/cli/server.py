@@ -15,6 +15,8 @@ from kapstan.cli.common import (
     ImageIntervalOpt,
     KubeconfigOpt,
     KustomizePathOpt,
+    MetricsAddressOpt,
+    MetricsPortOpt,
     NamespaceOpt,
     OperationProcessorsOpt,
     RedisOpt,
@@ -62,6 +64,8 @@ def serve_api(
     helm_path: HelmPathOpt = None,
     kustomize_path: KustomizePathOpt = None,
     server_side_diff: ServerSideDiffOpt = None,
+    metrics_port: MetricsPortOpt = None,
+    metrics_address: MetricsAddressOpt = "0.0.0.0",  # noqa: S104  # scraped from outside the pod
     static_assets: Annotated[
         Path | None,
         typer.Option(
@@ -120,6 +124,8 @@ def serve_api(
     from kapstan.services.snapshots import SnapshotStoreError
 
     quiet_logs()
+    if metrics_port is not None and not with_controller:
+        fail("--metrics-port serves the image loop's metrics: it needs --with-controller")
     if dex_server and "://" not in dex_server:  # Argo CD's form: host:port, plain HTTP
         dex_server = "http://" + dex_server
     options = ServerOptions(
@@ -142,6 +148,8 @@ def serve_api(
             helm_path=helm_path,
             kustomize_path=kustomize_path,
             server_side_diff=server_side_diff,
+            metrics_port=metrics_port,
+            metrics_address=metrics_address,
         ),
         static_assets=static_assets,
         base_href=base_href,

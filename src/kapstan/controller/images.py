@@ -10,7 +10,9 @@ namespace that carries ``argocd-image-updater.argoproj.io/image-list`` or is sel
 by :func:`~kapstan.services.images.trigger.request_check`, e.g. from a registry webhook
 received by ``kapstan server``) is checked at once, and the annotation is removed
 afterwards. Watch failures are retried with a back-off; nothing here stops the controller.
-Everything it opened is closed when ``stop`` is set.
+Everything it opened is closed when ``stop`` is set. Its counts are in ``metrics``
+(:class:`~kapstan.services.images.metrics.ImageMetrics`, the updater's): each polling pass
+sets the number of apps watched.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from kapstan.kube.errors import Gone, KubeError
 from kapstan.services.applications import Applications
 from kapstan.services.images.annotations import IMAGE_LIST, ConfigError
 from kapstan.services.images.imageupdater import app_settings, list_updaters
+from kapstan.services.images.metrics import ImageMetrics
 from kapstan.services.images.trigger import CHECK_REQUESTED
 from kapstan.services.images.updater import ImageResult, ImageUpdater
 from kapstan.services.images.updaterstatus import status_of, write_status
@@ -49,13 +52,17 @@ class ImageLoop:
         concurrency: int = 4,
         updater: ImageUpdater | None = None,
         repositories: Callable[[], Repositories] | None = None,
+        metrics: ImageMetrics | None = None,
     ) -> None:
         self.kube = kube
         self.namespace = namespace
         self.apps = Applications(kube, namespace)
         self.interval = DEFAULT_INTERVAL if interval is None else interval
         self.jitter = self.interval / 4 if jitter is None else jitter
-        self.updater = updater or ImageUpdater(kube, namespace, repositories=repositories)
+        self.updater = updater or ImageUpdater(
+            kube, namespace, repositories=repositories, metrics=metrics
+        )
+        self.metrics = self.updater.metrics
         self._gate = asyncio.Semaphore(concurrency)
         self._locks: dict[str, asyncio.Lock] = {}
         self._handled: dict[str, str] = {}  # app -> check-requested value already handled
@@ -81,6 +88,9 @@ class ImageLoop:
         updaters = await list_updaters(self.kube, self.namespace)
         chosen = [(a, _source(a, updaters)) for a in listed.items]
         chosen = [(a, src) for a, src in chosen if src]
+        self.metrics.applications_watched(
+            str((a.get("metadata") or {}).get("name") or "") for a, _ in chosen
+        )
         found = await asyncio.gather(*(self.check(a, updaters) for a, _ in chosen))
         per_updater: dict[str, dict[str, list[ImageResult]]] = {}
         for (app, src), results in zip(chosen, found, strict=True):

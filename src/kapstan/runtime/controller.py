@@ -13,7 +13,9 @@ with the caller, who owns them; ``snapshots`` is where comparisons are published
 default; Redis with ``--redis``, for API servers in other processes). The image automation
 loop (:class:`~kapstan.controller.images.ImageLoop`, every ``image_interval``) runs beside it,
 unless ``image_interval`` is negative (``--image-interval off``: ``kapstan image-updater`` runs
-it instead).
+it instead). With ``metrics_port``, the image loop's metrics are served on
+``metrics_address:metrics_port`` ``/metrics`` (:mod:`kapstan.runtime.metrics`; bound before
+anything starts, so a taken port fails at once).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from kapstan.controller.images import ImageLoop
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
 from kapstan.paths import cache_root
+from kapstan.runtime.metrics import metrics_endpoint
+from kapstan.services.images.metrics import ImageMetrics
 from kapstan.services.manifests import ManifestGenerator
 from kapstan.services.redissnapshots import RedisSnapshots, redis_settings
 from kapstan.services.settings import SERVER_SIDE_DIFF_KEY
@@ -58,6 +62,8 @@ class ControllerOptions:
     redis_password: str | None = field(default=None, repr=False)
     # image automation (None: 120 s; 0: on request only; < 0: off, for `kapstan image-updater`)
     image_interval: float | None = None
+    metrics_port: int | None = None  # None: no /metrics endpoint
+    metrics_address: str = "0.0.0.0"  # noqa: S104  # scraped from outside the pod
 
     @property
     def cache(self) -> Path:
@@ -96,7 +102,11 @@ async def run_controller(
             MISSING_HINT.format(tool=tool),
         )
     overrides = settings_overrides(options)
+    metrics = ImageMetrics()
     async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            metrics_endpoint(metrics, options.metrics_address, options.metrics_port)
+        )
         if kube is None:
             kube = await stack.enter_async_context(KubeClient(config or connect(options)))
         if watched is None:
@@ -140,6 +150,7 @@ async def run_controller(
                 options.namespace,
                 interval=options.image_interval,
                 repositories=lambda: watched.current.repositories,
+                metrics=metrics,
             )
             image_task = asyncio.create_task(images.run(stop), name="image-automation")
         try:

@@ -7,6 +7,8 @@ runs (every ``interval`` seconds, jittered; ``0``: only on request, i.e. registr
 received by ``kapstan server``) until ``stop`` is set. It reconciles nothing: the controller
 deploys what the loop writes. Run the controller with ``--image-interval off`` beside it, so
 that one loop, not two, checks the apps. Everything it opened is closed on the way out.
+With ``metrics_port``, the loop's metrics are served on ``metrics_address:metrics_port``
+``/metrics`` (:mod:`kapstan.runtime.metrics`; bound first, so a taken port fails at once).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from kapstan.controller.images import DEFAULT_INTERVAL, ImageLoop
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import ClusterConfig, load_kubeconfig
+from kapstan.runtime.metrics import metrics_endpoint
+from kapstan.services.images.metrics import ImageMetrics
 from kapstan.services.watched import WatchedSettings
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,8 @@ class ImageUpdaterOptions:
     kubeconfig: Path | None = None
     namespace: str = "argocd"
     interval: float = DEFAULT_INTERVAL  # seconds; 0: on request only
+    metrics_port: int | None = None  # None: no /metrics endpoint
+    metrics_address: str = "0.0.0.0"  # noqa: S104  # scraped from outside the pod
 
 
 def connect(options: ImageUpdaterOptions) -> ClusterConfig:
@@ -43,7 +49,11 @@ async def run_image_updater(
     options: ImageUpdaterOptions, stop: asyncio.Event, *, config: ClusterConfig | None = None
 ) -> None:
     """Run the image loop alone until ``stop`` is set (see the module contract)."""
+    metrics = ImageMetrics()
     async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            metrics_endpoint(metrics, options.metrics_address, options.metrics_port)
+        )
         kube = await stack.enter_async_context(KubeClient(config or connect(options)))
         watched = WatchedSettings(kube, options.namespace)
         await watched.start()
@@ -54,6 +64,7 @@ async def run_image_updater(
             options.namespace,
             interval=options.interval,
             repositories=lambda: watched.current.repositories,
+            metrics=metrics,
         )
         await loop.run(stop)
 

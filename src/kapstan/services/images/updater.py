@@ -21,7 +21,9 @@ Contract of :class:`ImageUpdater`:
   (read on every check; a bad one fails the check with its error); one
   :class:`~kapstan.source.registry.RegistryClient` per registry endpoint and credentials is kept
   across checks, so its rate limit, tokens and tag cache persist;
-- :attr:`~ImageUpdater.requests` counts registry requests (for benchmarks and tests).
+- :attr:`~ImageUpdater.requests` counts registry requests (for benchmarks and tests);
+  :attr:`~ImageUpdater.metrics` (:mod:`~kapstan.services.images.metrics`) counts them per
+  registry, and each check's images watched, updated and failed, for ``/metrics``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from kapstan.services.images.annotations import (
 )
 from kapstan.services.images.gitwriteback import GitChange, GitSettings, write_git
 from kapstan.services.images.imageupdater import app_settings
+from kapstan.services.images.metrics import ImageMetrics
 from kapstan.services.images.policy import Strategy
 from kapstan.services.images.registries import (
     CONF_KEY,
@@ -95,8 +98,10 @@ class ImageUpdater:
         *,
         env: Mapping[str, str] | None = None,
         repositories: Callable[[], Repositories] | None = None,
+        metrics: ImageMetrics | None = None,
     ) -> None:
         self.kube = kube
+        self.metrics = metrics or ImageMetrics()
         self.repositories = repositories
         self.namespace = namespace
         self.apps = Applications(kube, namespace)
@@ -144,7 +149,9 @@ class ImageUpdater:
                 ca_data=conf.ca_data or None,
                 limit=conf.limit,
             )
-            client = self._clients[key] = RegistryClient(endpoint)
+            client = self._clients[key] = RegistryClient(
+                endpoint, on_request=self.metrics.registry_request
+            )
         return client
 
     async def _pick(
@@ -166,6 +173,7 @@ class ImageUpdater:
             settings, _ = app_settings(app, updaters)
             if settings is None:
                 return []
+            self.metrics.images_watched(name, len(settings.images))
             confs = await self.registries()
         except (ConfigError, KubeError) as err:
             result = ImageResult("*", Outcome.FAILED, str(err))
@@ -304,6 +312,8 @@ class ImageUpdater:
                 r.message,
             )
         updated = [r.message for r in results if r.outcome is Outcome.UPDATED]
+        failed = sum(r.outcome is Outcome.FAILED for r in results)
+        self.metrics.checked(name, updated=len(updated), errors=failed)
         if updated:
             await self._event(app, "Normal", "ImagesUpdated", "; ".join(updated))
         for r in results:

@@ -5,6 +5,8 @@ Contract of :class:`RegistryClient` (one per registry, shared by every check; cl
 
 - every request waits for the registry's :class:`~.limits.RateLimiter` and counts in
   :attr:`~RegistryClient.requests` (token requests too), so callers can report the cost;
+  ``on_request(api_url, failed)``, when given, is told of each one once it ends (``failed``:
+  no HTTP answer came: unreachable, timed out), for metrics;
 - auth: a ``401`` with a ``Bearer`` challenge fetches a token from its ``realm`` (``service``,
   ``scope``; basic auth with the endpoint's credentials when it has some) and retries once;
   tokens are cached per scope until they expire; a ``Basic`` challenge retries with basic auth
@@ -29,6 +31,7 @@ import hashlib
 import ssl
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -120,7 +123,11 @@ class RegistryClient:
     """See the module contract."""
 
     def __init__(
-        self, endpoint: RegistryEndpoint, *, transport: httpx2.AsyncBaseTransport | None = None
+        self,
+        endpoint: RegistryEndpoint,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        on_request: Callable[[str, bool], None] | None = None,
     ) -> None:
         split = urlsplit(endpoint.api_url)
         if split.scheme not in ("http", "https") or not split.netloc:
@@ -128,6 +135,7 @@ class RegistryClient:
         self.endpoint = endpoint
         self.base = f"{split.scheme}://{split.netloc}"
         self.requests = 0
+        self._on_request = on_request
         self.limiter = RateLimiter(endpoint.limit)
         self._http = httpx2.AsyncClient(
             verify=_verify(endpoint),
@@ -169,10 +177,12 @@ class RegistryClient:
     ) -> _Answer:
         await self.limiter.acquire()
         self.requests += 1
+        answered = False
         try:
             async with self._http.stream(
                 method, url, headers=headers, auth=auth, follow_redirects=follow
             ) as resp:
+                answered = True
                 chunks: list[bytes] = []
                 total = 0
                 async for chunk in resp.aiter_bytes():
@@ -193,6 +203,9 @@ class RegistryClient:
             raise RegistryError(
                 f"{self.base} is unreachable: {type(err).__name__}: {err}", url=self.base
             ) from None
+        finally:
+            if self._on_request is not None:
+                self._on_request(self.endpoint.api_url, not answered)
 
     async def _token(self, params: dict[str, str], scope: str) -> str:
         realm = params.get("realm")
