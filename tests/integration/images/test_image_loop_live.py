@@ -98,6 +98,12 @@ def _registries_conf(
     )
 
 
+def _local_registry_conf(kubectl: Kubectl, registry: Registry) -> None:
+    """registries.conf naming the plain-HTTP test registry, as a user's would."""
+    local = {"name": "local", "prefix": registry.host, "api_url": registry.api_url}
+    _registries_conf(kubectl, [local])
+
+
 def _app(name: str, repo: Path, namespace: str, annotations: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -166,9 +172,7 @@ def test_polling_moves_the_app_to_the_new_patch_and_ignores_the_new_major(
     pusher.image(repo_name, "1.2.3")
     pusher.image(repo_name, "2.0.0")
     repo = _repo(tmp_path, f"{image}:1.2.3")
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     name = f"img-{uuid.uuid4().hex[:6]}"
     ctl = _start(kubeconfig, tmp_path, controllers, "1")
     wait_for(
@@ -353,9 +357,7 @@ def test_helm_app_gets_its_parameters_and_a_bad_annotation_is_reported(
     (work / "web" / "values.yaml").write_text(VALUES.format(name=image, tag="1.2.3"))
     (work / "web" / "templates" / "deployment.yaml").write_text(TEMPLATE)
     gitservers.commit_all(work, "chart")
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     name, bad = f"helm-{uuid.uuid4().hex[:6]}", f"bad-{uuid.uuid4().hex[:6]}"
     ctl = _start(kubeconfig, tmp_path, controllers, "1")
     wait_for("the Application CRD", lambda: "applications" in kubectl("api-resources"), 60)
@@ -434,9 +436,7 @@ def test_image_updater_resource_configures_an_app_without_annotations(
     image = f"{registry.host}/{repo_name}"
     pusher.image(repo_name, "1.2.3")
     repo = _repo(tmp_path, f"{image}:1.2.3")
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     suffix = uuid.uuid4().hex[:6]
     name, updater = f"iu-app-{suffix}", f"iu-{suffix}"
     ctl = _start(kubeconfig, tmp_path, controllers, "1")

@@ -10,7 +10,6 @@ loop is off). Stopping the image-updater closes its port.
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from kapstan.demo.children import kapstan_argv
 from kapstan.localcluster import process
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing.controllers import ControllerProcess
@@ -34,9 +32,10 @@ from .test_image_loop_live import (
     _apply,
     _deployment_image,
     _kustomize_images,
-    _registries_conf,
+    _local_registry_conf,
     _repo,
 )
+from .test_image_updater_process_live import _updater
 
 pytestmark = pytest.mark.cluster
 
@@ -80,9 +79,7 @@ def test_image_updater_metrics_count_the_update_and_the_registry_requests(
     image = f"{registry.host}/{repo_name}"
     pusher.image(repo_name, "1.2.3")
     repo = _repo(tmp_path, f"{image}:1.2.3")
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     name = f"metrics-{uuid.uuid4().hex[:6]}"
     ctl_port, port = free_port(), free_port()
     ctl = ControllerProcess(
@@ -105,12 +102,9 @@ def test_image_updater_metrics_count_the_update_and_the_registry_requests(
             alive=lambda: _alive(ctl),
         )
         pusher.image(repo_name, "1.2.4")
-        argv = kapstan_argv(
-            "image-updater", "--kubeconfig", str(kubeconfig), "--namespace", ARGOCD,
-            "--interval", "1s", "--metrics-port", str(port), "--metrics-address", "127.0.0.1",
-        )  # fmt: skip
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        updater = process.spawn("kapstan-image-updater", argv, log=log, env=env)
+        updater = _updater(
+            kubeconfig, log, "1s", "--metrics-port", str(port), "--metrics-address", "127.0.0.1"
+        )
 
         def running() -> None:
             _alive(ctl)

@@ -33,7 +33,7 @@ from .test_image_loop_live import (
     _apply,
     _deployment_image,
     _kustomize_images,
-    _registries_conf,
+    _local_registry_conf,
     _repo,
 )
 from .test_image_webhook_live import SECRET, _deliver, webhook_secret
@@ -42,10 +42,11 @@ pytestmark = pytest.mark.cluster
 __all__ = ["webhook_secret"]  # the fixture, imported for the webhook test
 
 
-def _updater(kubeconfig: Path, log: Path, interval: str) -> process.ProcessHandle:
+def _updater(kubeconfig: Path, log: Path, interval: str, *extra: str) -> process.ProcessHandle:
+    """A running ``kapstan image-updater --interval INTERVAL [extra...]`` of ARGOCD."""
     argv = kapstan_argv(
         "image-updater", "--kubeconfig", str(kubeconfig), "--namespace", ARGOCD,
-        "--interval", interval,
+        "--interval", interval, *extra,
     )  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return process.spawn("kapstan-image-updater", argv, log=log, env=env)
@@ -64,9 +65,7 @@ def test_the_image_updater_process_updates_an_app_the_controller_deploys(
     image = f"{registry.host}/{repo_name}"
     pusher.image(repo_name, "1.2.3")
     repo = _repo(tmp_path, f"{image}:1.2.3")
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     name = f"separate-{uuid.uuid4().hex[:6]}"
     ctl = ControllerProcess(
         kubeconfig,
@@ -134,9 +133,7 @@ def test_a_registry_webhook_reaches_the_image_updater_process(
     image = f"{registry.host}/{repo_name}"
     pusher.image(repo_name, "1.2.3")
     repo = _repo(tmp_path, f"{image}:1.2.3")
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     name = f"separate-hook-{uuid.uuid4().hex[:6]}"
     server = ApiServerProcess(kubeconfig, ARGOCD, tmp_path / "server.log")
     ctl = ControllerProcess(

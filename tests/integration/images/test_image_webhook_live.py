@@ -33,7 +33,7 @@ from .test_image_loop_live import (
     _app,
     _apply,
     _deployment_image,
-    _registries_conf,
+    _local_registry_conf,
     _repo,
 )
 
@@ -88,9 +88,7 @@ def test_a_registry_webhook_to_the_server_updates_the_image_at_once(
         push.image(repo_name, "1.2.3")
     repo = _repo(tmp_path, f"{image}:1.2.3")
     # The registry speaks plain HTTP: registries.conf says so, as a user's would.
-    _registries_conf(
-        kubectl, [{"name": "local", "prefix": registry.host, "api_url": registry.api_url}]
-    )
+    _local_registry_conf(kubectl, registry)
     name = f"hooked-{uuid.uuid4().hex[:6]}"
     server = ApiServerProcess(kubeconfig, ARGOCD, tmp_path / "server.log")
     ctl = ControllerProcess(
