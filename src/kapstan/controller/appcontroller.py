@@ -6,7 +6,8 @@ Applications, AppProjects, settings and cluster secrets):
 - :meth:`run` needs the CRDs installed (``kapstan install``; the controller writes none):
   without them it raises :class:`ControllerError` saying so. It starts the live-state caches
   (:class:`~kapstan.services.clusters.Clusters`), watches Applications and AppProjects, and
-  runs ``status_processors`` refresh workers until ``stop`` is set;
+  runs ``status_processors`` refresh workers until ``stop`` is set; :attr:`ready` turns true
+  once the caches are started and the Applications listed;
 - a cluster Secret added or removed refreshes every app (destinations appear or go away);
 - settings are watched (:class:`~kapstan.services.watched.WatchedSettings`): a change of
   argocd-cm, repository Secrets or the other settings objects takes effect at once — a new
@@ -124,6 +125,7 @@ class Controller:
         self._failures: dict[str, int] = {}
         self._blocked_logged: dict[str, str] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._ready = False
         self.clusters = Clusters(kube, namespace=namespace, options=_cache_options(self.settings))
         self.reconciler = Reconciler(
             self.applications,
@@ -178,6 +180,7 @@ class Controller:
         await projects.synced.wait()
         tasks.append(asyncio.create_task(apps.run()))
         tasks.extend(asyncio.create_task(self._worker()) for _ in range(self.status_processors))
+        tasks.append(asyncio.create_task(self._ready_when(apps)))
         try:
             await stop.wait()
         finally:
@@ -190,6 +193,16 @@ class Controller:
                 t.cancel()
             await asyncio.gather(*tasks, *ops, *self._background, return_exceptions=True)
             await self.clusters.stop()
+
+    async def _ready_when(self, apps: Reflector) -> None:
+        await apps.synced.wait()
+        self._ready = True
+        log.info("ready: %d application(s) listed", len(self.apps))
+
+    @property
+    def ready(self) -> bool:
+        """The caches are started and the Applications listed (``/healthz`` answers 200)."""
+        return self._ready
 
     async def _check_installed(self) -> None:
         try:
@@ -426,6 +439,11 @@ class Controller:
 
         async def write(fields: Mapping[str, Any], operation: OperationChange) -> dict[str, Any]:
             current = self.apps.get(name, app)
+            if operation is not KEEP:
+                after = {k: v for k, v in current.items() if k != "operation"}
+                if isinstance(operation, Mapping):
+                    after["operation"] = dict(operation)
+                self.inventory.expect(after)
             updated = await self.applications.write_status(current, fields, operation)
             if operation is KEEP:
                 self.inventory.remember(updated)

@@ -7,9 +7,11 @@ Contract of :class:`Inventory`:
   every AppProject;
 - an Application that is new, or whose spec, operation, annotations, finalizers, deletion or
   termination request changed (:func:`fingerprint`; status writes do not count), is handed to
-  ``changed``; an AppProject change hands every app of that project to ``changed``;
-  an operation state set to ``Terminating`` is handed to ``terminating``; an Application gone
-  from the cluster is handed to ``forgotten``.
+  ``changed``, except by the controller's own writes (:meth:`expect` before, :meth:`written`
+  after) and by a watch event older than its own last write (already superseded); an
+  AppProject change hands every app of that project to ``changed``; an operation state set
+  to ``Terminating`` is handed to ``terminating``; an Application gone from the cluster is
+  handed to ``forgotten``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ def fingerprint(app: Mapping[str, Any]) -> bytes:
     return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
 
 
+def _version(app: Mapping[str, Any]) -> int:
+    try:
+        return int((app.get("metadata") or {}).get("resourceVersion") or -1)
+    except ValueError:
+        return -1
+
+
 class Inventory:
     """Applications and AppProjects of one namespace (see the module contract)."""
 
@@ -48,6 +57,8 @@ class Inventory:
         self.projects: dict[str, dict[str, Any]] = {}
         self.orphan_projects: set[str] = set()  # projects with orphanedResources set
         self._seen: dict[str, bytes] = {}
+        self._written: dict[str, int] = {}  # resourceVersion of the controller's last write
+        self._expected: dict[str, bytes] = {}  # fingerprint of a write on its way
         self._changed = changed
         self._terminating = terminating
         self._forgotten = forgotten
@@ -95,7 +106,15 @@ class Inventory:
     def store(self, app: dict[str, Any], *, force: bool) -> None:
         name = str(app["metadata"]["name"])
         self.remember(app)
+        if not force and _version(app) < self._written.get(name, -1):
+            # The event of a state older than the controller's own last write (watch events
+            # trail PATCH answers): comparing it would flag the controller's own operation
+            # as somebody's change, and refresh for nothing.
+            return
         print_ = fingerprint(app)
+        if not force and print_ == self._expected.get(name):
+            self._seen[name] = print_  # the controller's own write, seen before its answer
+            return
         if force or self._seen.get(name) != print_:
             self._seen[name] = print_
             self._changed(name)
@@ -116,15 +135,26 @@ class Inventory:
                 pass
         self.apps[name] = app
 
+    def expect(self, app: Mapping[str, Any]) -> None:
+        """The controller is about to write ``app`` (setting or removing its operation): its
+        watch event can arrive before the PATCH answer, and must not look like somebody's
+        change either."""
+        self._expected[str(app["metadata"]["name"])] = fingerprint(app)
+
     def written(self, app: dict[str, Any]) -> None:
         """The controller itself wrote ``app`` (its operation): remember it as seen, so its
         own write does not look like somebody's change."""
         self.remember(app)
-        self._seen[str(app["metadata"]["name"])] = fingerprint(app)
+        name = str(app["metadata"]["name"])
+        self._seen[name] = fingerprint(app)
+        self._written[name] = _version(app)
+        self._expected.pop(name, None)
 
     def forget(self, name: str) -> None:
         self.apps.pop(name, None)
         self._seen.pop(name, None)
+        self._written.pop(name, None)
+        self._expected.pop(name, None)
         self._forgotten(name)
 
 

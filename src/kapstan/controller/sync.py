@@ -74,6 +74,10 @@ class Event:
     uid: str = ""
 
 
+# Writes of one step in flight at once for one operation (gitops-engine runs a wave's tasks
+# in parallel, bounded by --kubectl-parallelism-limit, default 20).
+DEFAULT_PARALLELISM = 8
+
 _PROPAGATION = {
     "foreground": Propagation.foreground,
     "background": Propagation.background,
@@ -95,6 +99,8 @@ class SyncRunner:
     annotation, the label or both);
     ``ignore_rules`` are the app's ignoreDifferences (for ``RespectIgnoreDifferences``);
     ``health_config`` holds argocd-cm's health customizations, used between waves.
+    The writes of one step (the dry runs, a wave's applies) run ``parallelism`` at once,
+    Namespaces and then CRDs before the rest.
     """
 
     def __init__(
@@ -111,8 +117,10 @@ class SyncRunner:
         health_config: HealthConfig = DEFAULT_CONFIG,
         discovery: Discovery | None = None,
         tracking: Tracking = ANNOTATION_TRACKING,
+        parallelism: int = DEFAULT_PARALLELISM,
     ) -> None:
         self.health_config = health_config
+        self.parallelism = parallelism
         self.tracking = tracking
         self.kube = kube
         self.app_name = app_name
@@ -146,15 +154,13 @@ class SyncRunner:
     async def _perform(self, kind: StepKind, tasks: tuple[SyncTask, ...]) -> None:
         """Carry out one step of the machine."""
         if kind is StepKind.DRY_RUN:
-            for task in tasks:
-                await self._dry_run(task)
+            await self._each(tasks, self._dry_run)
         elif kind is StepKind.APPLY:
             if any(t.is_hook for t in tasks):
                 # A hook must run once even across a crash: its "started" mark must be
                 # stored before it is created, not whenever the store gets to it.
                 await _persist(self.store)
-            for task in tasks:
-                await self._apply(task)
+            await self._each(tasks, self._apply)
         elif kind is StepKind.WAIT:
             if not await self._observe(tasks):
                 with contextlib.suppress(TimeoutError):
@@ -165,6 +171,26 @@ class SyncRunner:
         elif kind is StepKind.TERMINATE:
             for task in tasks:  # running hooks die with the operation (Argo CD)
                 await self._delete(task, "terminate-hook", Propagation.background)
+
+    async def _each(
+        self, tasks: Sequence[SyncTask], action: Callable[[SyncTask], Awaitable[None]]
+    ) -> None:
+        """``action`` on every task of one step, at most :attr:`parallelism` at once (as
+        gitops-engine runs a wave's tasks in parallel). Namespaces, then CRDs, go first, each
+        tier finished before the next starts: the objects of the rest may live in them."""
+        slots = asyncio.Semaphore(max(1, self.parallelism))
+
+        async def bounded(task: SyncTask) -> None:
+            async with slots:
+                await action(task)
+
+        for tier in _tiers(tasks):
+            if len(tier) == 1:
+                await action(tier[0])
+                continue
+            async with asyncio.TaskGroup() as group:
+                for task in tier:
+                    group.create_task(bounded(task))
 
     def _set(self, task: SyncTask, **changes: Any) -> None:
         self._obs[task.id] = dataclasses.replace(
@@ -347,6 +373,19 @@ class SyncRunner:
                 self._set(task, healthy=False, message=health.message)
                 settled = True
         return settled
+
+
+_FIRST_TIERS = ("Namespace", "CustomResourceDefinition")
+
+
+def _tiers(tasks: Sequence[SyncTask]) -> list[list[SyncTask]]:
+    """``tasks`` in the order they may run: Namespaces, CRDs, then all the rest (plan order
+    kept within each tier; empty tiers left out)."""
+    tiers: list[list[SyncTask]] = [[] for _ in range(len(_FIRST_TIERS) + 1)]
+    for task in tasks:
+        rank = _FIRST_TIERS.index(task.kind) if task.kind in _FIRST_TIERS else len(_FIRST_TIERS)
+        tiers[rank].append(task)
+    return [tier for tier in tiers if tier]
 
 
 def _generated(obj: Mapping[str, Any]) -> bool:

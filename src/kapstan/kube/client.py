@@ -2,7 +2,9 @@
 
 Contract:
 
-- every call is throttled by a client-side :class:`~kapstan.kube.ratelimit.TokenBucket`;
+- every call is throttled by a client-side :class:`~kapstan.kube.ratelimit.TokenBucket`
+  (``qps``/``burst`` when given, else :func:`~kapstan.kube.ratelimit.client_rate`: Argo CD's
+  ``ARGOCD_K8S_CLIENT_QPS``/``ARGOCD_K8S_CLIENT_BURST`` or Kapstan's defaults);
 - 429/502/503/504 answers (a 500 only with ``Retry-After``) and connection failures are
   retried with exponential backoff and jitter, honouring ``Retry-After``, for at most
   ``RetryPolicy.max_attempts`` attempts; a POST is only retried when the request cannot
@@ -32,7 +34,13 @@ import orjson
 from kapstan.kube.config import ClusterConfig
 from kapstan.kube.credentials import Credential, Credentials, ssl_context
 from kapstan.kube.errors import KubeError, Timeout, from_status
-from kapstan.kube.ratelimit import RetryPolicy, TokenBucket, parse_retry_after, should_retry
+from kapstan.kube.ratelimit import (
+    RetryPolicy,
+    TokenBucket,
+    client_rate,
+    parse_retry_after,
+    should_retry,
+)
 
 JSON = "application/json"
 _SAFE_RETRY_ON_POST = frozenset({429, 503})
@@ -71,8 +79,8 @@ class KubeClient:
         self,
         config: ClusterConfig,
         *,
-        qps: float = 50.0,
-        burst: int = 100,
+        qps: float | None = None,
+        burst: int | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         http2: bool = False,
@@ -82,7 +90,10 @@ class KubeClient:
         self.config = config
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
-        self.limiter = TokenBucket(qps, burst)
+        default_qps, default_burst = client_rate()
+        self.limiter = TokenBucket(
+            default_qps if qps is None else qps, default_burst if burst is None else burst
+        )
         self._http2 = http2 and importlib.util.find_spec("h2") is not None
         self._transport = transport
         self._sleep = sleep
@@ -296,7 +307,7 @@ class KubeClient:
 def _transport(context: ssl.SSLContext, *, http2: bool) -> httpx2.AsyncHTTPTransport:
     """The transport ``httpx2.AsyncClient(verify=context, http2=http2)`` would build (same
     limits), except that its connections come from :class:`_ClosingTLSBackend`."""
-    limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
+    limits = httpx2.Limits(max_connections=400, max_keepalive_connections=200)
     transport = httpx2.AsyncHTTPTransport(verify=context, http2=http2, limits=limits)
     # httpx2 takes no network backend argument, so its pool is replaced by an identical one
     # built through httpcore2's public constructor with ours.

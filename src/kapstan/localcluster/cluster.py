@@ -185,6 +185,10 @@ class LocalCluster:
                         "--use-service-account-credentials=false",
                         "--concurrent-deployment-syncs=10",
                         "--concurrent-replicaset-syncs=10",
+                        # Its default 20 QPS (one client for all its controllers) made
+                        # Deployments of a few hundred apps wait for their status.
+                        "--kube-api-qps=200",
+                        "--kube-api-burst=400",
                     ],
                 )
             )

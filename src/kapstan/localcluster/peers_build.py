@@ -11,13 +11,15 @@ dependency would fail it); ``go build`` into ``bin/<name>`` with a JSON stamp th
 module directory (CRDs, manifests, helper scripts) and the build's seconds.
 
 A peer whose stamp matches its fingerprint is not rebuilt. Every ``go`` command runs under
-``nice -n 19`` and compiles with ``-p 1``: these builds are optional and must not slow the
-machine's other work (Argo CD takes a quarter of an hour cold on two cores).
+``nice -n 19`` and compiles with ``-p 1`` (``KAPSTAN_PEERS_BUILD_JOBS`` raises it on an otherwise
+idle machine): these builds are optional and must not slow the machine's other work (Argo CD
+takes a quarter of an hour cold on two cores).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import tomllib
@@ -31,7 +33,16 @@ from kapstan.localcluster.paths import cache_root
 from kapstan.localcluster.toolchain import ToolchainError, _go_env
 
 RECIPE_REVISION = "1"
+BUILD_JOBS_ENV = "KAPSTAN_PEERS_BUILD_JOBS"
 PEERS = ("argocd", "source-controller", "kustomize-controller")
+
+
+def build_jobs() -> int:
+    """``go build -p``: 1 unless ``KAPSTAN_PEERS_BUILD_JOBS`` names a positive number."""
+    raw = os.environ.get(BUILD_JOBS_ENV, "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise ToolchainError(f"{BUILD_JOBS_ENV}={raw!r}: expected a positive whole number")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -177,10 +188,11 @@ class PeerBuild:
         self._go("get", wanted)
         self._go("mod", "tidy", *(["-e"] if s.tidy_tolerant else []))
         resolved = time.monotonic() - started
-        say(f"{s.name}: compiling at nice 19 with -p 1 (Argo CD: a quarter of an hour or more)")
+        jobs = build_jobs()
+        say(f"{s.name}: compiling at nice 19 with -p {jobs} (Argo CD: a quarter of an hour+)")
         self.binary.parent.mkdir(parents=True, exist_ok=True)
         self._go(
-            "build", "-p", "1", "-trimpath", "-ldflags", ldflags(s, info),
+            "build", "-p", str(jobs), "-trimpath", "-ldflags", ldflags(s, info),
             "-o", str(self.binary), s.package, timeout=7200,
         )  # fmt: skip
         elapsed = time.monotonic() - started

@@ -103,9 +103,15 @@ async def run_controller(
         )
     overrides = settings_overrides(options)
     metrics = ImageMetrics()
+    running: list[Controller] = []  # /healthz answers 200 once it has listed its apps
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(
-            metrics_endpoint(metrics, options.metrics_address, options.metrics_port)
+            metrics_endpoint(
+                metrics,
+                options.metrics_address,
+                options.metrics_port,
+                ready=lambda: bool(running) and running[0].ready,
+            )
         )
         if kube is None:
             kube = await stack.enter_async_context(KubeClient(config or connect(options)))
@@ -137,6 +143,7 @@ async def run_controller(
             status_processors=options.status_processors,
             operation_processors=options.operation_processors,
         )
+        running.append(controller)
         if on_ready is not None:
             on_ready(controller)
         every = f"every {controller.resync:g}s" if controller.resync > 0 else "on changes only"

@@ -134,6 +134,10 @@ def test_image_updater_metrics_count_the_update_and_the_registry_requests(
         ctl_text = _scrape(ctl_port)
         assert _sample(ctl_text, "argocd_image_updater_applications_watched_total") == 0
         assert "argocd_image_updater_images_updated_total{" not in ctl_text
+        # ... and /healthz, as Argo CD's controller does on its metrics port: it has long
+        # listed its apps by now (it synced one).
+        health = httpx2.get(f"http://127.0.0.1:{ctl_port}/healthz", timeout=10)
+        assert (health.status_code, health.text) == (200, "ok\n")
 
         process.stop(updater)
         assert "image-updater stopped" in log.read_text()

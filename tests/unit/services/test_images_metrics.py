@@ -226,6 +226,24 @@ def test_the_endpoint_serves_metrics_and_nothing_else() -> None:
         s.bind(("127.0.0.1", port))
 
 
+def test_healthz_answers_503_until_ready_then_200() -> None:
+    port = _free_port()
+    ready = False
+
+    async def body() -> tuple[int, int, str]:
+        nonlocal ready
+        async with (
+            metrics_endpoint(ImageMetrics(), "127.0.0.1", port, ready=lambda: ready),
+            httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http,
+        ):
+            starting = await http.get("/healthz")
+            ready = True
+            up = await http.get("/healthz")
+            return starting.status_code, up.status_code, up.text
+
+    assert asyncio.run(body()) == (503, 200, "ok\n")
+
+
 def test_a_taken_metrics_port_is_a_clear_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
