@@ -16,6 +16,9 @@ Contract of :meth:`Reconciler.refresh` (called by the
   (:mod:`kapstan.controller.serverdiff`), a failed dry run being a ``ComparisonError``
   condition for that resource, which is then compared three-way;
 - live objects come from the cluster's watch cache (API lists until it is synced);
+- an app none of whose comparison inputs changed since its last comparison (see
+  :mod:`kapstan.controller.compared`) reuses that result instead of computing it again: a
+  poll of an unchanged app costs a revision check and the ``reconciledAt`` write;
 - for each drifted resource the field managers that changed the drifted fields are looked
   up in the live object's ``managedFields`` (drift forensics, :mod:`kapstan.controller.drift`);
 - a desired object that exists tracked by another app gives a ``SharedResourceWarning``;
@@ -37,6 +40,7 @@ from typing import Any
 
 import orjson
 
+from kapstan.controller.compared import Compared, Memo, inputs_key
 from kapstan.controller.drift import DriftForensics
 from kapstan.controller.published import comparison_snapshot, orphans_of
 from kapstan.controller.queue import Level
@@ -87,15 +91,6 @@ REFRESH_KEYS = (
 _STAMPS = ("reconciledAt", "observedAt")
 # Polls and spec changes of many apps on one repository share a `git ls-remote` this recent.
 REVISION_TTL = 3.0
-
-
-@dataclass(frozen=True)
-class _Compared:
-    status: dict[str, Any]
-    diffs: dict[ResourceKey, ResourceDiff]
-    live: list[dict[str, Any]]
-    settings: CompareSettings
-    dry_run_errors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -156,9 +151,11 @@ class Reconciler:
         self.drift = DriftForensics()
         self.managed_fields = ManagedFields()
         self._manifests: dict[str, tuple[bytes, GeneratedManifests | None, Exception | None]] = {}
+        self._memo: dict[str, Memo] = {}
 
     def forget(self, name: str) -> None:
         self._manifests.pop(name, None)
+        self._memo.pop(name, None)
         self.dry_runs.forget(name)
         self.drift.forget(name)
 
@@ -224,7 +221,9 @@ class Reconciler:
             generated.objects if generated else [], excluded_filter(settings, target)
         )
         desired = [with_namespace(o, dest_ns, lookup) for o in allowed]
-        compared = await self._compare(app, settings, target, model, generated, error, desired)
+        compared = await self._compare(
+            app, settings, target, model, generated, error, desired, level
+        )
         status, diffs, live = compared.status, compared.diffs, compared.live
         found_violations = violations(
             project,
@@ -279,8 +278,15 @@ class Reconciler:
         generated: GeneratedManifests | None,
         error: Exception | None,
         desired: list[dict[str, Any]],
-    ) -> _Compared:
-        """Live state, ignore rules (and the managedFields they need), dry runs, status."""
+        level: Level,
+    ) -> Compared:
+        """Live state, ignore rules (and the managedFields they need), dry runs, status.
+
+        The status is computed again only when one of its inputs changed since this app's
+        last comparison: the app's spec and annotations, the revisions compared, the render
+        error, a live object's resourceVersion, the settings or the discovery model. A hard
+        refresh, server-side diff (its dry runs see the API server's state) and rules that
+        read managedFields always compute; so does everything after a restart."""
         name = str(app["metadata"]["name"])
         dest_ns = str(((app.get("spec") or {}).get("destination") or {}).get("namespace") or "")
         tracking = settings.tracking
@@ -308,8 +314,15 @@ class Reconciler:
         mode = choose_mode(
             app, dry_run_available=True, server_side_default=settings.server_side_diff
         )
+        memo_key: bytes | None = None
         if mode is DiffMode.SERVER_SIDE and problem is None:
             found = await self._dry_runs(name, target, desired, live, dest_ns, compare)
+        elif wanted is None and level is not Level.HARD:
+            memo_key = inputs_key(app, generated, problem, live)
+            inputs = (settings, model, *(generated.manifests if generated else ()))
+            memo = self._memo.get(name)
+            if memo is not None and memo.same_inputs(memo_key, inputs):
+                return memo.again(live, compare)
         diffs: dict[ResourceKey, ResourceDiff] = {}
         status = compute_status(
             app,
@@ -323,7 +336,12 @@ class Reconciler:
             diffs_out=diffs,
             allows=excluded_filter(settings, target),
         )
-        return _Compared(status, diffs, live, compare, found.errors)
+        compared = Compared(status, diffs, live, compare, found.errors)
+        if memo_key is not None:
+            self._memo[name] = Memo(memo_key, inputs, compared, orjson.dumps(status))
+        else:
+            self._memo.pop(name, None)
+        return compared
 
     async def _dry_runs(
         self,
