@@ -2,6 +2,7 @@
 
     make bench-peers                 # once: builds Argo CD and Flux (toolchain/peers.toml)
     .venv/bin/python bench/peers.py [--n 100] [--tools kapstan,argocd,flux,floor] [--tuned]
+        [--scenarios cold,change,drift,idle] [--idle-seconds 300] [--drift-timeout 60]
 
 Workload (Flux's scale benchmark, fluxcd/flux-benchmark): one git repository with N
 directories ``app-<i>``, each a Deployment with 0 replicas, a ServiceAccount, a Service and an
@@ -21,8 +22,13 @@ reconciling processes and their children (sampled every 0.5 s); their CPU second
 window; the kube-apiserver's ``apiserver_request_total`` over the window (every client, the
 bench's own N creates and its watch included) and its CPU; then Kapstan / tool for time, memory,
 CPU and requests. With ``--tuned`` each peer gets a second row with the scale tuning its docs
-recommend (bench/peers_argocd.py, bench/peers_flux.py). Rows are printed and appended to
-bench/README.md (``--no-record`` skips it).
+recommend (bench/peers_argocd.py, bench/peers_flux.py). The breakdown of those requests by
+verb, resource and subresource goes to stderr.
+
+After the cold deploy, on the same cluster with the tool still running (not for the floor),
+the scenarios of bench/peers_scenarios.py: a commit changing 10 apps told by a webhook, another
+found by polling, drift on one object, and an idle window (``--scenarios`` picks them). Rows
+of every table are printed and appended to bench/README.md (``--no-record`` skips it).
 """
 
 from __future__ import annotations

@@ -285,7 +285,7 @@ def _timed(t: Timed | None, note: str = "") -> str:
         return note or "-"
     if t.seconds is None:
         return t.error
-    return secs(t.seconds)
+    return f"{t.seconds:.2f} s" if t.seconds < 10 else secs(t.seconds)
 
 
 def _summary(out: Outcome, name: str) -> str:
