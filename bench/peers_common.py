@@ -266,14 +266,15 @@ def apiserver_requests(cluster: LocalCluster) -> int:
     return sum(apiserver_breakdown(cluster).values())
 
 
-RequestKey = tuple[str, str, str]  # (verb, resource, subresource)
+RequestKey = tuple[str, str, str]  # (verb, resource, subresource); a dry run's verb says so
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def apiserver_breakdown(cluster: LocalCluster) -> Counter[RequestKey]:
     """``apiserver_request_total`` summed per (verb, resource, subresource), over every other
-    label (code, scope, version, ...; all clients). A watch is counted when it ends, a
-    resource-less request (``/metrics``, discovery) under resource ""."""
+    label (code, scope, version, ...; all clients) but ``dry_run``, which marks the verb. A
+    watch is counted when it ends; a request for no resource (discovery, ``/metrics``) has its
+    path as the subresource."""
     text = cluster.request("GET", "/metrics", parse=False)
     counts: Counter[RequestKey] = Counter()
     for line in str(text).splitlines():
@@ -281,7 +282,10 @@ def apiserver_breakdown(cluster: LocalCluster) -> Counter[RequestKey]:
             continue
         labels_part, _, value = line.rpartition(" ")
         labels = dict(_LABEL.findall(labels_part))
-        key = (labels.get("verb", ""), labels.get("resource", ""), labels.get("subresource", ""))
+        verb = labels.get("verb", "")
+        if labels.get("dry_run"):
+            verb += " (dry run)"
+        key = (verb, labels.get("resource", ""), labels.get("subresource", ""))
         counts[key] += int(float(value))
     return counts
 
@@ -292,6 +296,9 @@ def breakdown_lines(delta: Counter[RequestKey], n: int, most: int = 15) -> list[
     for (verb, resource, sub), count in delta.most_common(most):
         if count <= 0:
             break
-        what = f"{resource}/{sub}" if sub else resource or "(no resource)"
+        if resource:
+            what = f"{resource}/{sub}" if sub else resource
+        else:  # discovery and the like: the path
+            what = sub if sub.startswith("/") else f"/{sub}" if sub else "(no resource)"
         lines.append(f"{count:>8,} {count / max(n, 1):>7.2f}/app  {verb} {what}")
     return lines
