@@ -174,7 +174,7 @@ async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> Non
             f"({res.requests / ctx.n:.1f} per app; every client, the bench's creates and watch "
             "included), by verb and resource:"
         )
-        for line in breakdown_lines(delta, ctx.n):
+        for line in breakdown_lines(delta, ctx.n, most=30):
             console.print(f"    {line}", markup=False)
 
 
@@ -283,8 +283,9 @@ def main() -> int:
     parser.add_argument(
         "--poll-timeout",
         type=float,
-        default=420,
-        help="seconds for the polled change (Kapstan, Argo CD poll every 180 s at most)",
+        default=600,
+        help="seconds for the polled change (Argo CD: up to 180 s between polls, plus its "
+        "repo-server's 3-minute cache of the branch's commit)",
     )
     parser.add_argument(
         "--drift-timeout", type=float, default=60, help="seconds for the drift to be reverted"

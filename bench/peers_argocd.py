@@ -167,5 +167,7 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         note=note,
         notify=notify,
         notify_note="GitHub push event to argocd-server /api/webhook",
-        poll_note="120 s + up to 60 s jitter (its defaults)",
+        # The repo-server caches a repository's refs (ls-remote) for --revision-cache-expiration
+        # (3m): a poll within that time of the last resolution sees the old commit.
+        poll_note="120 s + up to 60 s jitter, refs cached 3m in the repo-server (its defaults)",
     )

@@ -140,7 +140,7 @@ class Window:
         delta: Counter[RequestKey] = apiserver_breakdown(self.ctx.cluster) - self.req0
         requests = sum(delta.values())
         console.print(f"  {label}: {what}: {requests:,} apiserver requests, top:")
-        for line in breakdown_lines(delta, self.ctx.n, most=8):
+        for line in breakdown_lines(delta, self.ctx.n, most=12):
             console.print(f"    {line}", markup=False)
         return elapsed, requests, self.usage.cpu_total() - self.cpu0
 
@@ -291,7 +291,7 @@ def _timed(t: Timed | None, note: str = "") -> str:
 def _summary(out: Outcome, name: str) -> str:
     if name == "idle" and out.idle is not None:
         i = out.idle
-        return f"{i.cpu:.1f} s CPU, {i.per_minute:.0f} requests/min, {i.peak_rss_kib // 1024} MiB"
+        return f"{i.cpu:.2f} s CPU, {i.per_minute:.0f} requests/min, {i.peak_rss_kib // 1024} MiB"
     timed: Timed | None = getattr(out, name)
     return _timed(timed)
 
@@ -365,7 +365,7 @@ def idle_row(label: str, n: int, out: Outcome, ours: Outcome | None) -> str:
             )
         )
     cells = [
-        machine(), label, str(n), secs(i.seconds), f"{i.cpu:.1f} s",
+        machine(), label, str(n), secs(i.seconds), f"{i.cpu:.2f} s",
         f"{100 * i.cpu / i.seconds:.1f} %" if i.seconds else "-",
         f"{i.per_minute:,.0f}", f"{i.peak_rss_kib / 1024:.0f} MiB", ratios,
     ]  # fmt: skip
