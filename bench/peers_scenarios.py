@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -108,6 +109,7 @@ class Outcome:
     notes: dict[str, str] = field(default_factory=dict)  # scenario -> why it failed
     notify_note: str = ""
     poll_note: str = ""
+    load: float = 0.0  # 1-minute load average as the scenarios started (the machine is shared)
 
 
 @dataclass
@@ -255,7 +257,7 @@ async def _idle(ctx: Context, d: Deployed, seconds: float) -> Idle:
 
 async def run(ctx: Context, d: Deployed, repo: Repo, opts: Options) -> Outcome:
     """The selected scenarios in order; a failing one is recorded and the next one runs."""
-    out = Outcome(notify_note=d.notify_note, poll_note=d.poll_note)
+    out = Outcome(notify_note=d.notify_note, poll_note=d.poll_note, load=os.getloadavg()[0])
     async with KubeClient(load_kubeconfig(ctx.cluster.kubeconfig), qps=10000, burst=10000) as kube:
         for name in (s for s in SCENARIOS if s in opts.scenarios):
             console.print(f"{d.label}: {name}")
@@ -342,7 +344,7 @@ def react_row(label: str, n: int, out: Outcome, ours: Outcome | None) -> str:
             for k in ("webhook", "polling", "drift")
         )
     cells = [
-        machine(), label, str(n),
+        f"{machine()}, load {out.load:.1f}", label, str(n),
         _timed(out.webhook, out.notes.get("webhook", "")), out.notify_note,
         _timed(out.polling, out.notes.get("polling", "")), out.poll_note,
         _timed(out.drift, out.notes.get("drift", "")), ratios,
@@ -353,7 +355,8 @@ def react_row(label: str, n: int, out: Outcome, ours: Outcome | None) -> str:
 def idle_row(label: str, n: int, out: Outcome, ours: Outcome | None) -> str:
     i = out.idle
     if i is None:
-        return f"| {machine()} | {label} | {n} | {out.notes.get('idle', '-')} | - | - | - | - | - |"
+        note = out.notes.get("idle", "-")
+        return f"| {machine()}, load {out.load:.1f} | {label} | {n} | {note} | - | - | - | - | - |"
     ratios = "-"
     if ours is not None and ours is not out and ours.idle is not None:
         o = ours.idle
@@ -365,7 +368,7 @@ def idle_row(label: str, n: int, out: Outcome, ours: Outcome | None) -> str:
             )
         )
     cells = [
-        machine(), label, str(n), secs(i.seconds), f"{i.cpu:.2f} s",
+        f"{machine()}, load {out.load:.1f}", label, str(n), secs(i.seconds), f"{i.cpu:.2f} s",
         f"{100 * i.cpu / i.seconds:.1f} %" if i.seconds else "-",
         f"{i.per_minute:,.0f}", f"{i.peak_rss_kib / 1024:.0f} MiB", ratios,
     ]  # fmt: skip
