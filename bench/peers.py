@@ -2,6 +2,7 @@
 
     make bench-peers                 # once: builds Argo CD and Flux (toolchain/peers.toml)
     .venv/bin/python bench/peers.py [--n 100] [--tools kapstan,argocd,flux,floor] [--tuned]
+        [--scenarios cold,change,drift,idle] [--idle-seconds 300] [--drift-timeout 60]
 
 Workload (Flux's scale benchmark, fluxcd/flux-benchmark): one git repository with N
 directories ``app-<i>``, each a Deployment with 0 replicas, a ServiceAccount, a Service and an
@@ -21,8 +22,13 @@ reconciling processes and their children (sampled every 0.5 s); their CPU second
 window; the kube-apiserver's ``apiserver_request_total`` over the window (every client, the
 bench's own N creates and its watch included) and its CPU; then Kapstan / tool for time, memory,
 CPU and requests. With ``--tuned`` each peer gets a second row with the scale tuning its docs
-recommend (bench/peers_argocd.py, bench/peers_flux.py). Rows are printed and appended to
-bench/README.md (``--no-record`` skips it).
+recommend (bench/peers_argocd.py, bench/peers_flux.py). The breakdown of those requests by
+verb, resource and subresource goes to stderr.
+
+After the cold deploy, on the same cluster with the tool still running (not for the floor),
+the scenarios of bench/peers_scenarios.py: a commit changing 10 apps told by a webhook, another
+found by polling, drift on one object, and an idle window (``--scenarios`` picks them). Rows
+of every table are printed and appended to bench/README.md (``--no-record`` skips it).
 """
 
 from __future__ import annotations
@@ -45,14 +51,24 @@ import peers_argocd
 import peers_floor
 import peers_flux
 import peers_kapstan
+import peers_scenarios as scen
 import readme
 from controller_bench import cpu_seconds, machine, make_repo, pool, secs
-from peers_common import GIT_PASSWORD, GIT_USER, Call, Context, Deployed, Usage, apiserver_requests
+from peers_common import (
+    GIT_PASSWORD,
+    GIT_USER,
+    Call,
+    Context,
+    Deployed,
+    Usage,
+    apiserver_breakdown,
+    breakdown_lines,
+    follow,
+)
 from rich.console import Console
 
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
-from kapstan.kube.errors import KubeError
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.process import capture
 from kapstan.testing.gitservers import http_server
@@ -67,8 +83,9 @@ TUNABLE = ("argocd", "flux")  # with the scale tuning their docs recommend (see 
 SECTION = "## Side by side with Argo CD and Flux (`bench/peers.py`)"
 HEADER = (
     "| machine | tool | counted processes | N | all Synced+Healthy (Flux: Ready) | peak RSS "
-    "| CPU | API requests | kube-apiserver CPU | Kapstan / tool: time, RSS, CPU, requests |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| CPU | API requests | requests per app | kube-apiserver CPU "
+    "| Kapstan / tool: time, RSS, CPU, requests |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 INTRO = """\
 Kapstan, Argo CD v3.6.1 and Flux v1.9.6 (built by `make bench-peers`) and a floor (the bench's
@@ -79,9 +96,9 @@ HTTP, N directories of a Deployment (0 replicas), a ServiceAccount, a Service an
 the first create until every app is Synced+Healthy (Flux: Kustomization Ready); peak summed RSS
 and CPU seconds of the tool's reconciling processes (Argo CD: controller + repo-server + redis;
 Flux: both controllers; Kapstan: the controller with its git children); all requests the
-kube-apiserver served meanwhile (every client). The last column is Kapstan / that row. The
-machine is shared with other work: its load average as the clock started is in the first
-column. How to rerun, versions and build times: docs/benchmarks.md."""
+kube-apiserver served meanwhile (every client), and that / N. The last column is Kapstan / that
+row. The machine is shared with other work: its load average as the clock started is in the
+first column. How to rerun, versions and build times: docs/benchmarks.md."""
 console = Console(stderr=True)
 
 
@@ -99,25 +116,7 @@ class Result:
     error: str = ""
     counted: bool = True  # False for the floor: no process of its own to measure
     load: float = 0.0  # 1-minute load average as the clock started (the machine is shared)
-
-
-async def follow(
-    kube: KubeClient, path: str, ready: Callable[[dict[str, Any]], bool], state: dict[str, bool]
-) -> None:
-    """Keep ``state`` (name -> ready) current with one list + watch, re-listing on errors."""
-    while True:
-        try:
-            listed = await kube.list(path)
-            state.clear()
-            for obj in listed.items:
-                state[obj["metadata"]["name"]] = ready(obj)
-            async for ev in kube.watch(path, resource_version=listed.resource_version):
-                if ev.type in ("ADDED", "MODIFIED"):
-                    state[ev.object["metadata"]["name"]] = ready(ev.object)
-                elif ev.type == "DELETED":
-                    state.pop(ev.object["metadata"]["name"], None)
-        except KubeError:
-            await asyncio.sleep(0.5)
+    after: scen.Outcome | None = None  # the scenarios after the cold deploy (not the floor's)
 
 
 async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> None:
@@ -136,7 +135,7 @@ async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> Non
         u = res.usage
         u.take(d.counted)
         cpu0, api0 = u.cpu_total(), cpu_seconds(api)
-        req0 = apiserver_requests(ctx.cluster)
+        req0 = apiserver_breakdown(ctx.cluster)
         res.load = os.getloadavg()[0]
         t0 = time.monotonic()
         try:
@@ -168,13 +167,26 @@ async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> Non
                 await watcher
         res.cpu = u.cpu_total() - cpu0
         res.api_cpu = cpu_seconds(api) - api0
-        res.requests = apiserver_requests(ctx.cluster) - req0
+        delta = apiserver_breakdown(ctx.cluster) - req0
+        res.requests = sum(delta.values())
+        console.print(
+            f"  {res.label}: cold deploy, {res.requests:,} apiserver requests "
+            f"({res.requests / ctx.n:.1f} per app; every client, the bench's creates and watch "
+            "included), by verb and resource:"
+        )
+        for line in breakdown_lines(delta, ctx.n, most=30):
+            console.print(f"    {line}", markup=False)
 
 
-def run_tool(tool: str, projects: Path, args: argparse.Namespace, tuned: bool) -> Result:
+def run_tool(tool: str, work: Path, args: argparse.Namespace, tuned: bool) -> Result:
+    """Cold deploy, then the selected scenarios, of one tool on its own cluster and its own
+    copy of the repository (``work``, the pristine N apps, is cloned bare for each tool)."""
     res = Result(label=tool, note="", n=args.n)
     with tempfile.TemporaryDirectory(prefix=f"kapstan-peers-{tool}-") as tmp:
         root = Path(tmp)
+        projects = root / "projects"
+        projects.mkdir()
+        capture(["git", "clone", "--quiet", "--bare", str(work), str(projects / "apps.git")])
         cluster = LocalCluster(root / "cluster", nodes=1)
         ctx: Context | None = None
         try:
@@ -182,11 +194,22 @@ def run_tool(tool: str, projects: Path, args: argparse.Namespace, tuned: bool) -
                 cluster.start()
                 users = {GIT_USER: GIT_PASSWORD}
                 with http_server(root / "http", projects, users) as git:
-                    ctx = Context(cluster, root, f"{git.base_url}/apps.git", args.n)
+                    url = f"{git.base_url}/apps.git"
+                    ctx = Context(cluster, root, url, args.n, generate_paths=args.generate_paths)
                     d = SETUPS[tool](ctx, tuned)
+                    if args.generate_paths and tool in ("kapstan", "argocd"):
+                        d.note += "; apps with manifest-generate-paths: ."
+                        d.notify_note += " (apps with manifest-generate-paths: .)"
                     res.label, res.note, res.counted = d.label, d.note, bool(d.counted)
                     console.print(f"{tool}: measuring N={args.n}")
                     asyncio.run(measure(ctx, d, res, args.timeout))
+                    if not res.error and d.notify is not None and args.after:
+                        repo = scen.Repo(projects / "apps.git", root / "work")
+                        opts = scen.Options(
+                            args.after, args.change_timeout, args.poll_timeout,
+                            args.drift_timeout, args.idle_seconds,
+                        )  # fmt: skip
+                        res.after = asyncio.run(scen.run(ctx, d, repo, opts))
         except Exception as err:  # reported as a row, not a crash
             res.error = f"{type(err).__name__}: {err}".splitlines()[0][:200]
         finally:
@@ -229,6 +252,7 @@ def row(res: Result, kapstan: Result | None) -> str:
         f"{mib:.0f} MiB" if res.counted else "-",
         f"{res.cpu:.1f} s" if res.counted else "-",
         f"{res.requests:,}",
+        f"{res.requests / res.n:.1f}" if res.n else "-",
         f"{res.api_cpu:.1f} s",
         ratios,
     ]
@@ -247,10 +271,42 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per tool")
     parser.add_argument("--no-record", action="store_true", help="do not append to README.md")
     parser.add_argument("--keep-logs", action="store_true", help="copy the tools' logs to /tmp")
+    parser.add_argument(
+        "--scenarios",
+        default="cold,change,drift,idle",
+        help="comma-separated of cold,change (= webhook,polling),webhook,polling,drift,idle; "
+        "cold always runs first (the others need its apps); the floor only does cold",
+    )
+    parser.add_argument(
+        "--change-timeout", type=float, default=300, help="seconds for the webhook change"
+    )
+    parser.add_argument(
+        "--poll-timeout",
+        type=float,
+        default=600,
+        help="seconds for the polled change (Argo CD: up to 180 s between polls, plus its "
+        "repo-server's 3-minute cache of the branch's commit)",
+    )
+    parser.add_argument(
+        "--drift-timeout", type=float, default=60, help="seconds for the drift to be reverted"
+    )
+    parser.add_argument(
+        "--generate-paths",
+        action="store_true",
+        help="Argo CD's and Kapstan's Applications carry manifest-generate-paths: . (a webhook "
+        "then refreshes only the apps whose directory the push changed)",
+    )
+    parser.add_argument("--idle-seconds", type=float, default=300, help="idle window (seconds)")
     args = parser.parse_args()
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     if unknown := [t for t in tools if t not in SETUPS]:
         parser.error(f"unknown tool(s) {', '.join(unknown)}; known: {', '.join(SETUPS)}")
+    wanted = {t.strip() for t in args.scenarios.split(",") if t.strip()}
+    if "change" in wanted:
+        wanted |= {"webhook", "polling"}
+    if odd := wanted - {"cold", "change", *scen.SCENARIOS}:
+        parser.error(f"unknown scenario(s) {', '.join(sorted(odd))}")
+    args.after = tuple(s for s in scen.SCENARIOS if s in wanted)
 
     def interrupt(_sig: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -258,21 +314,29 @@ def main() -> int:
     signal.signal(signal.SIGTERM, interrupt)  # clean up on SIGTERM as on Ctrl-C
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="kapstan-peers-repo-") as tmp:
-        work = make_repo(Path(tmp), args.n)
-        projects = Path(tmp) / "projects"
-        projects.mkdir()
-        capture(["git", "clone", "--quiet", "--bare", str(work), str(projects / "apps.git")])
+        work = make_repo(Path(tmp), args.n)  # never changed: each tool gets a bare clone
         for tool in tools:
             for tuned in (False, True) if args.tuned and tool in TUNABLE else (False,):
-                results.append(run_tool(tool, projects, args, tuned))
+                results.append(run_tool(tool, work, args, tuned))
                 console.print(row(results[-1], None), markup=False, soft_wrap=True)
     kapstan = next((r for r in results if r.label == "Kapstan" and not r.error), None)
-    rows = [row(r, kapstan) for r in results]
-    for line in rows:
-        print(line, flush=True)
+    tables = [(SECTION, HEADER, INTRO, [row(r, kapstan) for r in results])]
+    after = [r for r in results if r.after is not None]
+    ours = kapstan.after if kapstan is not None else None
+    if any(s in args.after for s in ("webhook", "polling", "drift")) and after:
+        react = [scen.react_row(r.label, r.n, r.after, ours) for r in after if r.after]
+        tables.append((scen.REACT_SECTION, scen.REACT_HEADER, scen.REACT_INTRO, react))
+    if "idle" in args.after and after:
+        idle = [scen.idle_row(r.label, r.n, r.after, ours) for r in after if r.after]
+        tables.append((scen.IDLE_SECTION, scen.IDLE_HEADER, scen.IDLE_INTRO, idle))
+    for section, header, _intro, rows in tables:
+        print(f"\n{section}\n\n{header}", flush=True)
+        for line in rows:
+            print(line, flush=True)
     if not args.no_record:
-        readme.record(SECTION, HEADER, rows, intro=INTRO)
-        console.print(f"appended {len(rows)} row(s) to {readme.README}")
+        for section, header, intro, rows in tables:
+            readme.record(section, header, rows, intro=intro)
+        console.print(f"appended {sum(len(t[3]) for t in tables)} row(s) to {readme.README}")
     return 0
 
 

@@ -9,8 +9,8 @@ module's ``hack/``), which must be on PATH or every manifest generation fails wi
 denied". CRDs and the base config (argocd-cm, argocd-rbac-cm, argocd-secret, ...) come from
 the module's ``manifests/``; argocd-cm gets the same Ingress health override as Kapstan's run.
 The memory and CPU counted are the controller's, the repo-server's (with its git children) and
-redis's: what reconciles. argocd-server (API and UI, like ``kapstan server``, which Kapstan's
-run does not start) runs but is not counted.
+redis's: what reconciles. argocd-server (API and UI, and the Git webhook endpoint, like
+``kapstan server`` in Kapstan's run) runs but is not counted.
 """
 
 from __future__ import annotations
@@ -19,8 +19,20 @@ import json
 import shutil
 from typing import Any
 
-from controller_bench import INGRESS_HEALTH, application, ok
-from peers_common import BENCH_NS, GIT_PASSWORD, GIT_USER, Call, Context, Deployed, base_env, port
+from controller_bench import INGRESS_HEALTH, ok
+from peers_common import (
+    BENCH_NS,
+    GIT_PASSWORD,
+    GIT_USER,
+    Call,
+    Context,
+    Deployed,
+    Push,
+    base_env,
+    deliver_github,
+    github_push,
+    port,
+)
 from peers_common import wait_http as wait
 
 from kapstan.localcluster.peers_build import builds
@@ -136,7 +148,11 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         {**env, "ARGOCD_BINARY_NAME": "argocd-server"},
     )  # fmt: skip
     wait(f"http://127.0.0.1:{srv_port}/healthz", srv, ctx.log(srv.name))
-    apps = [application(i, ctx.repo_url, shared=True) for i in range(ctx.n)]
+
+    def notify(push: Push) -> None:
+        deliver_github(f"http://127.0.0.1:{srv_port}/api/webhook", github_push(ctx.repo_url, push))
+
+    apps = ctx.applications()
     note = "controller + repo-server + redis"
     if tuned:
         note += f"; {' '.join(TUNED_ARGS)}, client QPS/burst 100/200"
@@ -149,4 +165,9 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         ready=ok,
         expected=ctx.n,
         note=note,
+        notify=notify,
+        notify_note="GitHub push event to argocd-server /api/webhook",
+        # The repo-server caches a repository's refs (ls-remote) for --revision-cache-expiration
+        # (3m): a poll within that time of the last resolution sees the old commit.
+        poll_note="120 s + up to 60 s jitter, refs cached 3m in the repo-server (its defaults)",
     )

@@ -3,18 +3,24 @@ a setup hands back to the timed part, and helpers to start, probe and sample pro
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from controller_bench import cpu_seconds, descendants, status_kib
+from controller_bench import application, cpu_seconds, descendants, status_kib
 
+from kapstan.kube.client import KubeClient
+from kapstan.kube.errors import KubeError
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.localcluster.process import ProcessHandle, spawn, stop
@@ -22,6 +28,7 @@ from kapstan.testing.gitservers import free_port
 
 BENCH_NS = "bench"
 GIT_USER = "bench"
+MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
 GIT_PASSWORD = "bench-password"  # a throwaway lighttpd user on loopback, not a secret
 
 
@@ -35,6 +42,16 @@ class Context:
     repo_url: str
     n: int
     started: list[ProcessHandle] = field(default_factory=list)
+    # ``--generate-paths``: the Applications carry ``manifest-generate-paths: .``
+    generate_paths: bool = False
+
+    def applications(self) -> list[dict[str, Any]]:
+        """The N Applications of Argo CD's and Kapstan's runs (automated, prune, self-heal)."""
+        apps = [application(i, self.repo_url, shared=True) for i in range(self.n)]
+        if self.generate_paths:
+            for app in apps:
+                app["metadata"]["annotations"] = {MANIFEST_GENERATE_PATHS: "."}
+        return apps
 
     @property
     def kubectl(self) -> Kubectl:
@@ -97,6 +114,93 @@ class Deployed:
     note: str = ""
     # The floor: done when the last call returns (nothing reconciles after it).
     done_when_applied: bool = False
+    # The scenarios after the cold deploy (bench/peers_scenarios.py); None: cold deploy only.
+    # ``notify``: what a Git host's push webhook makes the tool do; ``notify_note`` says how,
+    # ``poll_note`` how often the tool polls Git unprompted, ``drift_note`` when it corrects
+    # drift without a watch on the live objects (empty: it watches them).
+    notify: Callable[[Push], None] | None = None
+    notify_note: str = ""
+    poll_note: str = ""
+    drift_note: str = ""
+
+
+@dataclass(frozen=True)
+class Push:
+    """A commit pushed to the bare repository: its parent, itself and the files it changed."""
+
+    before: str
+    after: str
+    files: list[str]
+
+
+def github_push(repo_url: str, push: Push) -> bytes:
+    """GitHub's push event for ``push`` to ``repo_url`` (``.../apps.git``): the fields its
+    documentation lists that a push carries, as tests/integration/api/test_webhook_live.py
+    sends them (``html_url`` the web page without ``.git``, ``clone_url`` the repoURL)."""
+    web_url = repo_url.removesuffix(".git")
+    commit = {"id": push.after, "message": "change", "added": [], "removed": [],
+              "modified": push.files}  # fmt: skip
+    payload = {
+        "ref": "refs/heads/main",
+        "before": push.before,
+        "after": push.after,
+        "created": False,
+        "deleted": False,
+        "forced": False,
+        "commits": [commit],
+        "head_commit": commit,
+        "repository": {
+            "name": "apps",
+            "full_name": "bench/apps",
+            "html_url": web_url,
+            "clone_url": repo_url,
+            "default_branch": "main",
+        },
+        "pusher": {"name": "bench", "email": "bench@example.com"},
+    }
+    return json.dumps(payload).encode()
+
+
+def deliver_github(url: str, body: bytes) -> None:
+    """POST a GitHub push delivery (unsigned: no ``webhook.github.secret`` is set, which both
+    Argo CD and Kapstan then accept) to ``url``; raises unless it is answered 200."""
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-GitHub-Event": "push",
+            "X-GitHub-Delivery": f"bench-{time.time_ns()}",
+            "User-Agent": "GitHub-Hookshot/bench",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if answer.status != 200:
+            raise RuntimeError(f"{url}: {answer.status} {answer.read()[:200]!r}")
+
+
+T = TypeVar("T")
+
+
+async def follow(
+    kube: KubeClient, path: str, view: Callable[[dict[str, Any]], T], state: dict[str, T]
+) -> None:
+    """Keep ``state`` (name -> view(object)) current with one list + watch, re-listing on
+    errors."""
+    while True:
+        try:
+            listed = await kube.list(path)
+            state.clear()
+            for obj in listed.items:
+                state[obj["metadata"]["name"]] = view(obj)
+            async for ev in kube.watch(path, resource_version=listed.resource_version):
+                if ev.type in ("ADDED", "MODIFIED"):
+                    state[ev.object["metadata"]["name"]] = view(ev.object)
+                elif ev.type == "DELETED":
+                    state.pop(ev.object["metadata"]["name"], None)
+        except KubeError:
+            await asyncio.sleep(0.5)
 
 
 def wait_http(url: str, handle: ProcessHandle, log: Path, timeout: float = 60) -> float:
@@ -159,9 +263,42 @@ class Usage:
 def apiserver_requests(cluster: LocalCluster) -> int:
     """The kube-apiserver's ``apiserver_request_total`` summed over every label (all clients,
     the bench's own creates and watches included)."""
+    return sum(apiserver_breakdown(cluster).values())
+
+
+RequestKey = tuple[str, str, str]  # (verb, resource, subresource); a dry run's verb says so
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def apiserver_breakdown(cluster: LocalCluster) -> Counter[RequestKey]:
+    """``apiserver_request_total`` summed per (verb, resource, subresource), over every other
+    label (code, scope, version, ...; all clients) but ``dry_run``, which marks the verb. A
+    watch is counted when it ends; a request for no resource (discovery, ``/metrics``) has its
+    path as the subresource."""
     text = cluster.request("GET", "/metrics", parse=False)
-    total = 0.0
+    counts: Counter[RequestKey] = Counter()
     for line in str(text).splitlines():
-        if line.startswith("apiserver_request_total{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return int(total)
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels_part, _, value = line.rpartition(" ")
+        labels = dict(_LABEL.findall(labels_part))
+        verb = labels.get("verb", "")
+        if labels.get("dry_run"):
+            verb += " (dry run)"
+        key = (verb, labels.get("resource", ""), labels.get("subresource", ""))
+        counts[key] += int(float(value))
+    return counts
+
+
+def breakdown_lines(delta: Counter[RequestKey], n: int, most: int = 15) -> list[str]:
+    """The ``most`` largest entries of a breakdown delta: count, per app, verb resource/sub."""
+    lines = []
+    for (verb, resource, sub), count in delta.most_common(most):
+        if count <= 0:
+            break
+        if resource:
+            what = f"{resource}/{sub}" if sub else resource
+        else:  # discovery and the like: the path
+            what = sub if sub.startswith("/") else f"/{sub}" if sub else "(no resource)"
+        lines.append(f"{count:>8,} {count / max(n, 1):>7.2f}/app  {verb} {what}")
+    return lines

@@ -8,15 +8,34 @@ the objects are healthy as kstatus sees them, ``targetNamespace: bench``). Leade
 off (one replica each); the artifact storage is served on loopback. The clock starts with the
 GitRepository's create; an app is done when its Kustomization is Ready=True with an applied
 revision. Counted: both controllers.
+
+No notification-controller is built, so a Git push is told to Flux the way its Receiver passes
+a webhook on: the GitRepository annotated ``reconcile.fluxcd.io/requestedAt: <now>``, which
+makes source-controller fetch at once; kustomize-controller follows the new artifact. Without
+it source-controller polls at the GitRepository's ``interval`` (1m). Drift of applied objects
+is corrected only when a Kustomization reconciles (its ``interval``, 10m): kustomize-controller
+does not watch them.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from peers_common import BENCH_NS, GIT_PASSWORD, GIT_USER, Call, Context, Deployed, base_env, port
+from peers_common import (
+    BENCH_NS,
+    GIT_PASSWORD,
+    GIT_USER,
+    Call,
+    Context,
+    Deployed,
+    Push,
+    base_env,
+    port,
+)
 from peers_common import wait_http as wait
 
+from kapstan.localcluster.cluster import ClusterError
 from kapstan.localcluster.peers_build import builds
 
 NS = "flux-system"
@@ -24,6 +43,7 @@ SOURCES = f"/apis/source.toolkit.fluxcd.io/v1/namespaces/{NS}/gitrepositories"
 KUSTOMIZATIONS = f"/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{NS}/kustomizations"
 # Flux's scale guidance: raise the controllers' --concurrent (flux-benchmark ran
 # kustomize-controller at 20, source-controller at 10) and the client QPS/burst.
+REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 TUNED = ["--concurrent=20", "--kube-api-qps=500", "--kube-api-burst=1000"]
 
 
@@ -108,6 +128,20 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
             "secretRef": {"name": "apps-auth"},
         },
     }
+
+    def notify(_push: Push) -> None:
+        """What notification-controller's Receiver does with a push: annotate the source."""
+        now = datetime.datetime.now(datetime.UTC).isoformat()
+        for attempt in range(5):  # a read-modify-write (PUT): retried on a conflict
+            obj = ctx.cluster.request("GET", f"{SOURCES}/apps")
+            obj["metadata"].setdefault("annotations", {})[REQUESTED_AT] = now
+            try:
+                ctx.cluster.request("PUT", f"{SOURCES}/apps", obj)
+                return
+            except ClusterError:
+                if attempt == 4:
+                    raise
+
     creates = [Call(SOURCES, repo), *(Call(KUSTOMIZATIONS, kustomization(i)) for i in range(ctx.n))]
     version = source.spec.version
     return Deployed(
@@ -118,4 +152,8 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         ready=ready,
         expected=ctx.n,
         note="source-controller + kustomize-controller" + (f"; {' '.join(TUNED)}" if tuned else ""),
+        notify=notify,
+        notify_note=f"GitRepository annotated `{REQUESTED_AT}` (as its Receiver does)",
+        poll_note="1m (the GitRepository's interval)",
+        drift_note="Flux corrects on its interval: 10m",
     )

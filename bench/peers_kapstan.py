@@ -1,7 +1,9 @@
 """Kapstan for bench/peers.py: ``kapstan install`` and ``kapstan controller`` (as
 bench/controller_bench.py runs it), against the same HTTP repository as the peers, with the
 repository's credentials in an Argo CD repository Secret and the same Ingress health override
-in argocd-cm. Counted: the controller process with its git children.
+in argocd-cm. Counted: the controller process with its git children. ``kapstan server`` (the
+API, which takes Git webhooks on ``/api/webhook``) runs beside it for the scenarios after the
+cold deploy, not counted (as argocd-server is not counted for Argo CD).
 """
 
 from __future__ import annotations
@@ -10,10 +12,23 @@ import asyncio
 import contextlib
 import time
 
-from controller_bench import INGRESS_HEALTH, application, ok
-from peers_common import BENCH_NS, GIT_PASSWORD, GIT_USER, Call, Context, Deployed, base_env
+from controller_bench import INGRESS_HEALTH, ok
+from peers_common import (
+    BENCH_NS,
+    GIT_PASSWORD,
+    GIT_USER,
+    Call,
+    Context,
+    Deployed,
+    Push,
+    base_env,
+    deliver_github,
+    github_push,
+    port,
+    wait_http,
+)
 
-from kapstan.demo.children import controller_argv, install
+from kapstan.demo.children import controller_argv, install, kapstan_argv
 from kapstan.kube.client import KubeClient
 from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.errors import NotFound
@@ -70,7 +85,19 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
     time.sleep(3.0)  # no readiness endpoint: give its caches the time the peers wait for
     if not ctl.alive():
         raise RuntimeError(ctx.log(ctl.name).read_text(errors="replace")[-3000:])
-    apps = [application(i, ctx.repo_url, shared=True) for i in range(ctx.n)]
+    srv_port = port()
+    srv = ctx.start(
+        "kapstan-server",
+        kapstan_argv("server", "--kubeconfig", str(ctx.cluster.kubeconfig), "--namespace", NS,
+                     "--address", "127.0.0.1", "--port", str(srv_port), "--insecure"),
+        base_env(ctx.root),
+    )  # fmt: skip
+    wait_http(f"http://127.0.0.1:{srv_port}/healthz", srv, ctx.log(srv.name))
+
+    def notify(push: Push) -> None:
+        deliver_github(f"http://127.0.0.1:{srv_port}/api/webhook", github_push(ctx.repo_url, push))
+
+    apps = ctx.applications()
     return Deployed(
         label="Kapstan",
         counted=[ctl],
@@ -79,4 +106,7 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         ready=ok,
         expected=ctx.n,
         note="kapstan controller (+ git children)",
+        notify=notify,
+        notify_note="GitHub push event to `kapstan server` /api/webhook",
+        poll_note="180 s (`--app-resync 180`, no jitter)",
     )
