@@ -81,10 +81,11 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         },
     )
     argv = controller_argv(ctx.cluster.kubeconfig, NS, ctx.root / "kapstan-cache", 180)
+    metrics = port()
+    argv += ["--metrics-port", str(metrics), "--metrics-address", "127.0.0.1"]
     ctl = ctx.start("kapstan-controller", argv, base_env(ctx.root))
-    time.sleep(3.0)  # no readiness endpoint: give its caches the time the peers wait for
-    if not ctl.alive():
-        raise RuntimeError(ctx.log(ctl.name).read_text(errors="replace")[-3000:])
+    # Ready (caches started, Applications listed) as the peers' readiness endpoints say.
+    wait_http(f"http://127.0.0.1:{metrics}/healthz", ctl, ctx.log(ctl.name))
     srv_port = port()
     srv = ctx.start(
         "kapstan-server",
