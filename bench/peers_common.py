@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import time
@@ -24,6 +23,7 @@ from kapstan.kube.errors import KubeError
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.localcluster.process import ProcessHandle, spawn, stop
+from kapstan.testing.githubpush import github_push_event
 from kapstan.testing.gitservers import free_port
 
 BENCH_NS = "bench"
@@ -134,31 +134,9 @@ class Push:
 
 
 def github_push(repo_url: str, push: Push) -> bytes:
-    """GitHub's push event for ``push`` to ``repo_url`` (``.../apps.git``): the fields its
-    documentation lists that a push carries, as tests/integration/api/test_webhook_live.py
-    sends them (``html_url`` the web page without ``.git``, ``clone_url`` the repoURL)."""
-    web_url = repo_url.removesuffix(".git")
-    commit = {"id": push.after, "message": "change", "added": [], "removed": [],
-              "modified": push.files}  # fmt: skip
-    payload = {
-        "ref": "refs/heads/main",
-        "before": push.before,
-        "after": push.after,
-        "created": False,
-        "deleted": False,
-        "forced": False,
-        "commits": [commit],
-        "head_commit": commit,
-        "repository": {
-            "name": "apps",
-            "full_name": "bench/apps",
-            "html_url": web_url,
-            "clone_url": repo_url,
-            "default_branch": "main",
-        },
-        "pusher": {"name": "bench", "email": "bench@example.com"},
-    }
-    return json.dumps(payload).encode()
+    """GitHub's push event for ``push`` to ``repo_url`` (``.../apps.git``), as
+    tests/integration/api/test_webhook_live.py sends it."""
+    return github_push_event(repo_url, push.before, push.after, push.files, owner="bench")
 
 
 def deliver_github(url: str, body: bytes) -> None:

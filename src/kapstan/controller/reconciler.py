@@ -284,7 +284,8 @@ class Reconciler:
 
         The status is computed again only when one of its inputs changed since this app's
         last comparison: the app's spec and annotations, the revisions compared, the render
-        error, a live object's resourceVersion, the settings or the discovery model. A hard
+        error, a live object's resourceVersion, the settings, the discovery model or the
+        rendered manifests (:mod:`kapstan.controller.compared`). A hard
         refresh, server-side diff (its dry runs see the API server's state) and rules that
         read managedFields always compute; so does everything after a restart."""
         name = str(app["metadata"]["name"])

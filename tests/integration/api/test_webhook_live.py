@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import shutil
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 
 from kapstan.localcluster.process import capture
 from kapstan.testing import gitservers
+from kapstan.testing.githubpush import github_push_event
 from kapstan.testing.waiting import wait_for
 from tests.integration.api.conftest import IN_CLUSTER, TESTDATA, Install
 
@@ -41,27 +41,7 @@ def _settings(version: int) -> str:
 
 
 def _push_payload(web_url: str, before: str, after: str, files: list[str]) -> bytes:
-    """GitHub's push event (the fields its documentation lists that a push carries)."""
-    commit = {"id": after, "message": "change", "added": [], "removed": [], "modified": files}
-    payload: dict[str, Any] = {
-        "ref": "refs/heads/main",
-        "before": before,
-        "after": after,
-        "created": False,
-        "deleted": False,
-        "forced": False,
-        "commits": [commit],
-        "head_commit": commit,
-        "repository": {
-            "name": "apps",
-            "full_name": "acme/apps",
-            "html_url": web_url,
-            "clone_url": f"{web_url}.git",
-            "default_branch": "main",
-        },
-        "pusher": {"name": "dev", "email": "dev@acme.test"},
-    }
-    return json.dumps(payload).encode()
+    return github_push_event(f"{web_url}.git", before, after, files)
 
 
 def _deliver(http: httpx2.Client, body: bytes, secret: str) -> httpx2.Response:

@@ -13,20 +13,10 @@ from kapstan.controller.queue import Level
 from kapstan.services.manifests import GeneratedManifests, Manifest
 from kapstan.testing.fakekube import FakeKube
 from kapstan.testing.fakes import StaticManifests, running, until
+from tests.unit.controller.test_controller_fake import DEST, NS, application
 
-NS, DEST = "argocd", "web"
 CONFIG = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "1"}}
-APP = {
-    "apiVersion": "argoproj.io/v1alpha1",
-    "kind": "Application",
-    "metadata": {"name": "demo", "namespace": NS},
-    "spec": {
-        "project": "default",
-        "source": {"repoURL": "https://git.example/apps.git", "path": "demo"},
-        "destination": {"server": "https://kubernetes.default.svc", "namespace": DEST},
-        "syncPolicy": {"automated": {"prune": True}},
-    },
-}
+APP = application(syncPolicy={"automated": {"prune": True}})
 
 
 class CachedManifests(StaticManifests):
