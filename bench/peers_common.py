@@ -22,9 +22,9 @@ from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import KubeError
 from kapstan.localcluster import LocalCluster
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import ProcessHandle, spawn, stop
 from kapstan.testing.githubpush import github_push_event
-from kapstan.testing.gitservers import free_port
 
 BENCH_NS = "bench"
 GIT_USER = "bench"

@@ -43,6 +43,7 @@ from kapstan.demo.children import DemoError, Server, install
 from kapstan.demo.repo import APPS, applications, create_repo
 from kapstan.localcluster import ClusterError, LocalCluster, Toolchain, ToolchainError
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import CommandError
 from kapstan.localcluster.toolchain import build_all
 
@@ -177,8 +178,7 @@ def _port(wanted: int) -> int:
             probe.bind(("127.0.0.1", wanted))
             return wanted
         except OSError:
-            probe.bind(("127.0.0.1", 0))
-            return int(probe.getsockname()[1])
+            return free_port()
 
 
 def _initial_password(kubectl: Kubectl, timeout: float = 30.0) -> str:

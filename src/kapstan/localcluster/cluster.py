@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import ssl
 import time
 import urllib.error
@@ -25,9 +24,10 @@ from typing import Any
 
 from kapstan.localcluster import pki as pki_mod
 from kapstan.localcluster import process
+from kapstan.localcluster.ports import LOOPBACK as _LOOPBACK
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.toolchain import Toolchain
 
-_LOOPBACK = "127.0.0.1"
 # Started in this order, stopped in reverse.
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
@@ -63,14 +63,9 @@ class ClusterState:
         return ClusterState(**raw)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((_LOOPBACK, 0))
-        return int(s.getsockname()[1])
-
-
 _STARTED_HERE: list[LocalCluster] = []
+_START_ATTEMPTS = 3
+_PORT_TAKEN = "address already in use"
 
 
 @atexit.register
@@ -142,6 +137,18 @@ class LocalCluster:
             raise ClusterError(
                 f"{self.workdir} already holds a cluster; run `kapstan local-cluster down` first"
             )
+        for attempt in range(_START_ATTEMPTS):
+            try:
+                self._start_once(timeout)
+                return
+            except ClusterError as e:
+                # Another process bound a port between its choice and the server's bind: the
+                # start failed before any state mattered, so start again on other ports.
+                if _PORT_TAKEN not in str(e) or attempt + 1 == _START_ATTEMPTS:
+                    raise
+                shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
+
+    def _start_once(self, timeout: float) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         binaries = {c: str(self.toolchain.path(c)) for c in COMPONENTS}

@@ -22,7 +22,7 @@ import httpx2
 
 from kapstan.demo.children import kapstan_argv
 from kapstan.localcluster import process
-from kapstan.testing.gitservers import free_port
+from kapstan.localcluster.ports import free_port
 
 
 class ApiServerProcess:

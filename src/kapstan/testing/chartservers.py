@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import spawn, stop
-from kapstan.testing.gitservers import _wait_listening, free_port
+from kapstan.testing.gitservers import _wait_listening
 
 DOCKER_REGISTRY = Path("/usr/bin/docker-registry")
 

@@ -21,8 +21,8 @@ from typing import Any
 import httpx2
 
 from kapstan.localcluster.gitea import GiteaBuild
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import ProcessHandle, capture, spawn, stop
-from kapstan.testing.gitservers import free_port
 
 ADMIN = ("kapstan", "Gitea-adm1n-Pa55")
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import ProcessHandle, capture, spawn, stop
 
 GIT_HTTP_BACKEND = Path("/usr/lib/git-core/git-http-backend")
@@ -124,14 +125,6 @@ def build_repo(root: Path, name: str = "repo.git") -> GitRepoFixture:
     commits["main"] = commits["c6"]
     commits["feature"] = commits["f1"]
     return GitRepoFixture(bare=bare, commits=commits)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_listening(port: int, handle: ProcessHandle, log: Path, timeout: float = 15.0) -> None:

@@ -25,8 +25,8 @@ from typing import Any
 import httpx2
 
 from kapstan.localcluster import keycloak as distribution
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import ProcessHandle, spawn, stop
-from kapstan.testing.gitservers import free_port
 
 START_TIMEOUT = 300.0  # seconds: a first start-dev builds Quarkus (85 s measured under load)
 

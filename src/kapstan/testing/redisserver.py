@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import spawn, stop
-from kapstan.testing.gitservers import _wait_listening, free_port
+from kapstan.testing.gitservers import _wait_listening
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from pathlib import Path
 import bcrypt
 import httpx2
 
+from kapstan.localcluster.ports import free_port
 from kapstan.localcluster.process import spawn, stop
 from kapstan.testing.chartservers import DOCKER_REGISTRY
-from kapstan.testing.gitservers import _wait_listening, free_port
+from kapstan.testing.gitservers import _wait_listening
 from kapstan.testing.tokenauth import TokenService
 
 _CONF = """version: 0.1

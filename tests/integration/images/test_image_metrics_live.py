@@ -19,8 +19,8 @@ import pytest
 
 from kapstan.localcluster import process
 from kapstan.localcluster.kubectl import Kubectl
+from kapstan.localcluster.ports import free_port
 from kapstan.testing.controllers import ControllerProcess
-from kapstan.testing.gitservers import free_port
 from kapstan.testing.registries import Pusher, Registry
 from kapstan.testing.waiting import wait_for
 

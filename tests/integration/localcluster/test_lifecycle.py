@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
-from kapstan.localcluster import LocalCluster, Toolchain
+from kapstan.localcluster import LocalCluster, Toolchain, ports
+from kapstan.localcluster import cluster as cluster_mod
 from kapstan.localcluster.kubectl import Kubectl
 from kapstan.localcluster.process import capture, processes_mentioning
 
@@ -82,3 +84,25 @@ def test_cli_up_kubeconfig_get_nodes_down(toolchain: Toolchain) -> None:
     finally:
         capture([kapstan, "local-cluster", "down", "--name", name], env=env)
     assert processes_mentioning(f"/clusters/{name}/") == []
+
+
+def test_a_port_taken_before_the_api_server_binds_it_costs_a_retry_not_the_start(
+    tmp_path: Path, toolchain: Toolchain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race a CI run lost: a port was free when chosen, then another socket took it.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        handed = iter([ports.free_port(), ports.free_port(), taken.getsockname()[1]])
+        monkeypatch.setattr(
+            cluster_mod, "free_port", lambda: next(handed, None) or ports.free_port()
+        )
+        c = LocalCluster(tmp_path / "c", toolchain=toolchain, nodes=1)
+        try:
+            c.start()
+            assert c.state is not None
+            assert c.state.api_port != taken.getsockname()[1]
+            assert "kwok-node-0" in Kubectl(c.kubeconfig, toolchain)("get", "nodes")
+        finally:
+            c.stop()
+    assert processes_mentioning(str(tmp_path)) == []

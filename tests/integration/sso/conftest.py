@@ -14,8 +14,8 @@ import pytest
 from kapstan.demo.children import kapstan_argv
 from kapstan.localcluster import process
 from kapstan.localcluster.dex import DexBuild
+from kapstan.localcluster.ports import free_port
 from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.gitservers import free_port
 from kapstan.testing.waiting import wait_for
 from tests.integration.sso.slapd import LdapUser, Slapd, slapd_server
 from tests.integration.ui.conftest import Install, browser, install, page, redis

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kapstan.localcluster import process
-from kapstan.testing.gitservers import free_port
+from kapstan.localcluster.ports import free_port
 
 SUFFIX = "dc=kapstan,dc=test"
 ADMIN_DN = f"cn=admin,{SUFFIX}"

@@ -28,8 +28,8 @@ from playwright.sync_api import expect
 
 from kapstan.demo.children import kapstan_argv
 from kapstan.localcluster import process
+from kapstan.localcluster.ports import free_port
 from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.gitservers import free_port
 from kapstan.testing.waiting import wait_for
 from tests.integration.sso.conftest import ALICE, BOB, DexProcess
 from tests.integration.sso.slapd import ADMIN_DN, GROUPS, PEOPLE, LdapUser, Slapd

@@ -21,8 +21,8 @@ from playwright.sync_api import expect
 
 from kapstan.demo.children import kapstan_argv
 from kapstan.localcluster import process
+from kapstan.localcluster.ports import free_port
 from kapstan.testing.apiserver import ApiServerProcess
-from kapstan.testing.gitservers import free_port
 from kapstan.testing.keycloak import Keycloak, User
 from kapstan.testing.waiting import wait_for
 from tests.integration.keycloak_fixture import keycloak

@@ -13,7 +13,7 @@ import httpx2
 import pytest
 
 from kapstan.client import sso
-from kapstan.testing.gitservers import free_port
+from kapstan.localcluster.ports import free_port
 
 PROVIDER = sso.Provider(
     "https://idp.test",
