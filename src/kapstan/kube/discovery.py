@@ -127,11 +127,14 @@ class Discovery:
     def __init__(self, client: KubeClient, *, poll_interval: float = 0.25) -> None:
         self._client = client
         self._model: DiscoveryModel | None = None
+        self._last: DiscoveryModel | None = None
         self._lock = asyncio.Lock()
         self._poll = poll_interval
 
     async def refresh(self) -> DiscoveryModel:
-        """Re-read discovery from the server and return the new model."""
+        """Re-read discovery from the server and return the new model: the very object
+        returned before when nothing changed, so that callers may tell "changed" by identity
+        (the controller's comparison memo does)."""
         async with self._lock:
             try:
                 model = await self._aggregated()
@@ -139,7 +142,9 @@ class Discovery:
                 model = None
             if model is None:
                 model = await self._legacy()
-            self._model = model
+            if self._last is not None and model == self._last:
+                model = self._last
+            self._model = self._last = model
             return model
 
     def invalidate(self) -> None:
