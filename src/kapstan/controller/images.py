@@ -9,7 +9,9 @@ namespace that carries ``argocd-image-updater.argoproj.io/image-list`` or is sel
 :data:`~kapstan.services.images.trigger.CHECK_REQUESTED` annotation appears or changes (set
 by :func:`~kapstan.services.images.trigger.request_check`, e.g. from a registry webhook
 received by ``kapstan server``) is checked at once, and the annotation is removed
-afterwards. Watch failures are retried with a back-off; nothing here stops the controller.
+afterwards. Given an :class:`AppFeed` (in ``kapstan controller``, the reconciler's own
+Application watch), it reads the Applications from there instead of listing and watching them
+itself. Watch failures are retried with a back-off; nothing here stops the controller.
 Everything it opened is closed when ``stop`` is set. Its counts are in ``metrics``
 (:class:`~kapstan.services.images.metrics.ImageMetrics`, the updater's): each polling pass
 sets the number of apps watched.
@@ -22,7 +24,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import Gone, KubeError
@@ -39,6 +41,16 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 120.0
 
 
+class AppFeed(Protocol):
+    """Applications kept current by another watch of the same process."""
+
+    def items(self) -> list[dict[str, Any]]: ...
+
+    def subscribe(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]: ...
+
+    async def synced(self) -> None: ...
+
+
 class ImageLoop:
     """See the module contract."""
 
@@ -53,8 +65,10 @@ class ImageLoop:
         updater: ImageUpdater | None = None,
         repositories: Callable[[], Repositories] | None = None,
         metrics: ImageMetrics | None = None,
+        feed: AppFeed | None = None,
     ) -> None:
         self.kube = kube
+        self.feed = feed
         self.namespace = namespace
         self.apps = Applications(kube, namespace)
         self.interval = DEFAULT_INTERVAL if interval is None else interval
@@ -84,9 +98,9 @@ class ImageLoop:
     async def check_all(self) -> None:
         """One pass over every app with image settings (annotations or an ImageUpdater);
         each ImageUpdater's ``status`` then says what its apps' checks found."""
-        listed = await self.apps.list()
+        items = self.feed.items() if self.feed is not None else (await self.apps.list()).items
         updaters = await list_updaters(self.kube, self.namespace)
-        chosen = [(a, _source(a, updaters)) for a in listed.items]
+        chosen = [(a, _source(a, updaters)) for a in items]
         chosen = [(a, src) for a, src in chosen if src]
         self.metrics.applications_watched(
             str((a.get("metadata") or {}).get("name") or "") for a, _ in chosen
@@ -123,6 +137,8 @@ class ImageLoop:
             await self.updater.aclose()
 
     async def _poll(self, stop: asyncio.Event) -> None:
+        if self.feed is not None:
+            await self.feed.synced()
         while not stop.is_set():
             try:
                 await self.check_all()
@@ -156,6 +172,13 @@ class ImageLoop:
     async def _watch(self, stop: asyncio.Event) -> None:
         backoff = 1.0
         pending: set[asyncio.Task[None]] = set()
+        if self.feed is not None:
+            unsubscribe = self.feed.subscribe(lambda app: self._spawn(pending, app))
+            try:
+                await stop.wait()
+            finally:
+                unsubscribe()
+            return
         while not stop.is_set():
             try:
                 listed = await self.apps.list()

@@ -11,11 +11,17 @@ Contract of :class:`Inventory`:
   after) and by a watch event older than its own last write (already superseded); an
   AppProject change hands every app of that project to ``changed``; an operation state set
   to ``Terminating`` is handed to ``terminating``; an Application gone from the cluster is
-  handed to ``forgotten``.
+  handed to ``forgotten``;
+- it is an :class:`~kapstan.controller.images.AppFeed`: :meth:`items` are the Applications
+  known now, :meth:`subscribe` hands every Application a list or watch event brings to a
+  listener, and :meth:`synced` returns once the first list arrived, so other loops of the
+  process read Applications without a LIST and a watch of their own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +31,8 @@ from kapstan.model.application import Application
 from kapstan.model.sync import OperationPhase
 
 Callback = Callable[[str], None]
+Listener = Callable[[dict[str, Any]], None]
+log = logging.getLogger(__name__)
 
 
 def fingerprint(app: Mapping[str, Any]) -> bytes:
@@ -62,6 +70,29 @@ class Inventory:
         self._changed = changed
         self._terminating = terminating
         self._forgotten = forgotten
+        self._listeners: list[Listener] = []
+        self._listed = asyncio.Event()
+
+    # -- the feed other loops read -------------------------------------------------------------
+    def items(self) -> list[dict[str, Any]]:
+        """The Applications known now."""
+        return list(self.apps.values())
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Hand ``listener`` every Application a list or watch event brings."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def synced(self) -> None:
+        """Return once the Applications were listed."""
+        await self._listed.wait()
+
+    def _tell(self, app: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(app)
+            except Exception:  # one listener's bug must not stop the controller's watch
+                log.exception("application listener failed")
 
     # -- projects ------------------------------------------------------------------------------
     def projects_listed(self, items: list[dict[str, Any]]) -> None:
@@ -94,6 +125,7 @@ class Inventory:
             self.forget(gone)
         for app in items:
             self.store(app, force=True)
+        self._listed.set()
 
     def app_event(self, event: Any) -> None:
         app = event.object
@@ -106,6 +138,7 @@ class Inventory:
     def store(self, app: dict[str, Any], *, force: bool) -> None:
         name = str(app["metadata"]["name"])
         self.remember(app)
+        self._tell(app)
         if not force and _version(app) < self._written.get(name, -1):
             # The event of a state older than the controller's own last write (watch events
             # trail PATCH answers): comparing it would flag the controller's own operation

@@ -158,6 +158,7 @@ async def run_controller(
                 interval=options.image_interval,
                 repositories=lambda: watched.current.repositories,
                 metrics=metrics,
+                feed=controller.inventory,
             )
             image_task = asyncio.create_task(images.run(stop), name="image-automation")
         try:

@@ -22,6 +22,8 @@ import pytest
 import yaml
 
 from kapstan.controller.images import ImageLoop
+from kapstan.controller.inventory import Inventory
+from kapstan.localcluster.ports import free_port
 from kapstan.runtime.metrics import metrics_endpoint
 from kapstan.services.images.metrics import ImageMetrics
 from kapstan.services.images.updater import ImageUpdater, Outcome
@@ -66,12 +68,6 @@ def registry() -> Iterator[str]:
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _app(name: str, image_list: str, running: str) -> dict[str, Any]:
@@ -141,7 +137,7 @@ def test_an_update_counts_one_image_updated_and_the_registry_request(registry: s
 
 
 def test_an_unreachable_registry_counts_an_error_and_a_failed_request(registry: str) -> None:
-    dead = f"127.0.0.1:{_free_port()}"  # nothing listens there
+    dead = f"127.0.0.1:{free_port()}"  # nothing listens there
     fake = _cluster(
         _app("down", f"web={dead}/team/web:1.2.x", f"{dead}/team/web:1.2.3"), registries=[dead]
     )
@@ -203,7 +199,7 @@ def test_a_polling_pass_sets_the_apps_watched_and_drops_apps_that_are_gone(regis
 def test_the_endpoint_serves_metrics_and_nothing_else() -> None:
     metrics = ImageMetrics()
     metrics.checked("web", updated=2, errors=0)
-    port = _free_port()
+    port = free_port()
 
     async def body() -> tuple[httpx2.Response, httpx2.Response, httpx2.Response]:
         async with (
@@ -227,7 +223,7 @@ def test_the_endpoint_serves_metrics_and_nothing_else() -> None:
 
 
 def test_healthz_answers_503_until_ready_then_200() -> None:
-    port = _free_port()
+    port = free_port()
     ready = False
 
     async def body() -> tuple[int, int, str]:
@@ -256,3 +252,27 @@ def test_a_taken_metrics_port_is_a_clear_error() -> None:
 
         with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
             asyncio.run(body())
+
+
+def test_in_the_controller_a_polling_pass_reads_the_reconcilers_applications(
+    registry: str,
+) -> None:
+    # The controller's own Application watch feeds the image loop: a pass lists nothing itself.
+    image = f"{registry}/team/web"
+    fake = _cluster(registries=[registry])
+    known = [_app(n, f"web={image}:1.2.x", f"{image}:1.2.4") for n in ("a", "b", "c")]
+    for app in known:
+        app["metadata"]["resourceVersion"] = "1"
+    inventory = Inventory(lambda _: None, lambda _: None, lambda _: None)
+    inventory.apps_listed(known)
+
+    async def body() -> float:
+        async with fake_client(fake) as kube:
+            loop = ImageLoop(kube, NS, interval=0, feed=inventory)
+            try:
+                await loop.check_all()
+            finally:
+                await loop.updater.aclose()
+        return loop.metrics.value(APPS)
+
+    assert asyncio.run(body()) == 3
