@@ -235,6 +235,7 @@ class OperationRunner:
                 health_config=settings.health,
                 discovery=target.discovery,
                 tracking=settings.tracking,
+                server_dry_run=settings.server_dry_run,
             )
         except PlanFailed as err:
             final = OperationState(phase=OperationPhase.ERROR, message=str(err))

@@ -35,7 +35,7 @@ from kapstan.engine.sync.tasks import SyncTask, TaskAction
 from kapstan.engine.tracking import ANNOTATION_TRACKING, Tracking
 from kapstan.kube.apply import Action, Writer
 from kapstan.kube.client import KubeClient
-from kapstan.kube.discovery import Discovery
+from kapstan.kube.discovery import Discovery, UnknownKind
 from kapstan.kube.errors import Conflict, KubeError, NotFound
 from kapstan.model import annotations as ann
 from kapstan.model.health import HealthStatus
@@ -101,6 +101,10 @@ class SyncRunner:
     ``health_config`` holds argocd-cm's health customizations, used between waves.
     The writes of one step (the dry runs, a wave's applies) run ``parallelism`` at once,
     Namespaces and then CRDs before the rest.
+    The dry-run step sends every object as a server-side dry run when ``server_dry_run`` (or
+    the plan is a dry run the user asked for); otherwise it checks each object locally
+    (:meth:`Writer.check`: kind served, object named), as gitops-engine's client-side dry
+    run does, and the API server's own checks come with the apply.
     """
 
     def __init__(
@@ -118,7 +122,9 @@ class SyncRunner:
         discovery: Discovery | None = None,
         tracking: Tracking = ANNOTATION_TRACKING,
         parallelism: int = DEFAULT_PARALLELISM,
+        server_dry_run: bool = False,
     ) -> None:
+        self.server_dry_run = server_dry_run or plan.dry_run
         self.health_config = health_config
         self.parallelism = parallelism
         self.tracking = tracking
@@ -253,11 +259,16 @@ class SyncRunner:
             return
         try:
             if task.action is TaskAction.PRUNE:
-                await self.writer.delete(obj, dry_run=True)
+                if self.server_dry_run:
+                    await self.writer.delete(obj, dry_run=True)
             elif task.is_hook and _generated(obj):
                 pass  # generateName hooks cannot be dry-run applied
-            else:
+            elif self.server_dry_run:
                 await self._write(task, dry_run=True, force=True)
+            else:
+                await self.writer.check(obj)
+        except (ValueError, UnknownKind) as err:  # an unknown kind is no missing namespace
+            self._set(task, dry_run=False, message=str(err))
         except NotFound as err:
             if task.key.namespace in self._new_namespaces:
                 self._set(task, dry_run=True)  # its namespace is created by this sync

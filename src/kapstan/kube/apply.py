@@ -85,6 +85,16 @@ class Writer:
         key = ResourceKey(info.group, info.kind, ns, str(meta.get("name") or ""))
         return info, key, ns
 
+    async def check(self, obj: Mapping[str, Any], *, namespace: str = "") -> ResourceKey:
+        """What a client-side dry run (``kubectl apply --dry-run=client``) can tell without
+        sending the object: its kind is served (waiting up to :data:`DISCOVERY_WAIT` for a
+        kind being installed) and it has a name. Raises
+        :class:`~kapstan.kube.discovery.UnknownKind` or :class:`ValueError`."""
+        _, key, _ = await self._where(obj, namespace)
+        if not key.name:
+            raise ValueError(f"{key.kind} has no metadata.name")
+        return key
+
     async def _get(self, path: str) -> dict[str, Any] | None:
         try:
             return await self.client.get(path)

@@ -23,7 +23,13 @@ the defaults below):
 
 - ``controller.diff.server.side`` (argocd-cmd-params-cm, read by :meth:`Settings.with_params`,
   default false): compare with server-side diff unless an Application's
-  ``compare-options`` annotation says ``ServerSideDiff=false``.
+  ``compare-options`` annotation says ``ServerSideDiff=false``;
+- ``controller.sync.server.side.dry.run`` (argocd-cmd-params-cm, Kapstan's own, default
+  false): how a sync checks its objects before writing any. Off, as Argo CD's gitops-engine
+  does, locally: each object's kind is served and it is named (no request per object). On,
+  each object goes through a server-side dry run first (one more request per object), so an
+  object the API server or an admission webhook rejects fails the sync before anything is
+  written. A sync asked for as a dry run is always checked by the API server.
 
 Any invalid value raises :class:`SettingsError` naming the key (never a secret), so a caller
 watching the ConfigMap (:mod:`kapstan.services.watched`) keeps its previous settings.
@@ -55,6 +61,7 @@ INCLUSIONS_KEY = "resource.inclusions"
 COMPARE_OPTIONS_KEY = "resource.compareoptions"
 
 SERVER_SIDE_DIFF_KEY = "controller.diff.server.side"
+SERVER_DRY_RUN_KEY = "controller.sync.server.side.dry.run"
 
 DEFAULT_RECONCILIATION = 120.0
 DEFAULT_JITTER = 60.0
@@ -159,6 +166,7 @@ class Settings:
     ignore_rules: tuple[IgnoreRule, ...] = ()
     compare_options: ResourceCompareOptions = field(default_factory=ResourceCompareOptions)
     server_side_diff: bool = False
+    server_dry_run: bool = False
 
     @property
     def tracking(self) -> Tracking:
@@ -167,8 +175,12 @@ class Settings:
 
     def with_params(self, params: Mapping[str, str] | None) -> Settings:
         """These settings plus the controller's argocd-cmd-params-cm entries."""
-        value = (params or {}).get(SERVER_SIDE_DIFF_KEY)
-        return replace(self, server_side_diff=_bool(value, SERVER_SIDE_DIFF_KEY, False))
+        params = params or {}
+        return replace(
+            self,
+            server_side_diff=_bool(params.get(SERVER_SIDE_DIFF_KEY), SERVER_SIDE_DIFF_KEY, False),
+            server_dry_run=_bool(params.get(SERVER_DRY_RUN_KEY), SERVER_DRY_RUN_KEY, False),
+        )
 
     @classmethod
     def from_configmap(cls, data: Mapping[str, str] | None) -> Settings:

@@ -72,9 +72,11 @@ async def plan_for(
 
 
 async def sync(
-    kube: KubeClient, plan: SyncPlan, store_path: Path
+    kube: KubeClient, plan: SyncPlan, store_path: Path, *, server_dry_run: bool = False
 ) -> tuple[OperationState, SyncRunner]:
-    runner = SyncRunner(kube, plan, JsonFileStore(store_path), poll=0.2)
+    runner = SyncRunner(
+        kube, plan, JsonFileStore(store_path), poll=0.2, server_dry_run=server_dry_run
+    )
     state = await asyncio.wait_for(runner.run(), 120)
     return state, runner
 

@@ -106,7 +106,7 @@ def test_failing_presync_hook_stops_sync_and_runs_syncfail(
     with_client(kubeconfig, body)
 
 
-def test_invalid_field_fails_dry_run_and_changes_nothing(
+def test_invalid_field_fails_server_dry_run_and_changes_nothing(
     kubeconfig: Path, namespace: str, tmp_path: Path
 ) -> None:
     async def body(kube: KubeClient) -> None:
@@ -116,7 +116,8 @@ def test_invalid_field_fails_dry_run_and_changes_nothing(
         assert state.phase is OperationPhase.SUCCEEDED
         before = await get(kube, first)
         assert before is not None
-        state, runner = await sync(kube, await plan_for(kube, desired), tmp_path / "b.json")
+        plan = await plan_for(kube, desired)
+        state, runner = await sync(kube, plan, tmp_path / "b.json", server_dry_run=True)
         assert state.phase is OperationPhase.FAILED
         assert runner.events == []
         after = await get(kube, first)
@@ -125,6 +126,18 @@ def test_invalid_field_fails_dry_run_and_changes_nothing(
         assert await get(kube, desired[1]) is None
         failed = next(r for r in state.resources if r.name == "broken")
         assert failed.status is ResultCode.SYNC_FAILED
+        assert "notAField" in failed.message
+
+        # Checked locally (the default), the same sync applies wave 0 and fails at wave 5.
+        state, runner = await sync(kube, await plan_for(kube, desired), tmp_path / "c.json")
+        assert state.phase is OperationPhase.FAILED
+        assert [(e.verb, e.name, e.ok) for e in runner.events] == [
+            ("apply", "first", True),
+            ("apply", "broken", False),
+        ]
+        assert ((await get(kube, first)) or {}).get("data") == {"a": "2"}
+        assert await get(kube, desired[1]) is None
+        failed = next(r for r in state.resources if r.name == "broken")
         assert "notAField" in failed.message
 
     with_client(kubeconfig, body)

@@ -1,5 +1,6 @@
 """The writes of one sync step run in parallel (as gitops-engine runs a wave's tasks), with
-Namespaces applied before the objects that live in them."""
+Namespaces applied before the objects that live in them; the server-side dry runs before
+them are only sent when asked for."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import pytest
 
 from kapstan.controller.sync import SyncRunner
 from kapstan.engine.sync.plan import build_plan
@@ -54,7 +56,9 @@ def _objects() -> list[dict[str, Any]]:
     return [*maps, ns]
 
 
-def _run(tmp_path: Path, parallelism: int) -> tuple[OperationPhase, _Counting]:
+def _run(
+    tmp_path: Path, parallelism: int, *, server_dry_run: bool = False
+) -> tuple[OperationPhase, _Counting]:
     fake = FakeKube(latency=0.02)
     counting = _Counting(fake.transport())
 
@@ -63,7 +67,9 @@ def _run(tmp_path: Path, parallelism: int) -> tuple[OperationPhase, _Counting]:
         async with KubeClient(config, qps=0.0, transport=counting) as kube:
             plan = build_plan(_objects(), [])
             store = JsonFileStore(tmp_path / f"state-{parallelism}.json")
-            runner = SyncRunner(kube, plan, store, poll=0.05, parallelism=parallelism)
+            runner = SyncRunner(
+                kube, plan, store, poll=0.05, parallelism=parallelism, server_dry_run=server_dry_run
+            )
             state = await asyncio.wait_for(runner.run(), 30)
             return state.phase
 
@@ -83,3 +89,13 @@ def test_parallelism_one_writes_one_at_a_time(tmp_path: Path) -> None:
     phase, seen = _run(tmp_path, parallelism=1)
     assert phase is OperationPhase.SUCCEEDED
     assert seen.most == 1
+
+
+@pytest.mark.parametrize(("server_dry_run", "dry_runs"), [(False, 0), (True, 7)])
+def test_server_dry_runs_only_when_asked(
+    tmp_path: Path, server_dry_run: bool, dry_runs: int
+) -> None:
+    phase, seen = _run(tmp_path, parallelism=8, server_dry_run=server_dry_run)
+    assert phase is OperationPhase.SUCCEEDED
+    assert sum(dry for _, dry in seen.writes) == dry_runs
+    assert sum(not dry for _, dry in seen.writes) == 7

@@ -165,3 +165,21 @@ def test_server_side_diff_from_cmd_params(params: dict[str, str] | None, want: b
 def test_server_side_diff_invalid_value() -> None:
     with pytest.raises(SettingsError, match=r"controller\.diff\.server\.side"):
         Settings.from_configmap({}).with_params({"controller.diff.server.side": "sometimes"})
+
+
+@pytest.mark.parametrize(
+    ("params", "want"),
+    [
+        (None, False),
+        ({"controller.sync.server.side.dry.run": "true"}, True),
+        ({"controller.sync.server.side.dry.run": "False"}, False),
+        ({"controller.diff.server.side": "true"}, False),
+    ],
+)
+def test_server_dry_run_from_cmd_params(params: dict[str, str] | None, want: bool) -> None:
+    assert Settings.from_configmap({}).with_params(params).server_dry_run is want
+
+
+def test_server_dry_run_invalid_value() -> None:
+    with pytest.raises(SettingsError, match=r"controller\.sync\.server\.side\.dry\.run"):
+        Settings.from_configmap({}).with_params({"controller.sync.server.side.dry.run": "yes"})
