@@ -22,8 +22,8 @@ reconciling processes and their children (sampled every 0.5 s); their CPU second
 window; the kube-apiserver's ``apiserver_request_total`` over the window (every client, the
 bench's own N creates and its watch included) and its CPU; then Kapstan / tool for time, memory,
 CPU and requests. With ``--tuned`` each peer gets a second row with the scale tuning its docs
-recommend (bench/peers_argocd.py, bench/peers_flux.py). The breakdown of those requests by
-verb, resource and subresource goes to stderr.
+recommend (bench/peers_argocd.py, bench/peers_flux.py), for the cold deploy. The breakdown
+of those requests by verb, resource and subresource goes to stderr.
 
 After the cold deploy, on the same cluster with the tool still running (not for the floor),
 the scenarios of bench/peers_scenarios.py: a commit changing 10 apps told by a webhook, another
@@ -203,7 +203,7 @@ def run_tool(tool: str, work: Path, args: argparse.Namespace, tuned: bool) -> Re
                     res.label, res.note, res.counted = d.label, d.note, bool(d.counted)
                     console.print(f"{tool}: measuring N={args.n}")
                     asyncio.run(measure(ctx, d, res, args.timeout))
-                    if not res.error and d.notify is not None and args.after:
+                    if not res.error and d.notify is not None and args.after and not tuned:
                         repo = scen.Repo(projects / "apps.git", root / "work")
                         opts = scen.Options(
                             args.after, args.change_timeout, args.poll_timeout,
@@ -266,7 +266,10 @@ def main() -> int:
         "--tools", default="kapstan,argocd,flux,floor", help="comma-separated, in order"
     )
     parser.add_argument(
-        "--tuned", action="store_true", help="after each peer's defaults row, a tuned row"
+        "--tuned",
+        action="store_true",
+        help="after each peer's defaults row, a tuned row (cold deploy only: the other "
+        "scenarios compare the defaults)",
     )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per tool")
     parser.add_argument("--no-record", action="store_true", help="do not append to README.md")

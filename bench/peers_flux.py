@@ -7,7 +7,10 @@ per app directory (``path: ./app-<i>``, ``prune: true``, ``wait: true`` so that 
 the objects are healthy as kstatus sees them, ``targetNamespace: bench``). Leader election is
 off (one replica each); the artifact storage is served on loopback. The clock starts with the
 GitRepository's create; an app is done when its Kustomization is Ready=True with an applied
-revision. Counted: both controllers.
+revision. Counted: both controllers. Tuned (``--tuned``): the controllers' ``--concurrent`` and
+client QPS raised, and one GitRepository per app whose ``spec.sparseCheckout`` leaves only that
+app's directory in its artifact, so a Kustomization no longer downloads and unpacks the whole
+repository.
 
 No notification-controller is built, so a Git push is told to Flux the way its Receiver passes
 a webhook on: the GitRepository annotated ``reconcile.fluxcd.io/requestedAt: <now>``, which
@@ -55,7 +58,7 @@ def ready(obj: dict[str, Any]) -> bool:
     )
 
 
-def kustomization(i: int) -> dict[str, Any]:
+def kustomization(i: int, source: str = "apps") -> dict[str, Any]:
     return {
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
@@ -67,7 +70,7 @@ def kustomization(i: int) -> dict[str, Any]:
             "wait": True,
             "timeout": "5m",
             "targetNamespace": BENCH_NS,
-            "sourceRef": {"kind": "GitRepository", "name": "apps"},
+            "sourceRef": {"kind": "GitRepository", "name": source},
         },
     }
 
@@ -117,32 +120,24 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         env,
     )  # fmt: skip
     wait(f"http://127.0.0.1:{health}/readyz", kus, ctx.log(kus.name))
-    repo = {
-        "apiVersion": "source.toolkit.fluxcd.io/v1",
-        "kind": "GitRepository",
-        "metadata": {"name": "apps", "namespace": NS},
-        "spec": {
-            "interval": "1m",
-            "url": ctx.repo_url,
-            "ref": {"branch": "main"},
-            "secretRef": {"name": "apps-auth"},
-        },
-    }
+    # Tuned: one source per app whose artifact holds only the app's directory (Flux's advice
+    # for many Kustomizations of one repository), instead of one artifact of the whole repo
+    # that every Kustomization downloads and unpacks.
+    names = [f"app-{i:03d}" for i in range(ctx.n)] if tuned else ["apps"]
+    sources = [git_repository(ctx, name, sparse=tuned) for name in names]
 
     def notify(_push: Push) -> None:
-        """What notification-controller's Receiver does with a push: annotate the source."""
+        """What notification-controller's Receiver does with a push: annotate the sources
+        it lists (all of them: a Receiver cannot tell which apps a push changed)."""
         now = datetime.datetime.now(datetime.UTC).isoformat()
-        for attempt in range(5):  # a read-modify-write (PUT): retried on a conflict
-            obj = ctx.cluster.request("GET", f"{SOURCES}/apps")
-            obj["metadata"].setdefault("annotations", {})[REQUESTED_AT] = now
-            try:
-                ctx.cluster.request("PUT", f"{SOURCES}/apps", obj)
-                return
-            except ClusterError:
-                if attempt == 4:
-                    raise
+        for name in names:
+            annotate(ctx, name, now)
 
-    creates = [Call(SOURCES, repo), *(Call(KUSTOMIZATIONS, kustomization(i)) for i in range(ctx.n))]
+    kustomizations = [kustomization(i, names[i] if tuned else "apps") for i in range(ctx.n)]
+    creates = [
+        *(Call(SOURCES, repo) for repo in sources),
+        *(Call(KUSTOMIZATIONS, k) for k in kustomizations),
+    ]
     version = source.spec.version
     return Deployed(
         label=f"Flux {version}" + (" tuned" if tuned else " defaults"),
@@ -151,9 +146,47 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
         watch=KUSTOMIZATIONS,
         ready=ready,
         expected=ctx.n,
-        note="source-controller + kustomize-controller" + (f"; {' '.join(TUNED)}" if tuned else ""),
+        note="source-controller + kustomize-controller"
+        + (
+            f"; {' '.join(TUNED)}; one GitRepository per app (sparseCheckout of its directory)"
+            if tuned
+            else ""
+        ),
         notify=notify,
         notify_note=f"GitRepository annotated `{REQUESTED_AT}` (as its Receiver does)",
         poll_note="1m (the GitRepository's interval)",
         drift_note="Flux corrects on its interval: 10m",
     )
+
+
+def git_repository(ctx: Context, name: str, *, sparse: bool) -> dict[str, Any]:
+    """The GitRepository ``name``; ``sparse``: checked out and archived with only the
+    directory of that name (``spec.sparseCheckout``)."""
+    spec: dict[str, Any] = {
+        "interval": "1m",
+        "url": ctx.repo_url,
+        "ref": {"branch": "main"},
+        "secretRef": {"name": "apps-auth"},
+    }
+    if sparse:
+        spec["sparseCheckout"] = [name]
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": spec,
+    }
+
+
+def annotate(ctx: Context, name: str, now: str) -> None:
+    """``reconcile.fluxcd.io/requestedAt`` on one GitRepository (a read-modify-write PUT,
+    retried on a conflict)."""
+    for attempt in range(5):
+        obj = ctx.cluster.request("GET", f"{SOURCES}/{name}")
+        obj["metadata"].setdefault("annotations", {})[REQUESTED_AT] = now
+        try:
+            ctx.cluster.request("PUT", f"{SOURCES}/{name}", obj)
+            return
+        except ClusterError:
+            if attempt == 4:
+                raise
