@@ -22,7 +22,8 @@ reconciling processes and their children (sampled every 0.5 s); their CPU second
 window; the kube-apiserver's ``apiserver_request_total`` over the window (every client, the
 bench's own N creates and its watch included) and its CPU; then Kapstan / tool for time, memory,
 CPU and requests. With ``--tuned`` each peer gets a second row with the scale tuning its docs
-recommend (bench/peers_argocd.py, bench/peers_flux.py), for the cold deploy. The breakdown
+recommend (bench/peers_argocd.py, bench/peers_flux.py), for the cold deploy (and the other
+scenarios too when its defaults did not finish the cold deploy). The breakdown
 of those requests by verb, resource and subresource goes to stderr.
 
 After the cold deploy, on the same cluster with the tool still running (not for the floor),
@@ -178,9 +179,12 @@ async def measure(ctx: Context, d: Deployed, res: Result, timeout: float) -> Non
             console.print(f"    {line}", markup=False)
 
 
-def run_tool(tool: str, work: Path, args: argparse.Namespace, tuned: bool) -> Result:
-    """Cold deploy, then the selected scenarios, of one tool on its own cluster and its own
-    copy of the repository (``work``, the pristine N apps, is cloned bare for each tool)."""
+def run_tool(
+    tool: str, work: Path, args: argparse.Namespace, tuned: bool, scenarios: bool = True
+) -> Result:
+    """Cold deploy, then (``scenarios``) the selected scenarios, of one tool on its own cluster
+    and its own copy of the repository (``work``, the pristine N apps, is cloned bare for each
+    tool)."""
     res = Result(label=tool, note="", n=args.n)
     with tempfile.TemporaryDirectory(prefix=f"kapstan-peers-{tool}-") as tmp:
         root = Path(tmp)
@@ -203,7 +207,7 @@ def run_tool(tool: str, work: Path, args: argparse.Namespace, tuned: bool) -> Re
                     res.label, res.note, res.counted = d.label, d.note, bool(d.counted)
                     console.print(f"{tool}: measuring N={args.n}")
                     asyncio.run(measure(ctx, d, res, args.timeout))
-                    if not res.error and d.notify is not None and args.after and not tuned:
+                    if not res.error and d.notify is not None and args.after and scenarios:
                         repo = scen.Repo(projects / "apps.git", root / "work")
                         opts = scen.Options(
                             args.after, args.change_timeout, args.poll_timeout,
@@ -269,7 +273,7 @@ def main() -> int:
         "--tuned",
         action="store_true",
         help="after each peer's defaults row, a tuned row (cold deploy only: the other "
-        "scenarios compare the defaults)",
+        "scenarios compare the defaults, unless the defaults did not finish the cold deploy)",
     )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per tool")
     parser.add_argument("--no-record", action="store_true", help="do not append to README.md")
@@ -320,7 +324,8 @@ def main() -> int:
         work = make_repo(Path(tmp), args.n)  # never changed: each tool gets a bare clone
         for tool in tools:
             for tuned in (False, True) if args.tuned and tool in TUNABLE else (False,):
-                results.append(run_tool(tool, work, args, tuned))
+                scenarios = not tuned or bool(results[-1].error)
+                results.append(run_tool(tool, work, args, tuned, scenarios))
                 console.print(row(results[-1], None), markup=False, soft_wrap=True)
     kapstan = next((r for r in results if r.label == "Kapstan" and not r.error), None)
     tables = [(SECTION, HEADER, INTRO, [row(r, kapstan) for r in results])]

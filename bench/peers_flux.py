@@ -153,7 +153,8 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
             else ""
         ),
         notify=notify,
-        notify_note=f"GitRepository annotated `{REQUESTED_AT}` (as its Receiver does)",
+        notify_note=f"{'all GitRepositories' if tuned else 'GitRepository'} annotated "
+        f"`{REQUESTED_AT}` (as its Receiver does)",
         poll_note="1m (the GitRepository's interval)",
         drift_note="Flux corrects on its interval: 10m",
     )
