@@ -2,7 +2,8 @@
 
 Reads come from the mirror (RBAC-filtered per item: ``applications, get, <project>/<name>``);
 writes go to the API server. ``GET ...?refresh=normal|hard`` asks the controller for a refresh
-and answers once it is done (or after ``REFRESH_WAIT`` seconds with the app as it is).
+and answers once it is done (or after ``REFRESH_WAIT`` seconds with the app as it is); one
+already in flight is waited out and asked for again, so a commit pushed meanwhile is seen.
 """
 
 from __future__ import annotations
@@ -127,17 +128,44 @@ async def get_app(
 
 
 async def _refreshed(ctx: ApiContext, name: str, level: RefreshType) -> dict[str, Any]:
-    """Ask for a refresh and wait for the controller to finish it (it drops the annotation)."""
-    await ctx.applications.request_refresh(name, level)
+    """Ask for a refresh and wait for the controller to finish it (it drops the annotation).
+
+    A refresh already requested (the annotation is there) may have read Git before the
+    commit this caller wants seen; setting the same annotation again would be a no-op the
+    controller never notices, so that one is waited out first and a new one asked for.
+    Both waits share ``REFRESH_WAIT``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + REFRESH_WAIT
+    app = await _until_refreshed(ctx, name, deadline)
+    if _refresh_requested(app):
+        return app or {}
+    await ctx.applications.request_refresh(name, level)
+    return await _until_refreshed(ctx, name, deadline, past=_version(app)) or {}
+
+
+async def _until_refreshed(
+    ctx: ApiContext, name: str, deadline: float, past: str | None = None
+) -> dict[str, Any] | None:
+    """The mirrored app once it carries no refresh annotation (and, with ``past``, is no
+    longer at that resourceVersion: the mirror has seen the request), or as it is at
+    ``deadline``."""
+    loop = asyncio.get_running_loop()
+    app = ctx.mirror.app(name)
     while loop.time() < deadline:
+        if app is None or (not _refresh_requested(app) and _version(app) != past):
+            break
         await asyncio.sleep(0.1)
         app = ctx.mirror.app(name)
-        annotations = ((app or {}).get("metadata") or {}).get("annotations") or {}
-        if app is not None and REFRESH not in annotations:
-            return app
-    return ctx.mirror.app(name) or {}
+    return app
+
+
+def _version(app: Mapping[str, Any] | None) -> str:
+    return str(((app or {}).get("metadata") or {}).get("resourceVersion") or "")
+
+
+def _refresh_requested(app: Mapping[str, Any] | None) -> bool:
+    annotations = ((app or {}).get("metadata") or {}).get("annotations") or {}
+    return REFRESH in annotations
 
 
 def _body_app(data: Mapping[str, Any], ctx: ApiContext) -> dict[str, Any]:
