@@ -4,7 +4,8 @@
 - a wrong password shows the API's message; admin signs in through the form;
 - an app created from the "New app" form (auto-sync off) shows up OutOfSync; selected and
   synced from the list, it goes through Syncing to Synced/Healthy while the page stays loaded
-  (the list is fed by its stream, nothing reloads);
+  (the list is fed by its stream, nothing reloads); its PreSync Job (testdata/migrated) keeps
+  the operation Running long enough to be rendered, as a real app's hooks would;
 - the table view shows the same app and stays chosen after a reload;
 - the search and a status filter narrow the list, are kept in the URL, and the back button
   undoes them; logout returns to /login;
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from kapstan.testing import gitservers
 from kapstan.testing.apiserver import ApiServerProcess
 from tests.integration.ui.conftest import Install, login, screenshot
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+
+TESTDATA = Path(__file__).parent / "testdata"
 
 # Records every operation badge that appears in the app's tile, however briefly it is shown,
 # so "it went through Syncing" does not depend on sampling at the right moment.
@@ -66,12 +71,15 @@ def test_login_create_sync_search_filter_and_logout(
     login(page, ui, "admin", install.admin_password())
     expect(page.get_by_text("Signed in as admin")).to_be_visible()
 
+    if not (install.repo / "migrated").exists():
+        shutil.copytree(TESTDATA / "migrated", install.repo / "migrated")
+        gitservers.commit_all(install.repo, "an app with a PreSync hook")
     name = f"web-{uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="New app").click()
     panel = page.get_by_role("dialog", name="New application")
     panel.get_by_label("Application name").fill(name)
     panel.get_by_label("Repository URL").fill(install.repo.as_uri())
-    panel.get_by_label("Path", exact=True).fill("web")
+    panel.get_by_label("Path", exact=True).fill("migrated")
     panel.get_by_label("Revision").fill("main")
     panel.get_by_label("Namespace", exact=True).fill(name)
     panel.get_by_label("Auto-create namespace").check()
