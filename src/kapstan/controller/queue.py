@@ -11,6 +11,11 @@ Contract of :class:`AppQueue`:
 - :meth:`get` hands out an app that nobody is processing; an app added while it is being
   processed is handed out again only after :meth:`done` (so one app is never reconciled by
   two workers at once, and no change is lost);
+- two lanes, each first in, first out: apps queued at ``LIVE`` (a sync's result, a rollout's
+  health: cheap re-compares a user is waiting to see) go before apps queued to re-read Git,
+  ``LIVE_BURST`` of them at most before one of the other lane, so neither waits forever. A
+  thousand first refreshes after a start then do not hold back the results of the syncs
+  they start. The lane is chosen when the app is queued; raising its level later keeps it;
 - everything runs on one event loop; :meth:`add` may be called from synchronous callbacks
   (cache subscribers) but not from other threads.
 """
@@ -20,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
+from collections import deque
+from typing import Final
 
 
 class Level(enum.IntEnum):
@@ -30,12 +37,18 @@ class Level(enum.IntEnum):
     HARD = 2  # render again even when the render cache has the result
 
 
+LIVE_BURST: Final = 4  # LIVE-lane apps handed out in a row while the other lane waits
+
+
 class AppQueue:
     """Deduplicating queue of app names (see the module contract)."""
 
     def __init__(self) -> None:
         self._levels: dict[str, Level] = {}
-        self._ready: asyncio.Queue[str] = asyncio.Queue()
+        self._live: deque[str] = deque()
+        self._git: deque[str] = deque()
+        self._streak = 0  # LIVE-lane apps handed out since the last one of the other lane
+        self._wake = asyncio.Event()
         self._busy: set[str] = set()
         self._deferred: dict[str, Level] = {}  # added while busy
         self._timers: dict[tuple[str, Level], tuple[float, asyncio.TimerHandle]] = {}
@@ -55,7 +68,8 @@ class AppQueue:
             self._levels[name] = max(level, self._levels[name])
             return
         self._levels[name] = level
-        self._ready.put_nowait(name)
+        (self._live if level is Level.LIVE else self._git).append(name)
+        self._wake.set()
 
     def _schedule(self, name: str, level: Level, delay: float) -> None:
         due = time.monotonic() + delay
@@ -74,7 +88,15 @@ class AppQueue:
     async def get(self) -> tuple[str, Level]:
         """The next app to process and its level; the caller must call :meth:`done`."""
         while True:
-            name = await self._ready.get()
+            while not self._live and not self._git:
+                self._wake.clear()
+                await self._wake.wait()
+            if self._live and (self._streak < LIVE_BURST or not self._git):
+                name = self._live.popleft()
+                self._streak += 1
+            else:
+                name = self._git.popleft()
+                self._streak = 0
             level = self._levels.pop(name, None)
             if level is None:
                 continue  # forgotten meanwhile
@@ -102,4 +124,4 @@ class AppQueue:
         self._timers.clear()
 
 
-__all__ = ["AppQueue", "Level"]
+__all__ = ["LIVE_BURST", "AppQueue", "Level"]

@@ -1,4 +1,4 @@
-"""AppQueue behaviour: deduplication, levels, busy apps, timers, forget and close.
+"""AppQueue behaviour: deduplication, levels, lanes, busy apps, timers, forget and close.
 
 Every test drives its own event loop with :func:`asyncio.run` and uses delays of a few
 hundredths of a second, so the whole module runs well under a second per test.
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from kapstan.controller.queue import AppQueue, Level
+from kapstan.controller.queue import LIVE_BURST, AppQueue, Level
 
 SHORT = 0.05  # "nothing arrives" window and the usual timer delay
 
@@ -53,8 +53,30 @@ def test_level_is_raised_never_lowered() -> None:
         queue.add("hard", Level.NORMAL)
         queue.add("up", Level.LIVE)
         queue.add("up", Level.NORMAL)
-        assert await get_soon(queue) == ("hard", Level.HARD)
-        assert await get_soon(queue) == ("up", Level.NORMAL)
+        got = {await get_soon(queue), await get_soon(queue)}  # (lanes: order not checked)
+        assert got == {("hard", Level.HARD), ("up", Level.NORMAL)}
+        await assert_empty(queue)
+
+    run(body)
+
+
+def test_live_re_compares_go_before_git_refreshes_but_never_starve_them() -> None:
+    # A start queues every app for Git; the syncs they start finish and queue LIVE re-compares,
+    # whose results must not wait behind all the first refreshes.
+    async def body() -> None:
+        queue = AppQueue()
+        for i in range(8):
+            queue.add(f"git-{i}", Level.NORMAL)
+        for i in range(LIVE_BURST + 2):
+            queue.add(f"live-{i}", Level.LIVE)
+        order = []
+        for _ in range(8 + LIVE_BURST + 2):
+            name, _level = await get_soon(queue)
+            order.append(name)
+            queue.done(name)
+        live = [f"live-{i}" for i in range(LIVE_BURST + 2)]
+        git = [f"git-{i}" for i in range(8)]
+        assert order == [*live[:LIVE_BURST], git[0], *live[LIVE_BURST:], *git[1:]]
         await assert_empty(queue)
 
     run(body)
