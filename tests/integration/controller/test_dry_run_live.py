@@ -7,7 +7,6 @@ dry run, and the same sync fails with nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from kapstan.testing.argo import ArgoNamespace
 pytestmark = pytest.mark.cluster
 
 TESTDATA = Path(__file__).parent / "testdata"
-
-
-@pytest.fixture
-def argo(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> Iterator[ArgoNamespace]:
-    ns = ArgoNamespace(kubectl, kubeconfig, tmp_path, prefix="dryrun")
-    ns.start(process=True)
-    yield ns
-    ns.close()
 
 
 def _configmap_data(kubectl: Kubectl, namespace: str) -> object:

@@ -6,7 +6,6 @@ leaves them alone, and ``RespectIgnoreDifferences=true`` keeps them through a sy
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,6 @@ RULES = [
     {"kind": "ConfigMap", "name": "settings", "jqPathExpressions": [".data.mode"]},
     {"kind": "ConfigMap", "name": "owned", "managedFieldsManagers": ["platform-bot"]},
 ]
-
-
-@pytest.fixture
-def argo(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> Iterator[ArgoNamespace]:
-    ns = ArgoNamespace(kubectl, kubeconfig, tmp_path, prefix="ignore")
-    ns.start(process=True)
-    yield ns
-    ns.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +45,6 @@ def _bare(projects: Path, name: str, work: Path) -> Path:
     bare.parent.mkdir(parents=True, exist_ok=True)
     capture(["git", "clone", "--quiet", "--bare", str(tree), str(bare)])
     return bare
-
-
-@pytest.fixture
-def argo(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> Iterator[ArgoNamespace]:
-    ns = ArgoNamespace(kubectl, kubeconfig, tmp_path, prefix="private")
-    ns.start(process=True)
-    yield ns
-    ns.close()
 
 
 def _leaks(

@@ -7,13 +7,11 @@ three-way diff and Synced with server-side diff; a failing dry run is a conditio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kapstan.localcluster.kubectl import Kubectl
 from kapstan.testing import gitservers
 from kapstan.testing.argo import ArgoNamespace, conditions, resource
 
@@ -26,14 +24,6 @@ COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return gitservers.worktree_with(tmp_path / "apps", (TESTDATA / "ssd", "ssd"))
-
-
-@pytest.fixture
-def argo(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> Iterator[ArgoNamespace]:
-    ns = ArgoNamespace(kubectl, kubeconfig, tmp_path, prefix="ssd")
-    ns.start(process=True)
-    yield ns
-    ns.close()
 
 
 def _statefulset(status: dict[str, Any]) -> str:

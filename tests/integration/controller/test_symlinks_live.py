@@ -5,7 +5,6 @@ applied, and removing the link heals both apps."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,6 @@ from kapstan.testing.argo import ArgoNamespace, conditions
 pytestmark = pytest.mark.cluster
 
 APPS = Path(__file__).parents[2] / "unit" / "render" / "testdata" / "apps"
-
-
-@pytest.fixture
-def argo(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> Iterator[ArgoNamespace]:
-    ns = ArgoNamespace(kubectl, kubeconfig, tmp_path, prefix="links")
-    ns.start(process=True)
-    yield ns
-    ns.close()
 
 
 def test_out_of_bounds_symlinks_are_refused_on_every_app(
