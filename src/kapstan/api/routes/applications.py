@@ -38,6 +38,7 @@ from kapstan.engine.actions.patches import merge_patch
 from kapstan.engine.jsonpatch import JsonPointerError
 from kapstan.engine.jsonpatch import apply as json_patch
 from kapstan.kube.errors import Conflict, Invalid, KubeError, NotFound
+from kapstan.model.annotations import annotations_of
 from kapstan.model.application import RefreshType
 from kapstan.model.vocabulary import (
     API_VERSION,
@@ -164,8 +165,7 @@ def _version(app: Mapping[str, Any] | None) -> str:
 
 
 def _refresh_requested(app: Mapping[str, Any] | None) -> bool:
-    annotations = ((app or {}).get("metadata") or {}).get("annotations") or {}
-    return REFRESH in annotations
+    return REFRESH in annotations_of(app)
 
 
 def _body_app(data: Mapping[str, Any], ctx: ApiContext) -> dict[str, Any]:
