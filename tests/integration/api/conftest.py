@@ -110,6 +110,14 @@ class Install:
             wait_for("the app Synced/Healthy with its pod", lambda: _ready(http, name), 120)
         return token, name
 
+    def add_app(self, source: Path, prefix: str) -> str:
+        """A copy of the app directory ``source`` at a new path of the repository, committed
+        (for one test's own app or commits); that path."""
+        path = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        shutil.copytree(source, self.repo / path)
+        gitservers.commit_all(self.repo, f"add {path}")
+        return path
+
     def commit(self, version: int) -> str:
         settings = self.repo / "web" / "settings.yaml"
         settings.write_text(

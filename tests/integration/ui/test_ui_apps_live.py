@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from kapstan.testing import gitservers
 from kapstan.testing.apiserver import ApiServerProcess
 from tests.integration.ui.conftest import Install, login, screenshot
 
@@ -71,15 +69,13 @@ def test_login_create_sync_search_filter_and_logout(
     login(page, ui, "admin", install.admin_password())
     expect(page.get_by_text("Signed in as admin")).to_be_visible()
 
-    if not (install.repo / "migrated").exists():
-        shutil.copytree(TESTDATA / "migrated", install.repo / "migrated")
-        gitservers.commit_all(install.repo, "an app with a PreSync hook")
+    path = install.add_app(TESTDATA / "migrated", "migrated")
     name = f"web-{uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="New app").click()
     panel = page.get_by_role("dialog", name="New application")
     panel.get_by_label("Application name").fill(name)
     panel.get_by_label("Repository URL").fill(install.repo.as_uri())
-    panel.get_by_label("Path", exact=True).fill("migrated")
+    panel.get_by_label("Path", exact=True).fill(path)
     panel.get_by_label("Revision").fill("main")
     panel.get_by_label("Namespace", exact=True).fill(name)
     panel.get_by_label("Auto-create namespace").check()

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,10 +62,7 @@ def admin(install: Install, server: ApiServerProcess) -> Iterator[httpx2.Client]
 
 def own_path(install: Install) -> str:
     """A copy of the ``web`` app in the repository, for one test's commits alone."""
-    path = f"details-{uuid.uuid4().hex[:6]}"
-    shutil.copytree(install.repo / "web", install.repo / path)
-    gitservers.commit_all(install.repo, f"add {path}")
-    return path
+    return install.add_app(install.repo / "web", "details")
 
 
 def create_app(admin: httpx2.Client, body: dict[str, Any]) -> str:
