@@ -44,7 +44,8 @@ describe("Shell", () => {
     vi.stubGlobal("fetch", fetch);
     renderAt("/applications");
     await screen.findByText("the list");
-    expect(screen.getByText("alice").textContent).toBe("Signed in as alice");
+    // The page renders while the session is checked; the user shows once userinfo answers.
+    expect((await screen.findByText("alice")).textContent).toBe("Signed in as alice");
     await userEvent.click(screen.getByRole("button", { name: "Log out" }));
     expect((await screen.findByTestId("where")).textContent).toBe("/login");
     expect(fetch).toHaveBeenCalledWith("api/v1/session", expect.objectContaining({ method: "DELETE" }));
@@ -56,7 +57,7 @@ describe("Shell", () => {
     const assign = vi.fn();
     vi.stubGlobal("location", { ...window.location, assign });
     renderAt("/applications");
-    await screen.findByText("the list");
+    await screen.findByText("dana@kapstan.test");
     await userEvent.click(screen.getByRole("button", { name: "Log out" }));
     expect(assign).toHaveBeenCalledWith(expect.stringMatching(/\/auth\/logout\?return_url=http.*%2Flogin$/));
     expect(fetch).not.toHaveBeenCalledWith("api/v1/session", expect.objectContaining({ method: "DELETE" }));
