@@ -27,15 +27,18 @@ Applications, AppProjects, settings and cluster secrets):
 - operations run as their own tasks (at most ``operation_processors`` at once, one per app)
   so that refreshes go on meanwhile; an operation left ``Running`` by a previous controller is
   resumed; ``operationState.phase: Terminating`` terminates the running one;
-- automated sync follows :func:`kapstan.engine.sync.autosync.decide`; the self-heal attempt
-  count of an app resets when it is seen Synced; sync windows and project violations block
+- automated sync follows :func:`kapstan.engine.sync.autosync.decide`
+  (:mod:`kapstan.controller.automated`): the operation it starts is set in the same write as
+  the comparison that called for it; the self-heal attempt count of an app resets when it is
+  seen Synced; sync windows and project violations block
   automated and manual syncs: a manual sync outside its windows waits (``Running``, "Sync
   operation blocked by sync window"), one on an app with an invalid spec ends in ``Error``
   listing the error conditions, as in Argo CD;
 - deletion: an app with a cascade finalizer is finalized by
   :func:`kapstan.controller.deletion.finalize`; its snapshot is dropped once it is gone;
-- on ``stop`` running operations are cancelled between writes: their state stays ``Running``
-  in the Application, so the next controller resumes them.
+- on ``stop`` running operations are cancelled between writes: their state stays as last
+  written (``Running``; only the ``operation`` for one stopped before its first progress
+  write), so the next controller resumes them, or starts them again.
 """
 
 from __future__ import annotations
@@ -45,12 +48,12 @@ import contextlib
 import logging
 import random
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from kapstan.cache.index import Change
 from kapstan.cache.manager import CacheOptions
 from kapstan.cache.reflector import Reflector
+from kapstan.controller.automated import AutoSync, Considered
 from kapstan.controller.deletion import delete_pass
 from kapstan.controller.inventory import Inventory
 from kapstan.controller.operations import (
@@ -63,7 +66,6 @@ from kapstan.controller.operations import (
 from kapstan.controller.queue import AppQueue, Level
 from kapstan.controller.reconciler import Reconciler, Refreshed
 from kapstan.engine.conditions import condition
-from kapstan.engine.sync.autosync import decide
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import KubeError, NotFound
 from kapstan.model.application import Application, AppStatus, RefreshType
@@ -121,9 +123,7 @@ class Controller:
         self.apps = self.inventory.apps  # (read by tests and the worker; kept by the inventory)
         self._ops: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
         self._op_slots = asyncio.Semaphore(operation_processors)
-        self._self_heal: dict[str, int] = {}
         self._failures: dict[str, int] = {}
-        self._blocked_logged: dict[str, str] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._ready = False
         self.clusters = Clusters(kube, namespace=namespace, options=_cache_options(self.settings))
@@ -136,6 +136,7 @@ class Controller:
             self.snapshots,
         )
         self.operations = OperationRunner(generator, lambda: self.settings)
+        self.auto = AutoSync(lambda r: self.reconciler.window_allows(r, manual=False))
 
     @property
     def settings(self) -> Settings:
@@ -253,9 +254,8 @@ class Controller:
             running[1].set()
 
     def _forgotten(self, name: str) -> None:
-        self._self_heal.pop(name, None)
+        self.auto.forget(name)
         self._failures.pop(name, None)
-        self._blocked_logged.pop(name, None)
         self.queue.forget(name)
         self.reconciler.forget(name)
         task = asyncio.get_running_loop().create_task(self.snapshots.delete(self.namespace, name))
@@ -339,19 +339,39 @@ class Controller:
         requested = view.refresh_requested
         if requested is not None:
             level = max(level, Level.HARD if requested is RefreshType.HARD else Level.NORMAL)
-        refreshed = await self.reconciler.refresh(app, level, fresh=requested is not None)
+        considered: Considered | None = None
+
+        def start(compared: Refreshed) -> Mapping[str, Any] | None:
+            nonlocal considered
+            if AppStatus(compared.status).sync_status is SyncStatusCode.SYNCED:
+                self.auto.synced(name)
+            if name in self._ops or compared.app.get("operation") is not None:
+                return None
+            considered = self.auto.consider(compared)
+            if considered.start is not None:
+                self.inventory.expect({**compared.app, "operation": dict(considered.start)})
+            return considered.start
+
+        refreshed = await self.reconciler.refresh(
+            app, level, fresh=requested is not None, start=start
+        )
         app = refreshed.app
+        if considered is not None and considered.start is not None:
+            if app.get("operation") is None:  # the write failed (logged): try again soon
+                self.queue.add(name, Level.LIVE, delay=FAILURE_BACKOFF[0])
+                return
+            self.inventory.written(app)
         if requested is not None:
             app = await self.applications.clear_refresh(name)
             self.inventory.written(app)
         self.inventory.remember(app)
         if level >= Level.NORMAL:
             self._poll_later(name)
-        if AppStatus(refreshed.status).sync_status is SyncStatusCode.SYNCED:
-            self._self_heal.pop(name, None)
-        await self._operate(refreshed)
+        await self._operate(refreshed, considered)
 
-    async def _operate(self, refreshed: Refreshed) -> None:
+    async def _operate(self, refreshed: Refreshed, considered: Considered | None) -> None:
+        """Start, resume, hold or refuse the app's operation (an automated one was set with
+        the comparison), or act on the automated sync decision ``considered`` made."""
         app = refreshed.app
         view = Application.of(app)
         name = view.name
@@ -374,8 +394,9 @@ class Controller:
                 return
             self._start(refreshed, resume=False)
             return
-        attempts = self._self_heal.get(name, 0)
-        decision = decide(app, refreshed.status, now=datetime.now(UTC), self_heal_attempts=attempts)
+        if considered is None:
+            return
+        decision = considered.decision
         if decision.refusal:
             conditions = [
                 c
@@ -390,21 +411,6 @@ class Controller:
             return
         if decision.wait:
             self.queue.add(name, Level.LIVE, delay=decision.wait)
-            return
-        if decision.operation is None:
-            return
-        allowed, why = self.reconciler.window_allows(refreshed, manual=False)
-        if refreshed.blocked or not allowed:
-            reason = refreshed.blocked or why
-            if self._blocked_logged.get(name) != reason:  # once per reason, not every refresh
-                self._blocked_logged[name] = reason
-                log.info("application %s: automated sync blocked: %s", name, reason)
-            return
-        self._blocked_logged.pop(name, None)
-        if decision.self_heal:
-            self._self_heal[name] = attempts + 1
-        log.info("application %s: automated sync to %s", name, decision.operation["sync"])
-        self._start(refreshed, resume=False, start=decision.operation)
 
     async def _hold(self, app: dict[str, Any]) -> None:
         """A sync a sync window does not allow yet: Argo CD keeps it Running with this
@@ -425,9 +431,7 @@ class Controller:
             await self.applications.write_status(app, {"operationState": value}, None)
         )
 
-    def _start(
-        self, refreshed: Refreshed, *, resume: bool, start: Mapping[str, Any] | None = None
-    ) -> None:
+    def _start(self, refreshed: Refreshed, *, resume: bool) -> None:
         app = refreshed.app
         target = refreshed.target
         if target is None:
@@ -454,9 +458,7 @@ class Controller:
         async def body() -> None:
             try:
                 async with self._op_slots:
-                    await self.operations.run(
-                        app, target, write, terminate, resume=resume, start=start
-                    )
+                    await self.operations.run(app, target, write, terminate, resume=resume)
             except KubeError as err:
                 log.warning("application %s: operation failed: %s", name, err)
             except Exception:

@@ -8,8 +8,9 @@ Contract of :func:`run_operation`:
   ``status.operationState.operation`` and the saved step progress, so an operation a
   stopped controller left ``Running`` continues where it was instead of starting over;
 - ``status.operationState`` (Argo CD's shape plus ``progress``, Kapstan's resume point) is
-  written when the operation starts, after every step and when it ends; the ``operation``
-  field is removed at the end;
+  written as the operation goes, at most every :data:`FLUSH_DELAY` and before a hook is
+  created, and when it ends (one write that also removes the ``operation`` field): an
+  operation done within that delay writes only its end;
 - ``terminate`` set (the API or ``kubectl`` wrote ``operationState.phase: Terminating``)
   stops the sync between steps; the phase reads ``Terminating`` until it has stopped;
 - a successful, complete (not dry-run, not selective) sync is appended to ``status.history``
@@ -157,19 +158,19 @@ class OperationRunner:
         terminate: asyncio.Event,
         *,
         resume: bool = False,
-        start: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Run (or resume) the app's operation to its end; returns the final Application.
+        """Run (or resume) the app's ``operation`` to its end; returns the final Application.
 
-        ``start`` is an operation to set and run in one write (automated sync) instead of
-        the app's ``operation`` field. The end is one write too: final state, history and
-        the removal of ``operation``.
+        The ``Running`` state is written by the progress flusher, so an operation that ends
+        within :data:`FLUSH_DELAY` (and creates no hook, which is persisted first) costs no
+        write at its start: the app's ``operation`` already tells it is on its way. The end
+        is one write: final state, history and the removal of ``operation``.
         """
         spec = app.get("spec") or {}
         name = str(app["metadata"]["name"])
         previous = (app.get("status") or {}).get("operationState") or {}
         operation: Mapping[str, Any] = (
-            previous.get("operation") if resume else (start or app.get("operation"))
+            previous.get("operation") if resume else app.get("operation")
         ) or {}
         sync_op = operation.get("sync") or {}
         source = dict(sync_op.get("source") or spec.get("source") or {})
@@ -189,10 +190,7 @@ class OperationRunner:
             )
 
         if not resume:
-            app = await write(
-                {"operationState": state_dict(OperationState())},
-                dict(start) if start is not None else KEEP,
-            )
+            store.save(OperationState())  # Running, for the flusher
         options = [
             str(o)
             for o in sync_op.get("syncOptions")

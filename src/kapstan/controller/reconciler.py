@@ -27,7 +27,8 @@ Contract of :meth:`Reconciler.refresh` (called by the
   ``conditions``, ``sourceType(s)``, ``reconciledAt``, ``observedAt``), each with a JSON patch
   ``add`` (``operationState`` and ``history`` belong to operations); nothing is written
   when only the timestamps would change on a ``LIVE`` refresh; a condition that persists
-  keeps its ``lastTransitionTime``.
+  keeps its ``lastTransitionTime``; an operation the caller's ``start`` returns for this
+  comparison (an automated sync) is set in the same write.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from kapstan.model.annotations import is_hook, is_skip
 from kapstan.model.application import Application
 from kapstan.model.conditions import ConditionType
 from kapstan.model.keys import ResourceKey
-from kapstan.services.applications import Applications
+from kapstan.services.applications import KEEP, Applications
 from kapstan.services.clusters import Clusters, DestinationError, Target
 from kapstan.services.livestate import (
     ManagedFields,
@@ -191,10 +192,19 @@ class Reconciler:
             return None, f"Application referencing project {name} which does not exist"
         return Project.from_spec(name, raw.get("spec")), ""
 
-    async def refresh(self, app: dict[str, Any], level: Level, *, fresh: bool = False) -> Refreshed:
+    async def refresh(
+        self,
+        app: dict[str, Any],
+        level: Level,
+        *,
+        fresh: bool = False,
+        start: Callable[[Refreshed], Mapping[str, Any] | None] | None = None,
+    ) -> Refreshed:
         """Compare, write the refresh-owned status keys and tell whether a sync may start;
         ``fresh`` (an explicit refresh request) asks the remote for the branch head even if
-        another app just did."""
+        another app just did. ``start`` sees the comparison before it is written (its
+        ``app`` is the one compared) and may return an operation: it is set on the app in
+        the same write (the automated sync this comparison starts)."""
         name = str(app["metadata"]["name"])
         spec = app.get("spec") or {}
         settings = self.settings()
@@ -266,7 +276,8 @@ class Reconciler:
                 compared.settings,
             )
         )  # fmt: skip
-        written = await self._write(app, status, level)
+        operation = start(Refreshed(app, status, target, project, blocked)) if start else None
+        written = await self._write(app, status, level, operation)
         return Refreshed(written, status, target, project, blocked=blocked)
 
     async def _compare(
@@ -383,7 +394,11 @@ class Reconciler:
         )
 
     async def _write(
-        self, app: dict[str, Any], status: dict[str, Any], level: Level
+        self,
+        app: dict[str, Any],
+        status: dict[str, Any],
+        level: Level,
+        operation: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         old = app.get("status") or {}
         if "conditions" in status:
@@ -392,12 +407,14 @@ class Reconciler:
             )
         fields: dict[str, Any] = {k: status.get(k) for k in REFRESH_KEYS}
         changed = any(fields[k] != old.get(k) for k in REFRESH_KEYS if k not in _STAMPS)
-        if not changed and level is Level.LIVE:
+        if operation is None and not changed and level is Level.LIVE:
             return app
-        if not changed:
+        if operation is None and not changed:
             fields = {k: fields[k] for k in _STAMPS}  # only the timestamps move
         try:
-            return await self.applications.write_status(app, fields)
+            return await self.applications.write_status(
+                app, fields, KEEP if operation is None else dict(operation)
+            )
         except KubeError as err:
             log.warning("application %s: writing status failed: %s", app["metadata"]["name"], err)
             return app

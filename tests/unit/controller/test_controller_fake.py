@@ -223,6 +223,35 @@ def test_auto_sync_self_heal_and_a_new_revision(fake: FakeKube) -> None:
     asyncio.run(body())
 
 
+def test_a_new_automated_app_costs_three_writes_the_first_setting_its_sync(
+    fake: FakeKube,
+) -> None:
+    """Issue 18's request budget: the comparison that calls for the automated sync sets it
+    (as Argo CD's auto-sync sets `operation`), a sync done within the progress delay writes
+    only its end, and the comparison after it says Synced."""
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG, EXTRA])):
+            fake.put(application(syncPolicy={"automated": {"prune": True}}))
+            await until("the sync", lambda: live_config(fake, "extra"))
+            await until("Synced", lambda: sync_status(fake) == "Synced")
+            await until("Healthy", lambda: status_of(fake)["health"]["status"] == "Healthy")
+            await asyncio.sleep(0.5)  # any late writes
+            patches = [
+                json.loads(r.body)
+                for r in fake.requests
+                if r.method == "PATCH" and r.path == APP_PATH
+            ]
+            assert len(patches) == 3
+            first = {op["path"]: op.get("value") for op in patches[0]}
+            assert first["/status/sync"]["status"] == "OutOfSync"
+            assert first["/operation"]["initiatedBy"] == {"automated": True}
+            assert status_of(fake)["operationState"]["phase"] == "Succeeded"
+            assert "operation" not in app_of(fake)
+
+    asyncio.run(body())
+
+
 def test_a_render_error_never_syncs_and_shows_a_comparison_error(fake: FakeKube) -> None:
     async def body() -> None:
         manifests = StaticManifests()
