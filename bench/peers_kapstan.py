@@ -1,7 +1,8 @@
 """Kapstan for bench/peers.py: ``kapstan install`` and ``kapstan controller`` (as
 bench/controller_bench.py runs it), against the same HTTP repository as the peers, with the
 repository's credentials in an Argo CD repository Secret and the same Ingress health override
-in argocd-cm. Counted: the controller process with its git children. ``kapstan server`` (the
+in argocd-cm (tuned: argocd-cmd-params-cm :data:`TUNED_PARAMS`). Counted: the controller
+process with its git children. ``kapstan server`` (the
 API, which takes Git webhooks on ``/api/webhook``) runs beside it for the scenarios after the
 cold deploy, not counted (as argocd-server is not counted for Argo CD).
 """
@@ -34,6 +35,9 @@ from kapstan.kube.config import load_kubeconfig
 from kapstan.kube.errors import NotFound
 
 NS = "argocd"
+# docs/controller.md "Scale and readiness": with many apps, polls that change nothing need
+# not write status.reconciledAt each time.
+TUNED_PARAMS = {"controller.reconciledat.interval": "1h"}
 APPS = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/applications"
 CRD = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/applications.argoproj.io"
 PROJECT = f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/appprojects/default"
@@ -80,6 +84,16 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
             "stringData": {"url": ctx.repo_url, "username": GIT_USER, "password": GIT_PASSWORD},
         },
     )
+    if tuned:
+        ctx.post(
+            f"/api/v1/namespaces/{NS}/configmaps",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "argocd-cmd-params-cm", "namespace": NS},
+                "data": TUNED_PARAMS,
+            },
+        )
     argv = controller_argv(ctx.cluster.kubeconfig, NS, ctx.root / "kapstan-cache", 180)
     metrics = port()
     argv += ["--metrics-port", str(metrics), "--metrics-address", "127.0.0.1"]
@@ -100,13 +114,14 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
 
     apps = ctx.applications()
     return Deployed(
-        label="Kapstan",
+        label="Kapstan tuned" if tuned else "Kapstan",
         counted=[ctl],
         creates=[Call(APPS, a) for a in apps],
         watch=APPS,
         ready=ok,
         expected=ctx.n,
-        note="kapstan controller (+ git children)",
+        note="kapstan controller (+ git children)"
+        + (f"; argocd-cmd-params-cm {TUNED_PARAMS}" if tuned else ""),
         notify=notify,
         notify_note="GitHub push event to `kapstan server` /api/webhook",
         poll_note="180 s (`--app-resync 180`, no jitter)",

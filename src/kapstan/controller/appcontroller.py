@@ -134,6 +134,7 @@ class Controller:
             lambda: self.settings,
             self.inventory.projects.get,
             self.snapshots,
+            lambda: self.resync,
         )
         self.operations = OperationRunner(generator, lambda: self.settings)
         self.auto = AutoSync(lambda r: self.reconciler.window_allows(r, manual=False))
@@ -324,7 +325,7 @@ class Controller:
     def _poll_later(self, name: str) -> None:
         if self.resync > 0:
             delay = self.resync + random.uniform(0, self.jitter)  # noqa: S311 - spreading load
-            self.queue.add(name, Level.NORMAL, delay=delay)
+            self.queue.add(name, Level.POLL, delay=delay)
 
     async def _process(self, name: str, level: Level) -> None:
         app = self.apps.get(name)
@@ -365,7 +366,7 @@ class Controller:
             app = await self.applications.clear_refresh(name)
             self.inventory.written(app)
         self.inventory.remember(app)
-        if level >= Level.NORMAL:
+        if level >= Level.POLL:
             self._poll_later(name)
         await self._operate(refreshed, considered)
 

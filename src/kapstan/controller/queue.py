@@ -33,8 +33,9 @@ class Level(enum.IntEnum):
     """How much a refresh recomputes (Argo CD's comparison levels)."""
 
     LIVE = 0  # live state changed: re-compare with the manifests generated last time
-    NORMAL = 1  # re-resolve the revision; render again if the commit or spec changed
-    HARD = 2  # render again even when the render cache has the result
+    POLL = 1  # the periodic Git poll: as NORMAL, with an older shared branch lookup allowed
+    NORMAL = 2  # re-resolve the revision; render again if the commit or spec changed
+    HARD = 3  # render again even when the render cache has the result
 
 
 LIVE_BURST: Final = 4  # LIVE-lane apps handed out in a row while the other lane waits

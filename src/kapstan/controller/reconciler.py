@@ -7,7 +7,10 @@ Contract of :meth:`Reconciler.refresh` (called by the
   unknown cluster, a missing project or a project violation (source repo, destination, a
   resource kind) becomes an ``InvalidSpecError`` condition and the app is not synced;
 - manifests: a ``LIVE`` refresh re-uses the manifests generated last time for the same spec;
-  ``NORMAL`` re-resolves the revision (rendering again only on a new commit: render cache);
+  ``NORMAL`` re-resolves the revision (rendering again only on a new commit: render cache),
+  from a ``git ls-remote`` of the repository at most :data:`REVISION_TTL` old (shared by
+  the apps of that repository), and a ``POLL`` (the periodic one) likewise from one up to a
+  twelfth of the poll period old (:func:`revision_age`);
   ``HARD`` renders again. A render error (or an invalid ``spec.ignoreDifferences`` rule) is a
   ``ComparisonError`` and nothing is applied or pruned;
 - the comparison uses the current settings (watched: tracking method, health
@@ -18,7 +21,8 @@ Contract of :meth:`Reconciler.refresh` (called by the
 - live objects come from the cluster's watch cache (API lists until it is synced);
 - an app none of whose comparison inputs changed since its last comparison (see
   :mod:`kapstan.controller.compared`) reuses that result instead of computing it again: a
-  poll of an unchanged app costs a revision check and the ``reconciledAt`` write;
+  poll of an unchanged app costs a revision check and the ``reconciledAt`` write (or not
+  even that, see below);
 - for each drifted resource the field managers that changed the drifted fields are looked
   up in the live object's ``managedFields`` (drift forensics, :mod:`kapstan.controller.drift`);
 - a desired object that exists tracked by another app gives a ``SharedResourceWarning``;
@@ -26,8 +30,10 @@ Contract of :meth:`Reconciler.refresh` (called by the
 - only the keys refresh owns are written (``sync``, ``health``, ``resources``, ``summary``,
   ``conditions``, ``sourceType(s)``, ``reconciledAt``, ``observedAt``), each with a JSON patch
   ``add`` (``operationState`` and ``history`` belong to operations); nothing is written
-  when only the timestamps would change on a ``LIVE`` refresh; a condition that persists
-  keeps its ``lastTransitionTime``; an operation the caller's ``start`` returns for this
+  when only the timestamps would change on a ``LIVE`` refresh, nor on a Git poll (not an
+  explicit refresh) while ``reconciledAt`` is younger than argocd-cmd-params-cm's
+  ``controller.reconciledat.interval`` (default 0: every poll writes it); a condition that
+  persists keeps its ``lastTransitionTime``; an operation the caller's ``start`` returns for this
   comparison (an automated sync) is set in the same write.
 """
 
@@ -47,7 +53,7 @@ from kapstan.controller.published import comparison_snapshot, orphans_of
 from kapstan.controller.queue import Level
 from kapstan.controller.serverdiff import DryRunRequest, DryRunResults, DryRuns
 from kapstan.engine.compare import CompareSettings, compute_status, exclude
-from kapstan.engine.conditions import condition, keep_transition_times, rfc3339
+from kapstan.engine.conditions import condition, keep_transition_times, parse_rfc3339, rfc3339
 from kapstan.engine.diff import ResourceDiff
 from kapstan.engine.ignore import IgnoreConfigError, IgnoreRule, app_rules
 from kapstan.engine.mode import DiffMode, choose_mode, include_mutation_webhook
@@ -90,8 +96,13 @@ REFRESH_KEYS = (
     "observedAt",
 )
 _STAMPS = ("reconciledAt", "observedAt")
-# Polls and spec changes of many apps on one repository share a `git ls-remote` this recent.
+# Spec changes of many apps on one repository share a `git ls-remote` this recent; their
+# periodic polls one up to a twelfth of the poll period old, at most POLL_REVISION_TTL (a
+# commit is seen at most that much later than the period says; Argo CD's repo-server shares
+# one for 3 minutes). At 1,000 apps polled every 3 minutes, one every 3 s cost about 1 % of
+# a core.
 REVISION_TTL = 3.0
+POLL_REVISION_TTL = 15.0
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,21 @@ def needs_managed_fields(rules: tuple[IgnoreRule, ...]) -> Callable[[ResourceKey
     return lambda key: any(r.matches(key) for r in by_manager)
 
 
+def revision_age(level: Level, fresh: bool, poll_period: float) -> float:
+    """How old a shared ``git ls-remote`` may be for a refresh of ``level``."""
+    if fresh or level is Level.HARD:
+        return 0.0
+    if level is Level.POLL:
+        return min(POLL_REVISION_TTL, max(REVISION_TTL, poll_period / 12))
+    return REVISION_TTL
+
+
+def _younger(status: Mapping[str, Any], seconds: float) -> bool:
+    """Whether ``status.reconciledAt`` is less than ``seconds`` old."""
+    stamp = parse_rfc3339(str(status.get("reconciledAt") or ""))
+    return stamp is not None and (datetime.now(UTC) - stamp).total_seconds() < seconds
+
+
 class Reconciler:
     """Per-app refresh (see the module contract)."""
 
@@ -141,6 +167,7 @@ class Reconciler:
         settings: Callable[[], Settings],
         project_of: Callable[[str], Mapping[str, Any] | None],
         snapshots: SnapshotStore,
+        poll_period: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.applications = applications
         self.clusters = clusters
@@ -148,6 +175,7 @@ class Reconciler:
         self.settings = settings
         self.project_of = project_of
         self.snapshots = snapshots
+        self.poll_period = poll_period
         self.dry_runs = DryRuns()
         self.drift = DriftForensics()
         self.managed_fields = ManagedFields()
@@ -178,7 +206,7 @@ class Reconciler:
                 source=spec.get("source"),
                 sources=spec.get("sources"),
                 refresh_cache=level is Level.HARD,
-                revision_max_age=0.0 if fresh or level is Level.HARD else REVISION_TTL,
+                revision_max_age=revision_age(level, fresh, self.poll_period()),
             )
         except ManifestGenerationError as err:
             error = err
@@ -221,7 +249,7 @@ class Reconciler:
                 "conditions": [condition(ConditionType.INVALID_SPEC_ERROR, message, stamp)],
                 "reconciledAt": stamp,
             }
-            written = await self._write(app, status, level)
+            written = await self._write(app, status, level, stamp_age=0.0)
             return Refreshed(written, status, target, project, blocked=message)
         generated, error = await self._generate(app, level, fresh)
         model = await target.discovery.model()
@@ -277,7 +305,9 @@ class Reconciler:
             )
         )  # fmt: skip
         operation = start(Refreshed(app, status, target, project, blocked)) if start else None
-        written = await self._write(app, status, level, operation)
+        # A poll may leave the timestamps alone (controller.reconciledat.interval).
+        age = settings.reconciled_at_interval if level is Level.POLL and not fresh else 0.0
+        written = await self._write(app, status, level, operation, stamp_age=age)
         return Refreshed(written, status, target, project, blocked=blocked)
 
     async def _compare(
@@ -399,7 +429,11 @@ class Reconciler:
         status: dict[str, Any],
         level: Level,
         operation: Mapping[str, Any] | None = None,
+        *,
+        stamp_age: float,
     ) -> dict[str, Any]:
+        """Write what changed (plus the timestamps), or nothing: on a ``LIVE`` refresh when
+        only the timestamps would move, and when they are younger than ``stamp_age`` seconds."""
         old = app.get("status") or {}
         if "conditions" in status:
             status["conditions"] = keep_transition_times(
@@ -408,6 +442,8 @@ class Reconciler:
         fields: dict[str, Any] = {k: status.get(k) for k in REFRESH_KEYS}
         changed = any(fields[k] != old.get(k) for k in REFRESH_KEYS if k not in _STAMPS)
         if operation is None and not changed and level is Level.LIVE:
+            return app
+        if operation is None and not changed and stamp_age > 0 and _younger(old, stamp_age):
             return app
         if operation is None and not changed:
             fields = {k: fields[k] for k in _STAMPS}  # only the timestamps move
@@ -427,4 +463,5 @@ __all__ = [
     "excluded_filter",
     "ignore_rules",
     "needs_managed_fields",
+    "revision_age",
 ]

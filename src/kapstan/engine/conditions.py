@@ -17,6 +17,14 @@ def rfc3339(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_rfc3339(text: str) -> datetime | None:
+    """The time ``text`` (RFC 3339, ``Z`` or an offset) stands for; ``None`` if it is not one."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def condition(kind: ConditionType, message: str, now: str) -> dict[str, str]:
     """One ``status.conditions[]`` entry (``now`` is its RFC 3339 transition time)."""
     return {"type": kind.value, "message": message, "lastTransitionTime": now}

@@ -30,6 +30,14 @@ the defaults below):
   each object goes through a server-side dry run first (one more request per object), so an
   object the API server or an admission webhook rejects fails the sync before anything is
   written. A sync asked for as a dry run is always checked by the API server.
+- ``controller.reconciledat.interval`` (argocd-cmd-params-cm, Kapstan's own, a duration,
+  default ``0``): ``0`` writes ``status.reconciledAt`` on every Git poll, as Argo CD's
+  controller does, even when the poll changed nothing. A duration (``1h``) lets a poll that
+  changed nothing skip that write while the app's ``reconciledAt`` is younger than it: with
+  thousands of apps, most of an idle controller's CPU and every one of its API writes (each
+  a new object version in etcd, and a watch event to every client) are these timestamps.
+  ``reconciledAt`` then says when the app was last found changed, refreshed on request, or
+  confirmed at least that often.
 
 Any invalid value raises :class:`SettingsError` naming the key (never a secret), so a caller
 watching the ConfigMap (:mod:`kapstan.services.watched`) keeps its previous settings.
@@ -62,6 +70,7 @@ COMPARE_OPTIONS_KEY = "resource.compareoptions"
 
 SERVER_SIDE_DIFF_KEY = "controller.diff.server.side"
 SERVER_DRY_RUN_KEY = "controller.sync.server.side.dry.run"
+RECONCILED_AT_KEY = "controller.reconciledat.interval"
 
 DEFAULT_RECONCILIATION = 120.0
 DEFAULT_JITTER = 60.0
@@ -167,6 +176,7 @@ class Settings:
     compare_options: ResourceCompareOptions = field(default_factory=ResourceCompareOptions)
     server_side_diff: bool = False
     server_dry_run: bool = False
+    reconciled_at_interval: float = 0.0  # seconds; 0: every poll writes reconciledAt
 
     @property
     def tracking(self) -> Tracking:
@@ -180,6 +190,7 @@ class Settings:
             self,
             server_side_diff=_bool(params.get(SERVER_SIDE_DIFF_KEY), SERVER_SIDE_DIFF_KEY, False),
             server_dry_run=_bool(params.get(SERVER_DRY_RUN_KEY), SERVER_DRY_RUN_KEY, False),
+            reconciled_at_interval=_duration(params, RECONCILED_AT_KEY, 0.0),
         )
 
     @classmethod

@@ -200,7 +200,13 @@ def test_auto_sync_self_heal_and_a_new_revision(fake: FakeKube) -> None:
             # Live drift: healed, and only the drifted resource is synced.
             fake.edit("ConfigMap", "settings", DEST, change={"data": {"a": "drifted"}})
             await until("self-heal", lambda: (live_config(fake) or {}).get("data") == {"a": "1"})
-            healed = status_of(fake)["operationState"]["operation"]["sync"]
+
+            def healing() -> dict[str, Any] | None:  # its state is written when it ends
+                state = status_of(fake).get("operationState") or {}
+                sync = state["operation"]["sync"]
+                return sync if "resources" in sync and state.get("finishedAt") else None
+
+            healed = await until("the self-heal's end", healing)
             assert healed["resources"] == [
                 {"kind": "ConfigMap", "namespace": DEST, "name": "settings"}
             ]

@@ -183,3 +183,22 @@ def test_server_dry_run_from_cmd_params(params: dict[str, str] | None, want: boo
 def test_server_dry_run_invalid_value() -> None:
     with pytest.raises(SettingsError, match=r"controller\.sync\.server\.side\.dry\.run"):
         Settings.from_configmap({}).with_params({"controller.sync.server.side.dry.run": "yes"})
+
+
+@pytest.mark.parametrize(
+    ("params", "want"),
+    [
+        (None, 0.0),
+        ({"controller.reconciledat.interval": "1h"}, 3600.0),
+        ({"controller.reconciledat.interval": "90s"}, 90.0),
+        ({"controller.reconciledat.interval": ""}, 0.0),
+    ],
+)
+def test_reconciled_at_interval_from_cmd_params(params: dict[str, str] | None, want: float) -> None:
+    assert Settings.from_configmap({}).with_params(params).reconciled_at_interval == want
+
+
+@pytest.mark.parametrize("value", ["soon", "-5m"])
+def test_reconciled_at_interval_invalid_value(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"controller\.reconciledat\.interval"):
+        Settings.from_configmap({}).with_params({"controller.reconciledat.interval": value})

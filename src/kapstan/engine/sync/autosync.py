@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kapstan.engine.conditions import parse_rfc3339
 from kapstan.model.conditions import ConditionType
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
@@ -60,13 +61,6 @@ def self_heal_delay(attempts: int) -> float:
 
 def _source(spec: Mapping[str, Any]) -> dict[str, Any]:
     return dict(spec.get("source") or {})
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _attempted(
@@ -159,7 +153,7 @@ def decide(
         if not automated.get("selfHeal"):
             return NOTHING
         healing = True
-        finished = _parse_time(str(current.get("finishedAt") or ""))
+        finished = parse_rfc3339(str(current.get("finishedAt") or ""))
         if finished is not None:
             remaining = self_heal_delay(self_heal_attempts) - (now - finished).total_seconds()
             if remaining > 0:
