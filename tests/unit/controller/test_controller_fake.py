@@ -156,6 +156,28 @@ def test_a_sync_operation_runs_records_history_and_is_removed(fake: FakeKube) ->
     asyncio.run(body())
 
 
+def test_an_operation_terminated_before_it_started_ends_without_applying(
+    fake: FakeKube,
+) -> None:
+    """What the API writes for terminate-op on a sync whose state is not written yet."""
+
+    async def body() -> None:
+        operation = {"sync": {}, "initiatedBy": {"username": "me"}}
+        state = {
+            "operation": operation,
+            "phase": "Terminating",
+            "startedAt": "2026-12-03T00:00:00Z",
+        }
+        async with running(fake, StaticManifests([CONFIG])):
+            fake.put({**application(), "operation": operation, "status": {"operationState": state}})
+            await until("the operation to end", lambda: finished(fake))
+            assert finished(fake) == "Failed"
+            assert status_of(fake)["operationState"]["message"] == "Operation terminated"
+            assert live_config(fake) is None
+
+    asyncio.run(body())
+
+
 def test_an_operation_left_running_is_resumed_not_restarted(fake: FakeKube) -> None:
     """A previous controller died mid-sync: the state it saved (``progress``) is continued."""
 

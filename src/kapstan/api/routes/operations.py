@@ -6,11 +6,15 @@ writes them into the Application, as Argo CD's API server does, and the controll
   ``operation.info``, ``retryStrategy`` ``operation.retry``;
 - ``POST .../{name}/rollback`` (``{id, prune, dryRun}``): RBAC ``sync``; refused while automated
   sync is on (Argo CD's message); the history entry's source at its revision;
-- ``DELETE .../{name}/operation``: RBAC ``sync``; sets ``operationState.phase: Terminating``.
+- ``DELETE .../{name}/operation``: RBAC ``sync``; sets ``operationState.phase: Terminating``
+  on a running operation, and on one that is set but has no running state yet (waiting for
+  the controller, or in its first second, before its state is written): the controller then
+  ends it at once.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -22,6 +26,7 @@ from kapstan.api.body import field_bool, field_str, json_object
 from kapstan.api.common import JSON, Caller, Ctx, find_app
 from kapstan.api.errors import failed_precondition, invalid
 from kapstan.api.routes.applications import api_error
+from kapstan.engine.conditions import rfc3339
 from kapstan.engine.history import RollbackError, rollback_operation
 from kapstan.kube.errors import KubeError
 from kapstan.model.application import Application
@@ -160,12 +165,18 @@ async def terminate(
 ) -> Response:
     app = find_app(ctx, principal, "sync", name)
     state = Application.of(app).status.operation_state
-    if state.phase is not OperationPhase.RUNNING:
+    if state.phase is OperationPhase.RUNNING:
+        terminating = {**state.raw, "phase": OperationPhase.TERMINATING.value}
+    elif app.get("operation") is not None:
+        terminating = {
+            "operation": dict(app["operation"]),
+            "phase": OperationPhase.TERMINATING.value,
+            "startedAt": rfc3339(datetime.now(UTC)),
+        }
+    else:
         raise failed_precondition("Unable to terminate operation. No operation is in progress")
     try:
-        await ctx.applications.write_status(
-            app, {"operationState": {**state.raw, "phase": OperationPhase.TERMINATING.value}}
-        )
+        await ctx.applications.write_status(app, {"operationState": terminating})
     except KubeError as err:
         raise api_error(err) from None
     await audit.record(
