@@ -1,15 +1,17 @@
 """The scenarios bench/peers.py runs after a tool's cold deploy, on the same cluster, with the
-tool's processes still running (the floor only deploys):
+tool's processes still running (the floor only deploys), in this order:
 
+- ``idle``: nothing changes for ``--idle-seconds``: CPU seconds of the counted processes,
+  apiserver requests per minute (every client), peak summed RSS. First, right after the cold
+  deploy: the window then holds the tool's periodic polls of unchanged apps, its steady idle
+  work, and not the wave of comparisons a commit before it would start in every app;
 - ``webhook``: one commit changing the Deployment of app-000…app-009 (an annotation's value),
   pushed to the bare repository the HTTP server serves, then the tool told as a Git host tells
   it (``Deployed.notify``); the clock runs from the end of the push until all 10 Deployments
   are seen live with the new value (one list + watch of the namespace's Deployments);
 - ``polling``: a second such commit and nobody told: the tool's own Git polling;
 - ``drift``: a merge patch, as another field manager, of a label the tool manages on the
-  Service app-000; the clock runs until the label is seen back at its value in Git;
-- ``idle``: nothing changes for ``--idle-seconds``: CPU seconds of the counted processes,
-  apiserver requests per minute (every client), peak summed RSS.
+  Service app-000; the clock runs until the label is seen back at its value in Git.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from kapstan.kube.config import load_kubeconfig
 from kapstan.localcluster.process import capture
 from kapstan.testing.gitservers import commit_all
 
-SCENARIOS = ("webhook", "polling", "drift", "idle")
+SCENARIOS = ("idle", "webhook", "polling", "drift")
 CHANGED = 10  # apps changed by one commit
 CHANGE_KEY = "bench.kapstan.dev/change"
 DRIFT_LABEL = "app.kubernetes.io/name"
