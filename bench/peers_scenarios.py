@@ -319,10 +319,12 @@ REACT_HEADER = (
 )
 IDLE_SECTION = "## Side by side: idle (`bench/peers.py`)"
 IDLE_INTRO = """\
-After the scenarios above, nothing changes for the window: CPU seconds of the tool's counted
-processes (those of the cold-deploy table) over it, as % of one core; the kube-apiserver's
-requests per minute (every client: kube-controller-manager, kwok and the bench's own
-`/metrics` reads included); the peak summed RSS of the counted processes in the window."""
+Right after the cold deploy (rows before 2026-12-03: after the scenarios above, so their window
+held the polled commit's comparisons in every app), nothing changes for the window: CPU seconds
+of the tool's counted processes (those of the cold-deploy table) over it, as % of one core; the
+kube-apiserver's requests per minute (every client: kube-controller-manager, kwok and the
+bench's own `/metrics` reads included); the peak summed RSS of the counted processes in the
+window."""
 IDLE_HEADER = (
     "| machine | tool | N | window | CPU | of one core | API requests/min | peak RSS "
     "| Kapstan / tool: CPU, requests, RSS |\n"
