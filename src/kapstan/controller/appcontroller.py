@@ -360,8 +360,8 @@ class Controller:
         if considered is not None and considered.start is not None:
             if app.get("operation") is None:  # the write failed (logged): try again soon
                 self.queue.add(name, Level.LIVE, delay=FAILURE_BACKOFF[0])
-                return
-            self.inventory.written(app)
+            else:
+                self.inventory.written(app)
         if requested is not None:
             app = await self.applications.clear_refresh(name)
             self.inventory.written(app)
