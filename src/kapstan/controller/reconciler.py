@@ -441,11 +441,9 @@ class Reconciler:
             )
         fields: dict[str, Any] = {k: status.get(k) for k in REFRESH_KEYS}
         changed = any(fields[k] != old.get(k) for k in REFRESH_KEYS if k not in _STAMPS)
-        if operation is None and not changed and level is Level.LIVE:
-            return app
-        if operation is None and not changed and stamp_age > 0 and _younger(old, stamp_age):
-            return app
         if operation is None and not changed:
+            if level is Level.LIVE or (stamp_age > 0 and _younger(old, stamp_age)):
+                return app
             fields = {k: fields[k] for k in _STAMPS}  # only the timestamps move
         try:
             return await self.applications.write_status(
