@@ -34,6 +34,9 @@ Applications, AppProjects, settings and cluster secrets):
   automated and manual syncs: a manual sync outside its windows waits (``Running``, "Sync
   operation blocked by sync window"), one on an app with an invalid spec ends in ``Error``
   listing the error conditions, as in Argo CD;
+- an operation's end is written by the comparison that follows it, in one write
+  (:mod:`kapstan.controller.ending`; an automated sync's end waits a moment for a
+  ``Progressing`` health to settle);
 - deletion: an app with a cascade finalizer is finalized by
   :func:`kapstan.controller.deletion.finalize`; its snapshot is dropped once it is gone;
 - on ``stop`` running operations are cancelled between writes: their state stays as last
@@ -55,6 +58,7 @@ from kapstan.cache.manager import CacheOptions
 from kapstan.cache.reflector import Reflector
 from kapstan.controller.automated import AutoSync, Considered
 from kapstan.controller.deletion import delete_pass
+from kapstan.controller.ending import Endings
 from kapstan.controller.inventory import Inventory
 from kapstan.controller.operations import (
     WINDOW_BLOCKED,
@@ -64,7 +68,7 @@ from kapstan.controller.operations import (
     refused_state,
 )
 from kapstan.controller.queue import AppQueue, Level
-from kapstan.controller.reconciler import Reconciler, Refreshed
+from kapstan.controller.reconciler import Finish, Reconciler, Refreshed
 from kapstan.engine.conditions import condition
 from kapstan.kube.client import KubeClient
 from kapstan.kube.errors import KubeError, NotFound
@@ -138,6 +142,7 @@ class Controller:
         )
         self.operations = OperationRunner(generator, lambda: self.settings)
         self.auto = AutoSync(lambda r: self.reconciler.window_allows(r, manual=False))
+        self.endings = Endings(lambda name, delay: self.queue.add(name, Level.LIVE, delay=delay))
 
     @property
     def settings(self) -> Settings:
@@ -256,6 +261,7 @@ class Controller:
 
     def _forgotten(self, name: str) -> None:
         self.auto.forget(name)
+        self.endings.forget(name)
         self._failures.pop(name, None)
         self.queue.forget(name)
         self.reconciler.forget(name)
@@ -309,6 +315,7 @@ class Controller:
         app = self.apps.get(name)
         if app is None:
             return
+        app = await self._write_end(app)
         message = f"{type(err).__name__}: {err}" if not expected else str(err)
         entry = condition(ConditionType.UNKNOWN_ERROR, message[:1000], now())
         kept = [
@@ -321,6 +328,22 @@ class Controller:
                 self.inventory.remember(
                     await self.applications.write_status(app, {"conditions": [*kept, entry]})
                 )
+
+    async def _write_end(self, app: dict[str, Any]) -> dict[str, Any]:
+        """Write the app's waiting operation end on its own (its comparison failed)."""
+        name = str(app["metadata"]["name"])
+        end = self.endings.fields(name)
+        if end is None:
+            return app
+        self.inventory.expect({k: v for k, v in app.items() if k != "operation"})
+        try:
+            written = await self.applications.write_status(app, end, None)
+        except KubeError as err:
+            log.warning("application %s: writing the operation's end failed: %s", name, err)
+            return app
+        self.endings.written(name, end)
+        self.inventory.written(written)
+        return written
 
     def _poll_later(self, name: str) -> None:
         if self.resync > 0:
@@ -341,26 +364,40 @@ class Controller:
         if requested is not None:
             level = max(level, Level.HARD if requested is RefreshType.HARD else Level.NORMAL)
         considered: Considered | None = None
+        ending: Finish | None = None
 
         def start(compared: Refreshed) -> Mapping[str, Any] | None:
             nonlocal considered
             if AppStatus(compared.status).sync_status is SyncStatusCode.SYNCED:
                 self.auto.synced(name)
-            if name in self._ops or compared.app.get("operation") is not None:
+            if self._operating(name) or compared.app.get("operation") is not None:
                 return None
             considered = self.auto.consider(compared)
             if considered.start is not None:
                 self.inventory.expect({**compared.app, "operation": dict(considered.start)})
             return considered.start
 
+        def finish(compared: Refreshed) -> Finish | None:
+            nonlocal ending
+            ending = self.endings.finish(compared)
+            if ending is not None and ending.fields is not None:
+                self.inventory.expect({k: v for k, v in compared.app.items() if k != "operation"})
+            return ending
+
         refreshed = await self.reconciler.refresh(
-            app, level, fresh=requested is not None, start=start
+            app, level, fresh=requested is not None, start=start, finish=finish
         )
-        app = refreshed.app
+        compared_app, app = app, refreshed.app
         if considered is not None and considered.start is not None:
             if app.get("operation") is None:  # the write failed (logged): try again soon
                 self.queue.add(name, Level.LIVE, delay=FAILURE_BACKOFF[0])
             else:
+                self.inventory.written(app)
+        if ending is not None and ending.fields is not None:
+            if app is compared_app:  # the write failed (logged): try again soon
+                self.queue.add(name, Level.LIVE, delay=FAILURE_BACKOFF[0])
+            else:
+                self.endings.written(name, ending.fields)
                 self.inventory.written(app)
         if requested is not None:
             app = await self.applications.clear_refresh(name)
@@ -376,7 +413,7 @@ class Controller:
         app = refreshed.app
         view = Application.of(app)
         name = view.name
-        if name in self._ops:
+        if self._operating(name):
             return
         state = view.status.operation_state
         operation = view.operation
@@ -412,6 +449,10 @@ class Controller:
             return
         if decision.wait:
             self.queue.add(name, Level.LIVE, delay=decision.wait)
+
+    def _operating(self, name: str) -> bool:
+        """The app's operation runs, or has ended and its end is not written yet."""
+        return name in self._ops or self.endings.pending(name)
 
     async def _hold(self, app: dict[str, Any]) -> None:
         """A sync a sync window does not allow yet: Argo CD keeps it Running with this
@@ -459,14 +500,16 @@ class Controller:
         async def body() -> None:
             try:
                 async with self._op_slots:
-                    await self.operations.run(app, target, write, terminate, resume=resume)
+                    end = await self.operations.run(app, target, write, terminate, resume=resume)
+                self.endings.ended(name, end)
             except KubeError as err:
                 log.warning("application %s: operation failed: %s", name, err)
             except Exception:
                 log.exception("application %s: operation failed", name)
             finally:
                 self._ops.pop(name, None)
-                # Re-compare what the sync changed; the target revision is still known.
+                # Re-compare what the sync changed (the target revision is still known) and
+                # write the end with it.
                 self.queue.add(name, Level.LIVE)
 
         self._ops[name] = (asyncio.create_task(body()), terminate)

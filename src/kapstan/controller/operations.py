@@ -9,8 +9,10 @@ Contract of :func:`run_operation`:
   stopped controller left ``Running`` continues where it was instead of starting over;
 - ``status.operationState`` (Argo CD's shape plus ``progress``, Kapstan's resume point) is
   written as the operation goes, at most every :data:`FLUSH_DELAY` and before a hook is
-  created, and when it ends (one write that also removes the ``operation`` field): an
-  operation done within that delay writes only its end;
+  created; its end (final state and history) is returned to the caller, which writes it
+  with the comparison after the operation, removing the ``operation`` field
+  (:mod:`kapstan.controller.ending`): an operation done within that delay writes nothing
+  of its own;
 - ``terminate`` set (the API or ``kubectl`` wrote ``operationState.phase: Terminating``)
   stops the sync between steps; the phase reads ``Terminating`` until it has stopped;
 - a successful, complete (not dry-run, not selective) sync is appended to ``status.history``
@@ -159,12 +161,13 @@ class OperationRunner:
         *,
         resume: bool = False,
     ) -> dict[str, Any]:
-        """Run (or resume) the app's ``operation`` to its end; returns the final Application.
+        """Run (or resume) the app's ``operation`` to its end; returns the end's status
+        fields (``operationState``, and ``history`` for a recorded sync), not yet written.
 
         The ``Running`` state is written by the progress flusher, so an operation that ends
         within :data:`FLUSH_DELAY` (and creates no hook, which is persisted first) costs no
-        write at its start: the app's ``operation`` already tells it is on its way. The end
-        is one write: final state, history and the removal of ``operation``.
+        write at its start: the app's ``operation`` already tells it is on its way. The
+        caller writes the end, removing ``operation`` in the same write.
         """
         spec = app.get("spec") or {}
         name = str(app["metadata"]["name"])
@@ -259,7 +262,7 @@ class OperationRunner:
             )
             fields["history"] = trimmed(history, Application.of(app).spec.revision_history_limit)
         log.info("application %s: operation %s: %s", name, final.phase, final.message)
-        return await write(fields, None)
+        return fields
 
     async def _flush(self, store: _Store, write: StatusWriter, state_dict: Any) -> None:
         lock = asyncio.Lock()

@@ -34,7 +34,9 @@ Contract of :meth:`Reconciler.refresh` (called by the
   explicit refresh) while ``reconciledAt`` is younger than argocd-cmd-params-cm's
   ``controller.reconciledat.interval`` (default 0: every poll writes it); a condition that
   persists keeps its ``lastTransitionTime``; an operation the caller's ``start`` returns for this
-  comparison (an automated sync) is set in the same write.
+  comparison (an automated sync) is set in the same write; the end of an operation the
+  caller's ``finish`` returns (:class:`Finish`) is written with this comparison, removing
+  ``operation``, or the whole write waits (``hold``) and the refresh writes nothing.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ from kapstan.model.annotations import is_hook, is_skip
 from kapstan.model.application import Application
 from kapstan.model.conditions import ConditionType
 from kapstan.model.keys import ResourceKey
-from kapstan.services.applications import KEEP, Applications
+from kapstan.services.applications import KEEP, Applications, OperationChange
 from kapstan.services.clusters import Clusters, DestinationError, Target
 from kapstan.services.livestate import (
     ManagedFields,
@@ -114,6 +116,19 @@ class Refreshed:
     target: Target | None
     project: Project | None
     blocked: str = ""  # why no sync may start (invalid spec), "" when it may
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What a comparison does with an ended operation: write its end ``fields``
+    (``operationState``, ``history``) with it, removing ``operation``, or ``hold``: write
+    nothing yet (:mod:`kapstan.controller.ending`)."""
+
+    fields: Mapping[str, Any] | None = None
+    hold: bool = False
+
+
+FinishCheck = Callable[[Refreshed], Finish | None]
 
 
 def _spec_key(spec: Mapping[str, Any]) -> bytes:
@@ -227,12 +242,15 @@ class Reconciler:
         *,
         fresh: bool = False,
         start: Callable[[Refreshed], Mapping[str, Any] | None] | None = None,
+        finish: FinishCheck | None = None,
     ) -> Refreshed:
         """Compare, write the refresh-owned status keys and tell whether a sync may start;
         ``fresh`` (an explicit refresh request) asks the remote for the branch head even if
         another app just did. ``start`` sees the comparison before it is written (its
         ``app`` is the one compared) and may return an operation: it is set on the app in
-        the same write (the automated sync this comparison starts)."""
+        the same write (the automated sync this comparison starts). ``finish`` sees it too
+        and may return the end of an operation to write with it, or tell to write nothing
+        yet (:class:`Finish`)."""
         name = str(app["metadata"]["name"])
         spec = app.get("spec") or {}
         settings = self.settings()
@@ -249,7 +267,9 @@ class Reconciler:
                 "conditions": [condition(ConditionType.INVALID_SPEC_ERROR, message, stamp)],
                 "reconciledAt": stamp,
             }
-            written = await self._write(app, status, level, stamp_age=0.0)
+            done = finish(Refreshed(app, status, target, project, message)) if finish else None
+            end = done.fields if done is not None else None
+            written = await self._write(app, status, level, stamp_age=0.0, end=end)
             return Refreshed(written, status, target, project, blocked=message)
         generated, error = await self._generate(app, level, fresh)
         model = await target.discovery.model()
@@ -304,10 +324,15 @@ class Reconciler:
                 compared.settings,
             )
         )  # fmt: skip
-        operation = start(Refreshed(app, status, target, project, blocked)) if start else None
+        compared_view = Refreshed(app, status, target, project, blocked)
+        operation = start(compared_view) if start else None
+        done = finish(compared_view) if finish else None
+        if done is not None and done.hold:
+            return compared_view
         # A poll may leave the timestamps alone (controller.reconciledat.interval).
         age = settings.reconciled_at_interval if level is Level.POLL and not fresh else 0.0
-        written = await self._write(app, status, level, operation, stamp_age=age)
+        end = done.fields if done is not None else None
+        written = await self._write(app, status, level, operation, stamp_age=age, end=end)
         return Refreshed(written, status, target, project, blocked=blocked)
 
     async def _compare(
@@ -431,9 +456,12 @@ class Reconciler:
         operation: Mapping[str, Any] | None = None,
         *,
         stamp_age: float,
+        end: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Write what changed (plus the timestamps), or nothing: on a ``LIVE`` refresh when
-        only the timestamps would move, and when they are younger than ``stamp_age`` seconds."""
+        only the timestamps would move, and when they are younger than ``stamp_age`` seconds.
+        ``operation`` is set in the same write; ``end`` (an operation's end fields) is
+        written with it, removing ``operation``. A failed write returns ``app`` itself."""
         old = app.get("status") or {}
         if "conditions" in status:
             status["conditions"] = keep_transition_times(
@@ -441,14 +469,16 @@ class Reconciler:
             )
         fields: dict[str, Any] = {k: status.get(k) for k in REFRESH_KEYS}
         changed = any(fields[k] != old.get(k) for k in REFRESH_KEYS if k not in _STAMPS)
-        if operation is None and not changed:
+        if operation is None and end is None and not changed:
             if level is Level.LIVE or (stamp_age > 0 and _younger(old, stamp_age)):
                 return app
             fields = {k: fields[k] for k in _STAMPS}  # only the timestamps move
+        change: OperationChange = KEEP if operation is None else dict(operation)
+        if end is not None:
+            fields.update(end)
+            change = None
         try:
-            return await self.applications.write_status(
-                app, fields, KEEP if operation is None else dict(operation)
-            )
+            return await self.applications.write_status(app, fields, change)
         except KubeError as err:
             log.warning("application %s: writing status failed: %s", app["metadata"]["name"], err)
             return app
@@ -456,6 +486,8 @@ class Reconciler:
 
 __all__ = [
     "REFRESH_KEYS",
+    "Finish",
+    "FinishCheck",
     "Reconciler",
     "Refreshed",
     "excluded_filter",

@@ -251,31 +251,119 @@ def test_auto_sync_self_heal_and_a_new_revision(fake: FakeKube) -> None:
     asyncio.run(body())
 
 
-def test_a_new_automated_app_costs_three_writes_the_first_setting_its_sync(
-    fake: FakeKube,
-) -> None:
+def app_patch_bodies(fake: FakeKube) -> list[dict[str, Any]]:
+    """Each PATCH of the Application as ``{path: value}`` (``None`` for a removal)."""
+    return [
+        {op["path"]: op.get("value") for op in json.loads(r.body)}
+        for r in fake.requests
+        if r.method == "PATCH" and r.path == APP_PATH
+    ]
+
+
+def test_a_new_automated_app_costs_two_writes(fake: FakeKube) -> None:
     """Issue 18's request budget: the comparison that calls for the automated sync sets it
-    (as Argo CD's auto-sync sets `operation`), a sync done within the progress delay writes
-    only its end, and the comparison after it says Synced."""
+    (as Argo CD's auto-sync sets `operation`), and a sync done within the progress delay
+    writes its end with the comparison after it (Synced, Healthy, `operation` removed)."""
 
     async def body() -> None:
         async with running(fake, StaticManifests([CONFIG, EXTRA])):
             fake.put(application(syncPolicy={"automated": {"prune": True}}))
             await until("the sync", lambda: live_config(fake, "extra"))
-            await until("Synced", lambda: sync_status(fake) == "Synced")
-            await until("Healthy", lambda: status_of(fake)["health"]["status"] == "Healthy")
+            await until("the end", lambda: finished(fake))
             await asyncio.sleep(0.5)  # any late writes
-            patches = [
-                json.loads(r.body)
-                for r in fake.requests
-                if r.method == "PATCH" and r.path == APP_PATH
-            ]
-            assert len(patches) == 3
-            first = {op["path"]: op.get("value") for op in patches[0]}
+            first, second = app_patch_bodies(fake)
             assert first["/status/sync"]["status"] == "OutOfSync"
             assert first["/operation"]["initiatedBy"] == {"automated": True}
-            assert status_of(fake)["operationState"]["phase"] == "Succeeded"
+            assert second["/status/operationState"]["phase"] == "Succeeded"
+            assert second["/status/sync"]["status"] == "Synced"
+            assert second["/status/health"]["status"] == "Healthy"
+            assert len(second["/status/history"]) == 1
             assert "operation" not in app_of(fake)
+
+    asyncio.run(body())
+
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "replicas": 0,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+        },
+    },
+}
+
+
+def observe_deployment(fake: FakeKube) -> None:
+    """What kube-controller-manager does to a new Deployment of 0 replicas."""
+    fake.edit(
+        "Deployment", "web", DEST, group="apps", subresource="status",
+        manager="kube-controller-manager",
+        change={"status": {"observedGeneration": 1, "replicas": 0}},
+    )  # fmt: skip
+
+
+def health(fake: FakeKube) -> str:
+    return str((status_of(fake).get("health") or {}).get("status") or "")
+
+
+def test_an_automated_sync_end_waits_for_a_progressing_health_to_settle(
+    fake: FakeKube,
+) -> None:
+    """The Deployment is Progressing when the sync ends; once observed it is Healthy, and
+    the end is written with that comparison: no write says Synced and Progressing first."""
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([DEPLOYMENT])):
+            fake.put(application(syncPolicy={"automated": {"prune": True}}))
+            await until(
+                "the sync", lambda: fake.get_object("Deployment", "web", DEST, group="apps")
+            )
+            await asyncio.sleep(0.3)  # the comparison after the sync: Progressing, held
+            assert not finished(fake)
+            observe_deployment(fake)
+            await until("the end", lambda: finished(fake))
+            assert health(fake) == "Healthy"
+            await asyncio.sleep(0.5)
+            assert len(app_patch_bodies(fake)) == 2
+
+    asyncio.run(body())
+
+
+def test_a_held_end_is_written_after_the_hold_if_the_health_does_not_settle(
+    fake: FakeKube, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kapstan.controller.ending.END_HOLD", 0.5)
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([DEPLOYMENT])):
+            fake.put(application(syncPolicy={"automated": {"prune": True}}))
+            await until("the end", lambda: finished(fake))
+            assert finished(fake) == "Succeeded"
+            assert (sync_status(fake), health(fake)) == ("Synced", "Progressing")
+            observe_deployment(fake)
+            await until("Healthy", lambda: health(fake) == "Healthy")
+
+    asyncio.run(body())
+
+
+def test_a_requested_sync_ends_with_the_first_comparison_after_it(fake: FakeKube) -> None:
+    """Someone waiting for their sync sees it end at once, still Progressing."""
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([DEPLOYMENT])):
+            operation = {"sync": {}, "initiatedBy": {"username": "me"}}
+            fake.put({**application(), "operation": operation})
+            await until("the end", lambda: finished(fake), timeout=1.5)
+            assert (sync_status(fake), health(fake)) == ("Synced", "Progressing")
+            compared, end = app_patch_bodies(fake)  # the new app's comparison, the end
+            assert compared["/status/sync"]["status"] == "OutOfSync"
+            assert end["/status/operationState"]["phase"] == "Succeeded"
+            assert end["/status/health"]["status"] == "Progressing"
 
     asyncio.run(body())
 
