@@ -14,8 +14,8 @@ Contract:
 - :meth:`KubeClient.watch` yields :class:`WatchEvent` tuples and raises :class:`Gone` on 410
   (HTTP or an ``ERROR`` event), so the caller re-lists. Close the iterator (``aclosing``) when
   stopping early. Always ``aclose()`` the client (or use ``async with``);
-- cancelling a call never leaves a socket open, even mid-TLS-handshake (see
-  :class:`_ClosingTLSBackend`).
+- cancelling a call never leaves a socket open, even mid-TLS-handshake (the connections
+  are :mod:`kapstan.kube.network`'s, on asyncio's own transports).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -34,6 +34,7 @@ import orjson
 from kapstan.kube.config import ClusterConfig
 from kapstan.kube.credentials import Credential, Credentials, ssl_context
 from kapstan.kube.errors import KubeError, Timeout, from_status
+from kapstan.kube.network import AsyncioBackend
 from kapstan.kube.ratelimit import (
     RetryPolicy,
     TokenBucket,
@@ -306,7 +307,8 @@ class KubeClient:
 
 def _transport(context: ssl.SSLContext, *, http2: bool) -> httpx2.AsyncHTTPTransport:
     """The transport ``httpx2.AsyncClient(verify=context, http2=http2)`` would build (same
-    limits), except that its connections come from :class:`_ClosingTLSBackend`."""
+    limits), except that its connections come from
+    :class:`~kapstan.kube.network.AsyncioBackend`."""
     limits = httpx2.Limits(max_connections=400, max_keepalive_connections=200)
     transport = httpx2.AsyncHTTPTransport(verify=context, http2=http2, limits=limits)
     # httpx2 takes no network backend argument, so its pool is replaced by an identical one
@@ -317,89 +319,9 @@ def _transport(context: ssl.SSLContext, *, http2: bool) -> httpx2.AsyncHTTPTrans
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
         http2=http2,
-        network_backend=_ClosingTLSBackend(),
+        network_backend=AsyncioBackend(),
     )
     return transport
-
-
-class _ClosingTLSBackend(httpcore2.AsyncNetworkBackend):
-    """httpcore2's asyncio backend, except that a TCP connection whose TLS handshake is
-    interrupted by cancellation is closed.
-
-    Why: httpcore2 closes the TCP stream when ``start_tls`` fails with an error, but not when
-    the task is cancelled during the handshake (it catches ``Exception`` only), and the pool
-    then drops the half-made connection without closing it. Cancelling requests that are
-    connecting is routine for us (``ClusterCache.stop()`` right after an API server restart
-    catches dozens of watches reconnecting at once), and each one left a socket for the
-    garbage collector.
-    """
-
-    def __init__(self) -> None:
-        self._backend = httpcore2.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        stream = await self._backend.connect_tcp(
-            host,
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
-        return _ClosingTLSStream(stream)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        stream = await self._backend.connect_unix_socket(
-            path, timeout=timeout, socket_options=socket_options
-        )
-        return _ClosingTLSStream(stream)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-class _ClosingTLSStream(httpcore2.AsyncNetworkStream):
-    """A plain stream whose ``start_tls`` closes it when the handshake does not complete."""
-
-    def __init__(self, stream: httpcore2.AsyncNetworkStream) -> None:
-        self._stream = stream
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        try:
-            return await self._stream.start_tls(ssl_context, server_hostname, timeout)
-        except BaseException:
-            # Closing the transport is synchronous at its core: even if this task is
-            # cancelled again while awaiting, the socket is already being closed.
-            await self._stream.aclose()
-            raise
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
 
 
 def _param(value: Any) -> Any:
