@@ -96,6 +96,7 @@ bench: toolchain ui
 	$(PY) bench/ui_tree_bench.py
 	$(PY) bench/webhook_bench.py
 	$(PY) bench/images_bench.py
+	$(PY) bench/kube_client_bench.py
 
 # Argo CD and Flux (toolchain/peers.toml) into $KAPSTAN_CACHE/peers, for bench/peers.py only:
 # not part of `make test`. Skips a peer already built; Argo CD takes 15+ min cold (nice 19, -p 1).
