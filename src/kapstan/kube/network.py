@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import httpcore2
@@ -182,10 +182,24 @@ class _Stream(httpcore2.AsyncNetworkStream):
         return None
 
 
-def _options(transport: asyncio.Transport, options: Iterable[Any] | None) -> None:
+async def _connect(
+    where: str,
+    opening: Awaitable[tuple[asyncio.BaseTransport, _Protocol]],
+    timeout: float | None,
+    options: Iterable[Any] | None,
+) -> httpcore2.AsyncNetworkStream:
+    try:
+        async with asyncio.timeout(timeout):
+            transport, protocol = await opening
+    except TimeoutError:
+        raise httpcore2.ConnectTimeout(f"{where}: no connection in {timeout} s") from None
+    except OSError as err:
+        raise httpcore2.ConnectError(f"{where}: {err}") from None
+    assert isinstance(transport, asyncio.Transport)
     sock = transport.get_extra_info("socket")
     for option in options or ():
         sock.setsockopt(*option)
+    return _Stream(transport, protocol)
 
 
 class AsyncioBackend(httpcore2.AsyncNetworkBackend):
@@ -201,17 +215,8 @@ class AsyncioBackend(httpcore2.AsyncNetworkBackend):
     ) -> httpcore2.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_connection(
-                    _Protocol, host, port, local_addr=local
-                )
-        except TimeoutError:
-            raise httpcore2.ConnectTimeout(f"{host}:{port}: no connection in {timeout} s") from None
-        except OSError as err:
-            raise httpcore2.ConnectError(f"{host}:{port}: {err}") from None
-        _options(transport, socket_options)
-        return _Stream(transport, protocol)
+        opening = loop.create_connection(_Protocol, host, port, local_addr=local)
+        return await _connect(f"{host}:{port}", opening, timeout, socket_options)
 
     async def connect_unix_socket(
         self,
@@ -219,16 +224,8 @@ class AsyncioBackend(httpcore2.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_unix_connection(_Protocol, path)
-        except TimeoutError:
-            raise httpcore2.ConnectTimeout(f"{path}: no connection in {timeout} s") from None
-        except OSError as err:
-            raise httpcore2.ConnectError(f"{path}: {err}") from None
-        _options(transport, socket_options)
-        return _Stream(transport, protocol)
+        opening = asyncio.get_running_loop().create_unix_connection(_Protocol, path)
+        return await _connect(path, opening, timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
