@@ -27,6 +27,7 @@ Contract of :class:`AsyncioBackend` (an ``httpcore2.AsyncNetworkBackend``):
 from __future__ import annotations
 
 import asyncio
+import collections
 import ssl
 from collections.abc import Awaitable, Iterable
 from typing import Any
@@ -41,7 +42,8 @@ class _Protocol(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
+        self.chunks: collections.deque[bytes] = collections.deque()  # as they arrived: no copies
+        self.size = 0
         self.eof = False
         self.error: BaseException | None = None
         self._readable: asyncio.Future[None] | None = None
@@ -53,8 +55,9 @@ class _Protocol(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if len(self.buffer) > READ_LIMIT and self.transport is not None:
+        self.chunks.append(data)
+        self.size += len(data)
+        if self.size > READ_LIMIT and self.transport is not None:
             self._paused_reading = True
             self.transport.pause_reading()
         self._wake_reader()
@@ -84,19 +87,22 @@ class _Protocol(asyncio.Protocol):
             self._readable.set_result(None)
 
     async def read(self, max_bytes: int) -> bytes:
-        while not self.buffer and not self.eof:
+        while not self.chunks and not self.eof:
             self._readable = asyncio.get_running_loop().create_future()
             try:
                 await self._readable
             finally:
                 self._readable = None
-        if not self.buffer:
+        if not self.chunks:
             if self.error is not None:
                 raise httpcore2.ReadError(str(self.error))
             return b""
-        data = bytes(self.buffer[:max_bytes])
-        del self.buffer[:max_bytes]
-        if self._paused_reading and len(self.buffer) <= READ_LIMIT // 2:
+        data = self.chunks.popleft()
+        if len(data) > max_bytes:
+            data, rest = data[:max_bytes], data[max_bytes:]
+            self.chunks.appendleft(rest)
+        self.size -= len(data)
+        if self._paused_reading and self.size <= READ_LIMIT // 2:
             self._paused_reading = False
             if self.transport is not None:
                 self.transport.resume_reading()
@@ -178,7 +184,7 @@ class _Stream(httpcore2.AsyncNetworkStream):
             # The transport reads the socket as soon as it is readable: what arrived (data
             # or the peer's close) is in the protocol's buffer, not in the socket.
             protocol = self._protocol
-            return bool(protocol.buffer) or protocol.eof or self._transport.is_closing()
+            return bool(protocol.chunks) or protocol.eof or self._transport.is_closing()
         return None
 
 
