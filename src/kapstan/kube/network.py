@@ -1,10 +1,11 @@
-"""The network under :mod:`kapstan.kube.client`'s connection pool: asyncio's own sockets and TLS.
+"""The network under :mod:`kapstan.kube.client`'s connection pool: asyncio's sockets, lean TLS.
 
 httpcore2's default backend goes through anyio: every read and write opens a cancel scope
-with its timeout, and TLS is anyio's ``MemoryBIO`` loop in Python. For a controller whose
-idle cost is one small PATCH per poll and the watch event it brings back, that layer held
-about a fifth of a py-spy profile's samples (``bench/kube_client_bench.py``: 15 to 20 % of
-the client's CPU per request). This backend speaks to asyncio's transports directly.
+with its timeout and passes anyio's stream layers. For a controller whose idle cost is one
+small PATCH per poll and the watch event it brings back, that layer held about a fifth of a
+py-spy profile's samples. This backend is an ``asyncio.Protocol`` on the loop's socket
+transport, with TLS as an ``ssl.SSLObject`` over memory BIOs inside it (asyncio's own TLS
+transport would cost a 256 KiB buffer per connection, 25 MiB over a busy pool).
 
 Contract of :class:`AsyncioBackend` (an ``httpcore2.AsyncNetworkBackend``):
 
@@ -35,10 +36,12 @@ from typing import Any
 import httpcore2
 
 READ_LIMIT = 256 * 1024  # bytes buffered before the socket is no longer read
+READ_CHUNK = 64 * 1024  # plaintext taken from TLS at a time
 
 
 class _Protocol(asyncio.Protocol):
-    """Buffers what arrives and wakes the one reader; tracks write flow control."""
+    """Buffers what arrives (decrypted, once TLS is on) and wakes the one reader; tracks
+    write flow control."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -46,6 +49,10 @@ class _Protocol(asyncio.Protocol):
         self.size = 0
         self.eof = False
         self.error: BaseException | None = None
+        self.tls: ssl.SSLObject | None = None
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._handshaking = False
         self._readable: asyncio.Future[None] | None = None
         self._writable: asyncio.Future[None] | None = None
         self._paused_reading = False
@@ -55,12 +62,72 @@ class _Protocol(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self.chunks.append(data)
-        self.size += len(data)
+        if self.tls is None:
+            self._received(data)
+        else:
+            self._incoming.write(data)
+            if not self._handshaking:
+                self._decrypt()
         if self.size > READ_LIMIT and self.transport is not None:
             self._paused_reading = True
             self.transport.pause_reading()
         self._wake_reader()
+
+    def _received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.size += len(data)
+
+    def _decrypt(self) -> None:
+        assert self.tls is not None
+        while True:
+            try:
+                data = self.tls.read(READ_CHUNK)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:  # the peer's close_notify
+                self.eof = True
+                break
+            except ssl.SSLError as err:
+                self.eof, self.error = True, err
+                break
+            if not data:
+                self.eof = True
+                break
+            self._received(data)
+        self._send_outgoing()  # (TLS 1.3 may answer a key update)
+
+    def _send_outgoing(self) -> None:
+        pending = self._outgoing.read()
+        if pending and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(pending)
+
+    def send(self, data: bytes) -> None:
+        assert self.transport is not None
+        if self.tls is None:
+            self.transport.write(data)
+            return
+        self.tls.write(data)
+        self._send_outgoing()
+
+    async def handshake(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
+        self.tls = context.wrap_bio(
+            self._incoming, self._outgoing, server_side=False, server_hostname=server_hostname
+        )
+        self._handshaking = True
+        try:
+            while True:
+                try:
+                    self.tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    self._send_outgoing()
+                if self.eof:
+                    raise ConnectionError("the connection closed during the TLS handshake")
+                await self._wait()
+        finally:
+            self._handshaking = False
+        self._send_outgoing()
+        self._decrypt()  # application data that came with the handshake's last flight
 
     def eof_received(self) -> bool:
         self.eof = True
@@ -86,13 +153,16 @@ class _Protocol(asyncio.Protocol):
         if self._readable is not None and not self._readable.done():
             self._readable.set_result(None)
 
+    async def _wait(self) -> None:
+        self._readable = asyncio.get_running_loop().create_future()
+        try:
+            await self._readable
+        finally:
+            self._readable = None
+
     async def read(self, max_bytes: int) -> bytes:
         while not self.chunks and not self.eof:
-            self._readable = asyncio.get_running_loop().create_future()
-            try:
-                await self._readable
-            finally:
-                self._readable = None
+            await self._wait()
         if not self.chunks:
             if self.error is not None:
                 raise httpcore2.ReadError(str(self.error))
@@ -132,11 +202,11 @@ class _Stream(httpcore2.AsyncNetworkStream):
             raise httpcore2.WriteError("the connection is closed")
         try:
             async with asyncio.timeout(timeout):
-                self._transport.write(buffer)
+                self._protocol.send(buffer)
                 await self._protocol.drained()
         except TimeoutError:
             raise httpcore2.WriteTimeout(f"not sent within {timeout} s") from None
-        except (OSError, RuntimeError) as err:
+        except (OSError, RuntimeError, ssl.SSLError) as err:
             raise httpcore2.WriteError(str(err)) from None
 
     async def aclose(self) -> None:
@@ -148,32 +218,23 @@ class _Stream(httpcore2.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore2.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                upgraded = await loop.start_tls(
-                    self._transport,
-                    self._protocol,
-                    ssl_context,
-                    server_hostname=server_hostname,
-                )
+                await self._protocol.handshake(ssl_context, server_hostname)
         except BaseException as err:
             # Closing a transport is synchronous at its core: even if this task is cancelled
             # again, the socket is already being closed.
             self._transport.abort()
             if isinstance(err, TimeoutError):
                 raise httpcore2.ConnectTimeout(f"TLS handshake not done in {timeout} s") from None
-            if isinstance(err, ssl.SSLError | OSError | ConnectionError):
+            if isinstance(err, ssl.SSLError | OSError):
                 raise httpcore2.ConnectError(str(err)) from None
             raise
-        if upgraded is None:  # the peer closed the connection during the handshake
-            raise httpcore2.ConnectError("the connection closed during the TLS handshake")
-        self._transport = upgraded
         return self
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
-            return self._transport.get_extra_info("ssl_object")
+            return self._protocol.tls
         if info == "client_addr":
             return self._transport.get_extra_info("sockname")
         if info == "server_addr":
