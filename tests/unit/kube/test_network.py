@@ -103,10 +103,12 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused(tmp_path: Path)
 
 def test_a_server_that_stops_answering_is_a_timeout(tmp_path: Path) -> None:
     async def main() -> None:
-        async with tls_server(tmp_path, lambda head: None) as (_state, port, ca):
-            async with client(port, ca, timeout=0.5) as kube:
-                with pytest.raises(Timeout, match="ReadTimeout"):
-                    await kube.get("/api")
+        async with (
+            tls_server(tmp_path, lambda head: None) as (_state, port, ca),
+            client(port, ca, timeout=0.5) as kube,
+        ):
+            with pytest.raises(Timeout, match="ReadTimeout"):
+                await kube.get("/api")
 
     asyncio.run(main())
 
@@ -117,10 +119,12 @@ def test_a_large_answer_arrives_whole(tmp_path: Path) -> None:
     big = orjson.dumps({"kind": "ConfigMapList", "items": items})
 
     async def main() -> None:
-        async with tls_server(tmp_path, lambda head: big) as (_state, port, ca):
-            async with client(port, ca) as kube:
-                got = await kube.get("/api/v1/configmaps")
-                assert len(got["items"]) == 1500
-                assert got["items"][-1]["metadata"]["name"] == "cm-1499"
+        async with (
+            tls_server(tmp_path, lambda head: big) as (_state, port, ca),
+            client(port, ca) as kube,
+        ):
+            got = await kube.get("/api/v1/configmaps")
+            assert len(got["items"]) == 1500
+            assert got["items"][-1]["metadata"]["name"] == "cm-1499"
 
     asyncio.run(main())
