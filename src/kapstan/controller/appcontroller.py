@@ -77,7 +77,7 @@ from kapstan.model.conditions import ConditionType
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
 from kapstan.model.vocabulary import project_path
-from kapstan.services.applications import KEEP, Applications, OperationChange
+from kapstan.services.applications import Applications
 from kapstan.services.clusters import Clusters, DestinationError
 from kapstan.services.manifests import ManifestSource
 from kapstan.services.settings import Settings
@@ -483,18 +483,10 @@ class Controller:
         if Application.of(app).status.operation_state.phase is OperationPhase.TERMINATING:
             terminate.set()
 
-        async def write(fields: Mapping[str, Any], operation: OperationChange) -> dict[str, Any]:
-            current = self.apps.get(name, app)
-            if operation is not KEEP:
-                after = {k: v for k, v in current.items() if k != "operation"}
-                if isinstance(operation, Mapping):
-                    after["operation"] = dict(operation)
-                self.inventory.expect(after)
-            updated = await self.applications.write_status(current, fields, operation)
-            if operation is KEEP:
-                self.inventory.remember(updated)
-            else:
-                self.inventory.written(updated)
+        async def write(fields: Mapping[str, Any]) -> dict[str, Any]:
+            """The operation's progress; its end is written with a comparison (endings)."""
+            updated = await self.applications.write_status(self.apps.get(name, app), fields)
+            self.inventory.remember(updated)
             return updated
 
         async def body() -> None:

@@ -47,7 +47,6 @@ from kapstan.kube.errors import KubeError, NotFound
 from kapstan.model.application import Application
 from kapstan.model.operation import SyncOperation
 from kapstan.model.sync import OperationPhase
-from kapstan.services.applications import KEEP, OperationChange
 from kapstan.services.clusters import Target
 from kapstan.services.livestate import ManagedFields, from_api, from_cache, shared_with_others
 from kapstan.services.manifests import ManifestGenerationError, ManifestSource
@@ -56,9 +55,9 @@ from kapstan.services.settings import Settings
 log = logging.getLogger(__name__)
 WINDOW_BLOCKED = "Sync operation blocked by sync window"  # Argo CD's wording
 FLUSH_DELAY = 1.0  # seconds: progress writes of one operation are at most this frequent
-# write(status fields, operation): one JSON patch setting ``status.<key>`` for each field and
-# ``operation`` (a mapping sets it, ``None`` removes it, ``KEEP`` leaves it alone).
-StatusWriter = Callable[[Mapping[str, Any], OperationChange], Awaitable[dict[str, Any]]]
+# write(status fields): one JSON patch setting ``status.<key>`` for each field, leaving
+# ``operation`` alone (the caller writes the end, which removes it).
+StatusWriter = Callable[[Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def now() -> str:
@@ -272,9 +271,7 @@ class OperationRunner:
                 store.changed.clear()
                 if store.state is not None:
                     with contextlib.suppress(KubeError):
-                        store.written = await write(
-                            {"operationState": state_dict(store.state)}, KEEP
-                        )
+                        store.written = await write({"operationState": state_dict(store.state)})
 
         store.flush = flush_now
         while True:

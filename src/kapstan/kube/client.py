@@ -15,7 +15,7 @@ Contract:
   (HTTP or an ``ERROR`` event), so the caller re-lists. Close the iterator (``aclosing``) when
   stopping early. Always ``aclose()`` the client (or use ``async with``);
 - cancelling a call never leaves a socket open, even mid-TLS-handshake (the connections
-  are :mod:`kapstan.kube.network`'s, on asyncio's own transports).
+  are :mod:`kapstan.kube.network`'s: asyncio's socket transport, TLS in its protocol).
 """
 
 from __future__ import annotations
