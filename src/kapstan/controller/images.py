@@ -1,20 +1,23 @@
 """The controller's image automation loop (``kapstan controller``, ``kapstan server
 --with-controller``).
 
-Contract of :class:`ImageLoop`: every ``interval`` seconds (default 120) plus up to
-``jitter`` seconds (default a quarter of the interval) it checks every Application of the
-namespace that carries ``argocd-image-updater.argoproj.io/image-list`` or is selected by an
-``ImageUpdater``, one at a time per app and at most ``concurrency`` apps at once;
-``interval <= 0`` disables polling. It also watches the Applications: an app whose
-:data:`~kapstan.services.images.trigger.CHECK_REQUESTED` annotation appears or changes (set
-by :func:`~kapstan.services.images.trigger.request_check`, e.g. from a registry webhook
-received by ``kapstan server``) is checked at once, and the annotation is removed
-afterwards. Given an :class:`AppFeed` (in ``kapstan controller``, the reconciler's own
-Application watch), it reads the Applications from there instead of listing and watching them
-itself. Watch failures are retried with a back-off; nothing here stops the controller.
-Everything it opened is closed when ``stop`` is set. Its counts are in ``metrics``
-(:class:`~kapstan.services.images.metrics.ImageMetrics`, the updater's): each polling pass
-sets the number of apps watched.
+Contract of :class:`ImageLoop`: every ``interval`` seconds (default 120) plus up to ``jitter``
+seconds (default a quarter of the interval) it checks every Application of the namespace that
+carries ``argocd-image-updater.argoproj.io/image-list`` or is selected by an ``ImageUpdater``,
+one at a time per app and at most ``concurrency`` apps at once; ``interval <= 0`` disables
+polling. It also watches the Applications: an app whose
+:data:`~kapstan.services.images.trigger.CHECK_REQUESTED` annotation appears or changes (set by
+:func:`~kapstan.services.images.trigger.request_check`, e.g. from a registry webhook received by
+``kapstan server``) is checked at once, and the annotation is removed afterwards. A requested
+check of an app whose ``operation`` is set waits until the operation's end is written: the
+images an app runs (``status.summary.images``) are those of the comparison after its sync, and a
+check reading them mid-sync would skip an image the sync is deploying and lose the request.
+Given an :class:`AppFeed` (in ``kapstan controller``, the reconciler's own Application watch),
+it reads the Applications from there instead of listing and watching them itself. Watch failures
+are retried with a back-off; nothing here stops the controller. Everything it opened is closed
+when ``stop`` is set. Its counts are in ``metrics``
+(:class:`~kapstan.services.images.metrics.ImageMetrics`, the updater's): each polling pass sets
+the number of apps watched.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class ImageLoop:
         self._gate = asyncio.Semaphore(concurrency)
         self._locks: dict[str, asyncio.Lock] = {}
         self._handled: dict[str, str] = {}  # app -> check-requested value already handled
+        self._waiting: dict[str, str] = {}  # app -> requested value waiting for an operation
         self.checks = 0
 
     async def check(
@@ -156,6 +160,18 @@ class ImageLoop:
         value = str((meta.get("annotations") or {}).get(CHECK_REQUESTED) or "")
         if not value or self._handled.get(name) == value:
             return
+        if app.get("operation"):
+            # The app comes back through the watch once the operation's end removes it.
+            if self._waiting.get(name) != value:
+                self._waiting[name] = value
+                log.info(
+                    "image automation: check of app %s requested (%s); waits for its operation"
+                    " to end",
+                    name,
+                    value,
+                )
+            return
+        self._waiting.pop(name, None)
         self._handled[name] = value
         log.info("image automation: check of app %s requested (%s)", name, value)
         try:
@@ -193,6 +209,7 @@ class ImageLoop:
                             self._spawn(pending, event.object)
                         elif event.type == "DELETED":
                             self._handled.pop(str(meta.get("name") or ""), None)
+                            self._waiting.pop(str(meta.get("name") or ""), None)
                     backoff = 1.0
             except Gone:
                 continue

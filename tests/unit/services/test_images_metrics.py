@@ -10,16 +10,10 @@ list the way distribution does, so the real registry client does the counting.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
 
 import httpx2
 import pytest
-import yaml
 
 from kapstan.controller.images import ImageLoop
 from kapstan.controller.inventory import Inventory
@@ -28,82 +22,16 @@ from kapstan.runtime.metrics import metrics_endpoint
 from kapstan.services.images.metrics import ImageMetrics
 from kapstan.services.images.updater import ImageUpdater, Outcome
 from kapstan.testing.fakekube import FakeKube, fake_client
-from kapstan.testing.fakes import install_into
+from tests.unit.services.imagecluster import NS
+from tests.unit.services.imagecluster import annotated_app as _app
+from tests.unit.services.imagecluster import image_cluster as _cluster
 
-NS = "argocd"
-P = "argocd-image-updater.argoproj.io/"
 UPDATED = "argocd_image_updater_images_updated_total"
 ERRORS = "argocd_image_updater_images_errors_total"
 WATCHED = "argocd_image_updater_images_watched_total"
 APPS = "argocd_image_updater_applications_watched_total"
 REQUESTS = "argocd_image_updater_registry_requests_total"
 FAILED = "argocd_image_updater_registry_requests_failed_total"
-
-
-class _Tags(BaseHTTPRequestHandler):
-    tags: ClassVar[dict[str, list[str]]] = {"team/web": ["1.2.3", "1.2.4", "2.0.0"]}
-
-    def do_GET(self) -> None:
-        repo = self.path.removeprefix("/v2/").removesuffix("/tags/list")
-        if repo not in self.tags:
-            self.send_error(404)
-            return
-        body = json.dumps({"name": repo, "tags": self.tags[repo]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def registry() -> Iterator[str]:
-    """host:port of the tag server."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Tags)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def _app(name: str, image_list: str, running: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Application",
-        "metadata": {"name": name, "namespace": NS, "annotations": {P + "image-list": image_list}},
-        "spec": {
-            "project": "default",
-            "source": {"repoURL": "https://git.example/apps.git", "path": name, "kustomize": {}},
-            "destination": {"server": "https://kubernetes.default.svc", "namespace": name},
-        },
-        "status": {"sourceType": "Kustomize", "summary": {"images": [running]}},
-    }
-
-
-def _cluster(*apps: dict[str, Any], registries: list[str]) -> FakeKube:
-    fake = FakeKube(namespaces=("default", NS))
-    install_into(fake, NS)
-    conf = {
-        "registries": [
-            {"name": f"r{n}", "prefix": host, "api_url": f"http://{host}"}
-            for n, host in enumerate(registries)
-        ]
-    }
-    fake.put(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "argocd-image-updater-config", "namespace": NS},
-            "data": {"registries.conf": yaml.safe_dump(conf)},
-        }
-    )
-    for app in apps:
-        fake.put(app)
-    return fake
 
 
 async def _check(fake: FakeKube, name: str) -> tuple[ImageMetrics, list[Outcome]]:
