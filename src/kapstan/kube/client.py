@@ -26,6 +26,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 import httpcore2
 import httpx2
@@ -34,6 +35,7 @@ import orjson
 from kapstan.kube.config import ClusterConfig
 from kapstan.kube.credentials import Credential, Credentials, ssl_context
 from kapstan.kube.errors import KubeError, Timeout, from_status
+from kapstan.kube.http11 import Http11Transport
 from kapstan.kube.network import AsyncioBackend
 from kapstan.kube.ratelimit import (
     RetryPolicy,
@@ -102,6 +104,7 @@ class KubeClient:
         self._http: httpx2.AsyncClient | None = None
         self._closed = False
         self._http_cert: bytes | None = None
+        self._default_timeouts: dict[str, float | None] | None = None
 
     async def __aenter__(self) -> KubeClient:
         return self
@@ -141,8 +144,15 @@ class KubeClient:
         self._http_cert = cert
         return self._http
 
+    def _timeouts(self, timeout: float | httpx2.Timeout | None) -> dict[str, float | None]:
+        if timeout is None:
+            if self._default_timeouts is None:
+                self._default_timeouts = httpx2.Timeout(self.timeout).as_dict()
+            return self._default_timeouts
+        return httpx2.Timeout(timeout).as_dict()
+
     def _headers(self, cred: Credential, accept: str, content_type: str | None) -> dict[str, str]:
-        headers = {"Accept": accept, "User-Agent": "kapstan"}
+        headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": "kapstan"}
         if content_type:
             headers["Content-Type"] = content_type
         if cred.token:
@@ -178,9 +188,13 @@ class KubeClient:
             content = body if isinstance(body, bytes) else orjson.dumps(body)
             content_type = content_type or JSON
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        extensions = {"sni_hostname": self.config.tls_server_name}
-        if not self.config.tls_server_name:
-            extensions = {}
+        # The URL is built here, once: httpx2's build_request parses it three times over.
+        url = self.config.server.rstrip("/") + path
+        if query:
+            url += "?" + urlencode(query, doseq=True)
+        extensions: dict[str, Any] = {"timeout": self._timeouts(timeout)}
+        if self.config.tls_server_name:
+            extensions["sni_hostname"] = self.config.tls_server_name
         auth_retried = False
         attempt = 0
         while True:
@@ -188,13 +202,11 @@ class KubeClient:
             await self.limiter.acquire()
             cred = await self._creds.current()
             http = await self._client(cred)
-            request = http.build_request(
+            request = httpx2.Request(
                 method,
-                path,
-                params=query,
+                url,
                 content=content,
                 headers=self._headers(cred, accept, content_type),
-                timeout=timeout if timeout is not None else self.timeout,
                 extensions=extensions,
             )
             try:
@@ -291,9 +303,7 @@ class KubeClient:
             "GET", path, params=query, stream=True, timeout=timeout_seconds + 30.0
         )
         try:
-            async for line in resp.aiter_lines():
-                if not line.strip():
-                    continue
+            async for line in _lines(resp):
                 event = orjson.loads(line)
                 kind, obj = str(event.get("type") or ""), event.get("object") or {}
                 if kind == "ERROR":
@@ -305,10 +315,11 @@ class KubeClient:
             await resp.aclose()
 
 
-def _transport(context: ssl.SSLContext, *, http2: bool) -> httpx2.AsyncHTTPTransport:
-    """The transport ``httpx2.AsyncClient(verify=context, http2=http2)`` would build (same
-    limits), except that its connections come from
-    :class:`~kapstan.kube.network.AsyncioBackend`."""
+def _transport(context: ssl.SSLContext, *, http2: bool) -> httpx2.AsyncBaseTransport:
+    """HTTP/1.1 through :class:`~kapstan.kube.http11.Http11Transport`; HTTP/2 (opt-in) through
+    httpcore2's pool on :class:`~kapstan.kube.network.AsyncioBackend`."""
+    if not http2:
+        return Http11Transport(context, max_connections=400, max_idle=200)
     limits = httpx2.Limits(max_connections=400, max_keepalive_connections=200)
     transport = httpx2.AsyncHTTPTransport(verify=context, http2=http2, limits=limits)
     # httpx2 takes no network backend argument, so its pool is replaced by an identical one
@@ -322,6 +333,28 @@ def _transport(context: ssl.SSLContext, *, http2: bool) -> httpx2.AsyncHTTPTrans
         network_backend=AsyncioBackend(),
     )
     return transport
+
+
+async def _lines(resp: httpx2.Response) -> AsyncIterator[bytes]:
+    """The non-blank lines of a streamed body, as bytes: a watch event is one JSON line and
+    orjson reads bytes, so the text decoding of ``aiter_lines`` is skipped."""
+    held: list[bytes] = []
+    async for chunk in resp.aiter_bytes():
+        if b"\n" not in chunk:
+            held.append(chunk)
+            continue
+        data = chunk
+        if held:
+            held.append(chunk)
+            data, held = b"".join(held), []
+        *lines, rest = data.split(b"\n")
+        if rest:
+            held.append(rest)
+        for line in lines:
+            if line.strip():
+                yield line
+    if held and (line := b"".join(held)).strip():
+        yield line
 
 
 def _param(value: Any) -> Any:
