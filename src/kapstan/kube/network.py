@@ -1,4 +1,6 @@
-"""The network under :mod:`kapstan.kube.client`'s connection pool: asyncio's sockets, lean TLS.
+"""The Kubernetes client's network: asyncio's sockets, lean TLS.
+
+Used by :mod:`kapstan.kube.http11` (HTTP/1.1, the default) and by httpcore2's pool (HTTP/2).
 
 httpcore2's default backend goes through anyio: every read and write opens a cancel scope
 with its timeout and passes anyio's stream layers. For a controller whose idle cost is one
