@@ -6,12 +6,14 @@ Contract of :class:`Endings` (one per controller):
   ``history`` fields) until the next comparison of the app writes it, in the same write that
   removes ``operation`` (:meth:`finish`): a sync's end and the Synced and health it leads to
   cost one write instead of two;
-- an automated sync that succeeded, whose comparison still reads health ``Progressing``, is
-  held for at most :data:`END_HOLD` seconds: nothing is written and the app is compared
-  again when one of its resources changes (a Deployment turns Healthy once
-  kube-controller-manager has observed it, usually well within the hold) or when the hold
-  is over. Any other end (a sync someone asked for, failed, terminated, dry run) and any
-  other health is written by the first comparison;
+- an automated sync that succeeded, whose comparison still reads health ``Progressing`` or
+  ``OutOfSync``, is held for at most :data:`END_HOLD` seconds: nothing is written and the
+  app is compared again when one of its resources changes or when the hold is over. A
+  Deployment turns Healthy once kube-controller-manager has observed it, and an object the
+  sync just created is missing (OutOfSync) until the watch brings it, which on a loaded API
+  server trails the write's answer; both usually settle well within the hold. Any other end
+  (a sync someone asked for, failed, terminated, dry run) and any other comparison is
+  written by the first comparison;
 - while an end waits, the app counts as operating (:meth:`pending`): no other operation
   starts and the comparisons start no automated sync;
 - :meth:`written` drops an end once a write carried it; :meth:`forget` drops it for an app
@@ -29,6 +31,7 @@ from typing import Any
 from kapstan.controller.reconciler import Finish, Refreshed
 from kapstan.model.application import AppStatus
 from kapstan.model.health import HealthStatus
+from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
 
 END_HOLD = 2.0  # seconds a succeeded sync's end may wait for its health to settle
@@ -77,8 +80,12 @@ class Endings:
         if end is None:
             return None
         left = end.until - self._clock()
-        health = AppStatus(refreshed.status).health_status
-        if end.hold and left > 0 and health is HealthStatus.PROGRESSING:
+        status = AppStatus(refreshed.status)
+        unsettled = (
+            status.health_status is HealthStatus.PROGRESSING
+            or status.sync_status is SyncStatusCode.OUT_OF_SYNC
+        )
+        if end.hold and left > 0 and unsettled:
             self._recheck(name, left)
             return Finish(hold=True)
         return Finish(fields=end.fields)

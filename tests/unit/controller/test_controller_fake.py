@@ -283,6 +283,27 @@ def test_a_new_automated_app_costs_two_writes(fake: FakeKube) -> None:
     asyncio.run(body())
 
 
+def test_a_new_automated_app_costs_two_writes_while_the_watch_trails_the_sync(
+    fake: FakeKube,
+) -> None:
+    """On a loaded API server the watch brings what a sync created after the sync's own
+    answers: the comparison right after the sync finds those objects missing. The end
+    waits for them (within the hold) instead of being written OutOfSync, then Synced in a
+    third write."""
+    fake.lag_watches("ConfigMap", 0.3)
+
+    async def body() -> None:
+        async with running(fake, StaticManifests([CONFIG, EXTRA])):
+            fake.put(application(syncPolicy={"automated": {"prune": True}}))
+            await until("the end", lambda: finished(fake))
+            await asyncio.sleep(0.6)  # any late writes
+            bodies = app_patch_bodies(fake)
+            assert [b["/status/sync"]["status"] for b in bodies] == ["OutOfSync", "Synced"]
+            assert bodies[1]["/status/operationState"]["phase"] == "Succeeded"
+
+    asyncio.run(body())
+
+
 DEPLOYMENT = {
     "apiVersion": "apps/v1",
     "kind": "Deployment",

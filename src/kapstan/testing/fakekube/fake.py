@@ -262,6 +262,11 @@ class FakeKube:
             for watcher in store.watchers():
                 watcher.end()
 
+    def lag_watches(self, kind: str, seconds: float) -> None:
+        """Watches of ``kind`` opened from now on deliver each event ``seconds`` after its
+        write (a loaded watch cache trailing the answers of the writes)."""
+        self._router.watch_lag[kind] = seconds
+
     def bookmark(self) -> None:
         """Send a BOOKMARK at the current resourceVersion to every watch that allows them."""
         store = self.cluster.store

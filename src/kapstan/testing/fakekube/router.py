@@ -75,6 +75,7 @@ class Router:
         self.aggregated = aggregated
         self.bookmark_interval = bookmark_interval
         self.logs = logs or PodLogs(cluster.clock)
+        self.watch_lag: dict[str, float] = {}  # kind -> seconds its watch events trail writes
 
     def handle(self, req: Request) -> Reply:
         try:
@@ -241,6 +242,7 @@ class Router:
             bookmarks=params.get("allowWatchBookmarks") == "true",
             timeout=timeout,
             bookmark_interval=self.bookmark_interval,
+            lag=self.watch_lag.get(kind.kind, 0.0),
         )
         stream.start(params.get("resourceVersion", ""))
         return Reply(200, stream=stream)

@@ -12,6 +12,8 @@ Contract of :class:`WatchStream` (an ``httpx2.AsyncByteStream``):
 - with ``allowWatchBookmarks`` it sends BOOKMARK events (``metadata.resourceVersion`` only)
   when asked (:meth:`bookmark`), every ``bookmark_interval`` seconds if set, and once just
   before ``timeoutSeconds`` runs out; then it ends, as the server closes the watch;
+- with a ``lag`` (seconds) every line reaches the client that much after the write, as a
+  loaded watch cache trails the write answers;
 - :meth:`end` finishes it from the server side (optionally with an ``ERROR`` event);
   :meth:`aclose` (the client closing the response) unsubscribes it.
 """
@@ -37,10 +39,14 @@ def hand_over(
     thread: int,
     queue: asyncio.Queue[bytes | None],
     item: bytes | None,
+    lag: float = 0.0,
 ) -> None:
     """Put ``item`` on a stream's queue from any thread (the queue belongs to ``loop``, run by
-    ``thread``); nothing happens once that loop is closed."""
-    if threading.get_ident() == thread:
+    ``thread``), ``lag`` seconds later if set; nothing happens once that loop is closed."""
+    if lag > 0:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(loop.call_later, lag, queue.put_nowait, item)
+    elif threading.get_ident() == thread:
         queue.put_nowait(item)
     elif not loop.is_closed():
         loop.call_soon_threadsafe(queue.put_nowait, item)
@@ -62,6 +68,7 @@ class WatchStream(httpx2.AsyncByteStream):
         timeout: float,
         bookmark_interval: float | None = None,
         on_close: Callable[[WatchStream], None] | None = None,
+        lag: float = 0.0,
     ) -> None:
         self._store = store
         self.kind = kind
@@ -72,6 +79,7 @@ class WatchStream(httpx2.AsyncByteStream):
         self._bookmarks = bookmarks
         self._interval = bookmark_interval
         self.on_close = on_close
+        self._lag = lag
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -140,7 +148,7 @@ class WatchStream(httpx2.AsyncByteStream):
             self._deliver(line)
 
     def _deliver(self, item: bytes | None) -> None:
-        hand_over(self._loop, self._thread, self._queue, item)
+        hand_over(self._loop, self._thread, self._queue, item, self._lag)
 
     # -- client side ---------------------------------------------------------------------------
     def __aiter__(self) -> AsyncIterator[bytes]:
