@@ -10,7 +10,7 @@ never caches (events, leases, endpoints, metrics) because they churn without inf
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -50,12 +50,21 @@ DEFAULT_EXCLUSIONS: tuple[FilterRule, ...] = (
 )
 
 
+_MEMO = 4096
+
+
 @dataclass(frozen=True)
 class ResourceFilter:
     """Exclusion and inclusion rules (user rules are added to the defaults)."""
 
     exclusions: tuple[FilterRule, ...] = DEFAULT_EXCLUSIONS
     inclusions: tuple[FilterRule, ...] = ()
+    # The answers so far: every comparison asks for each of its objects' kinds, and a
+    # dozen glob rules per question was a measurable part of a periodic poll. Kinds come
+    # from repository content too, so the memo is bounded (_MEMO entries, then restarted).
+    _answers: dict[tuple[str, str, str], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def parse(
@@ -72,6 +81,15 @@ class ResourceFilter:
         )
 
     def allows(self, group: str, kind: str, cluster: str = "") -> bool:
+        key = (group, kind, cluster)
+        answer = self._answers.get(key)
+        if answer is None:
+            if len(self._answers) >= _MEMO:
+                self._answers.clear()
+            answer = self._answers[key] = self._decide(group, kind, cluster)
+        return answer
+
+    def _decide(self, group: str, kind: str, cluster: str) -> bool:
         if any(r.matches(group, kind, cluster) for r in self.exclusions):
             return False
         return not self.inclusions or any(r.matches(group, kind, cluster) for r in self.inclusions)
