@@ -203,7 +203,14 @@ def run_tool(
                 users = {GIT_USER: GIT_PASSWORD}
                 with http_server(root / "http", projects, users) as git:
                     url = f"{git.base_url}/apps.git"
-                    ctx = Context(cluster, root, url, args.n, generate_paths=args.generate_paths)
+                    ctx = Context(
+                        cluster,
+                        root,
+                        url,
+                        args.n,
+                        generate_paths=args.generate_paths,
+                        kapstan_params=args.kapstan_params,
+                    )
                     d = SETUPS[tool](ctx, tuned)
                     if args.generate_paths and tool in ("kapstan", "argocd"):
                         d.note += "; apps with manifest-generate-paths: ."
@@ -267,6 +274,12 @@ def row(res: Result, kapstan: Result | None) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _params(parser: argparse.ArgumentParser, pairs: list[str]) -> dict[str, str]:
+    if bad := [p for p in pairs if "=" not in p]:
+        parser.error(f"--kapstan-param wants KEY=VALUE, got {', '.join(bad)}")
+    return dict(p.split("=", 1) for p in pairs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100, help="apps (default 100)")
@@ -308,10 +321,19 @@ def main() -> int:
         "then refreshes only the apps whose directory the push changed)",
     )
     parser.add_argument("--idle-seconds", type=float, default=300, help="idle window (seconds)")
+    parser.add_argument(
+        "--kapstan-param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with --tuned: Kapstan's tuned row sets this argocd-cmd-params-cm key instead of "
+        "its default tuning (repeatable), e.g. controller.sync.server.side.dry.run=true",
+    )
     args = parser.parse_args()
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     if unknown := [t for t in tools if t not in SETUPS]:
         parser.error(f"unknown tool(s) {', '.join(unknown)}; known: {', '.join(SETUPS)}")
+    args.kapstan_params = _params(parser, args.kapstan_param)
     wanted = {t.strip() for t in args.scenarios.split(",") if t.strip()}
     if "change" in wanted:
         wanted |= {"webhook", "polling"}

@@ -44,6 +44,9 @@ class Context:
     started: list[ProcessHandle] = field(default_factory=list)
     # ``--generate-paths``: the Applications carry ``manifest-generate-paths: .``
     generate_paths: bool = False
+    # ``--kapstan-param``: the argocd-cmd-params-cm of Kapstan's tuned row instead of its
+    # default tuning (e.g. ``controller.sync.server.side.dry.run=true``)
+    kapstan_params: dict[str, str] = field(default_factory=dict)
 
     def applications(self) -> list[dict[str, Any]]:
         """The N Applications of Argo CD's and Kapstan's runs (automated, prune, self-heal)."""

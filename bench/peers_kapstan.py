@@ -1,8 +1,8 @@
 """Kapstan for bench/peers.py: ``kapstan install`` and ``kapstan controller`` (as
 bench/controller_bench.py runs it), against the same HTTP repository as the peers, with the
 repository's credentials in an Argo CD repository Secret and the same Ingress health override
-in argocd-cm (tuned: argocd-cmd-params-cm :data:`TUNED_PARAMS`). Counted: the controller
-process with its git children. ``kapstan server`` (the
+in argocd-cm (tuned: argocd-cmd-params-cm :data:`TUNED_PARAMS`, or those of
+``--kapstan-param``). Counted: the controller process with its git children. ``kapstan server`` (the
 API, which takes Git webhooks on ``/api/webhook``) runs beside it for the scenarios after the
 cold deploy, not counted (as argocd-server is not counted for Argo CD).
 """
@@ -57,6 +57,12 @@ async def _installed(ctx: Context, timeout: float = 120) -> None:
     raise RuntimeError("no Application CRD and default AppProject after `kapstan install`")
 
 
+def _tuned_label(params: dict[str, str]) -> str:
+    if params == TUNED_PARAMS:
+        return "Kapstan tuned"
+    return "Kapstan (" + ", ".join(f"`{k}: {v}`" for k, v in params.items()) + ")"
+
+
 def setup(ctx: Context, tuned: bool = False) -> Deployed:
     install(ctx.cluster.kubeconfig, NS)  # CRDs, namespace, default project
     asyncio.run(_installed(ctx))
@@ -84,6 +90,7 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
             "stringData": {"url": ctx.repo_url, "username": GIT_USER, "password": GIT_PASSWORD},
         },
     )
+    params = ctx.kapstan_params or TUNED_PARAMS
     if tuned:
         ctx.post(
             f"/api/v1/namespaces/{NS}/configmaps",
@@ -91,7 +98,7 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": {"name": "argocd-cmd-params-cm", "namespace": NS},
-                "data": TUNED_PARAMS,
+                "data": params,
             },
         )
     argv = controller_argv(ctx.cluster.kubeconfig, NS, ctx.root / "kapstan-cache", 180)
@@ -114,14 +121,14 @@ def setup(ctx: Context, tuned: bool = False) -> Deployed:
 
     apps = ctx.applications()
     return Deployed(
-        label="Kapstan tuned" if tuned else "Kapstan",
+        label=_tuned_label(params) if tuned else "Kapstan",
         counted=[ctl],
         creates=[Call(APPS, a) for a in apps],
         watch=APPS,
         ready=ok,
         expected=ctx.n,
         note="kapstan controller (+ git children)"
-        + (f"; argocd-cmd-params-cm {TUNED_PARAMS}" if tuned else ""),
+        + (f"; argocd-cmd-params-cm {params}" if tuned else ""),
         notify=notify,
         notify_note="GitHub push event to `kapstan server` /api/webhook",
         poll_note="180 s (`--app-resync 180`, no jitter)",
