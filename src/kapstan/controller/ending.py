@@ -34,7 +34,7 @@ from kapstan.model.health import HealthStatus
 from kapstan.model.status import SyncStatusCode
 from kapstan.model.sync import OperationPhase
 
-END_HOLD = 2.0  # seconds a succeeded sync's end may wait for its health to settle
+END_HOLD = 2.0  # seconds a succeeded sync's end may wait for its comparison to settle
 
 
 @dataclass(frozen=True)

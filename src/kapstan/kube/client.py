@@ -157,8 +157,8 @@ class KubeClient:
 
     def _url(self, url: str) -> httpx2.URL:
         """``url`` parsed, once: a controller sends the same few thousand URLs again and
-        again (one per Application it writes), and httpx2's parse was a fifth of a
-        request's client CPU. Bounded: query strings vary (continue tokens)."""
+        again (one per Application it writes), and httpx2's parse was about half of
+        building a request. Bounded: query strings vary (continue tokens)."""
         parsed = self._urls.get(url)
         if parsed is None:
             if len(self._urls) >= URL_MEMO:
@@ -357,9 +357,11 @@ async def _lines(resp: httpx2.Response) -> AsyncIterator[bytes]:
     stream = resp.stream
     # Unencoded (watch streams are), the transport's chunks are read as they come: httpx2's
     # decoding and re-chunking layers cost more than the JSON decode of a small event.
-    chunks: AsyncIterable[bytes] = resp.aiter_bytes()
+    chunks: AsyncIterable[bytes]
     if not resp.headers.get("Content-Encoding") and isinstance(stream, httpx2.AsyncByteStream):
         chunks = stream
+    else:
+        chunks = resp.aiter_bytes()
     async for chunk in chunks:
         if b"\n" not in chunk:
             held.append(chunk)
